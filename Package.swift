@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "credq",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "credq", targets: ["credq"]),
+        .library(name: "CredqKit", targets: ["CredqKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // GNU readline, seen by the executable only.
+        .systemLibrary(
+            name: "CReadline",
+            pkgConfig: "readline",
+            providers: [.apt(["libreadline-dev"]), .brew(["readline"])]
+        ),
+        // The engine: graph, language, evaluation, output. No terminal, no argv.
+        .target(name: "CredqKit"),
+        // The thin command-line front end: arguments, REPL, script runner.
+        .executableTarget(
+            name: "credq",
+            dependencies: [
+                "CredqKit",
+                "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CredqKitTests",
+            dependencies: ["CredqKit"]
+        ),
+        .testTarget(
+            name: "CredqCLITests",
+            dependencies: ["credq"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,194 @@
+/// Turns raw entities from all files into one graph: ids made unique, references resolved,
+/// cycles found. Every problem becomes a diagnostic; the build goes on to find the next one.
+struct GraphBuilder {
+    let raw: RawGraph
+    var diagnostics: [GraphDiagnostic]
+
+    init(raw: RawGraph, diagnostics: [GraphDiagnostic]) {
+        self.raw = raw
+        self.diagnostics = diagnostics
+    }
+
+    private var ids: [EntityKind: [String: Int]] = [:]
+
+    mutating func build(sources: [String]) -> Graph {
+        ids[.organization] = uniqueIDs(raw.organizations.map { ($0.id, $0.origin) }, "organization")
+        ids[.skill] = uniqueIDs(raw.skills.map { ($0.id, $0.origin) }, "skill")
+        ids[.credential] = uniqueIDs(raw.credentials.map { ($0.id, $0.origin) }, "credential")
+        ids[.role] = uniqueIDs(raw.roles.map { ($0.id, $0.origin) }, "role")
+        ids[.learner] = uniqueIDs(raw.learners.map { ($0.id, $0.origin) }, "learner")
+        var holdingOrigins: [(String, Origin)] = []
+        for l in raw.learners { for h in l.holds { holdingOrigins.append((h.id, Origin(file: l.origin.file, path: h.path))) } }
+        _ = uniqueIDs(holdingOrigins, "holding")
+
+        var graph = Graph()
+        graph.sources = sources
+        graph.organizations = raw.organizations.map { o in
+            Organization(id: o.id, name: o.name, kind: o.kind, url: o.url, keys: o.keys, revoked: o.revoked)
+        }
+        graph.skills = raw.skills.map { s in
+            Skill(id: s.id, name: s.name, aliases: s.aliases, category: s.category,
+                  broader: s.broader.flatMap { resolve($0, .skill, s.origin, "\(s.origin.path).broader") })
+        }
+        var currency: (code: String, origin: Origin)?
+        graph.credentials = raw.credentials.map { c in
+            let p = c.origin.path
+            if let code = c.currency {
+                if let first = currency, first.code != code {
+                    fail(c.origin, "\(p).currency", "currency \(code) differs from \(first.code) (\(first.origin.file): \(first.origin.path)): a graph uses one currency")
+                } else if currency == nil {
+                    currency = (code, c.origin)
+                }
+            }
+            return Credential(
+                id: c.id, name: c.name, kind: c.kind,
+                provider: resolve(c.provider, .organization, c.origin, "\(p).provider") ?? 0,
+                platform: c.platform.flatMap { resolve($0, .organization, c.origin, "\(p).platform") },
+                teaches: c.teaches.compactMap { t in
+                    resolve(t.skill, .skill, c.origin, "\(p).teaches.\(t.skill)").map { SkillLevel(skill: $0, level: t.level) }
+                },
+                weeks: c.weeks, hours: c.hours, cost: c.cost, currency: c.currency ?? currency?.code ?? "USD",
+                credits: c.credits,
+                requires: refs(c.requires, .credential, c.origin, "\(p).requires"),
+                stack: c.stack.flatMap { resolveRule($0, c.origin) },
+                accreditedBy: refs(c.accreditedBy, .organization, c.origin, "\(p).accredited_by"),
+                recognizedBy: refs(c.recognizedBy, .organization, c.origin, "\(p).recognized_by"),
+                validMonths: c.validMonths, url: c.url)
+        }
+        graph.roles = raw.roles.map { r in
+            Role(id: r.id, name: r.name, aliases: r.aliases,
+                 needs: r.needs.compactMap { n in
+                     resolve(n.skill, .skill, r.origin, "\(r.origin.path).needs.\(n.skill)").map { SkillLevel(skill: $0, level: n.level) }
+                 },
+                 onet: r.onet)
+        }
+        graph.learners = raw.learners.map { l in
+            let p = l.origin.path
+            var goal: Goal?
+            if let g = l.goal {
+                if let r = ids[.role]?[g] { goal = .role(r) } else if let c = ids[.credential]?[g] { goal = .credential(c) } else {
+                    fail(l.origin, "\(p).goal", "unknown role or credential id \"\(g)\"" + suggestion(g, [.role, .credential]))
+                }
+            }
+            return Learner(
+                id: l.id, name: l.name,
+                role: l.role.flatMap { resolve($0, .role, l.origin, "\(p).role") },
+                goal: goal,
+                holdings: l.holds.compactMap { h in
+                    resolve(h.credential, .credential, l.origin, "\(h.path).credential").map {
+                        Holding(id: h.id, credential: $0, issued: h.issued, expires: h.expires, proof: h.proof)
+                    }
+                })
+        }
+        checkCycles(in: graph)
+        if !diagnostics.contains(where: { $0.severity == .error }) { graph.buildIndexes() }
+        return graph
+    }
+
+    // MARK: - Ids and references
+
+    private mutating func uniqueIDs(_ items: [(String, Origin)], _ what: String) -> [String: Int] {
+        var table = [String: Int](minimumCapacity: items.count)
+        for (i, (id, origin)) in items.enumerated() {
+            if let first = table[id] {
+                let o = items[first].1
+                fail(origin, "\(origin.path).id", "duplicate \(what) id \"\(id)\", first defined in \(o.file) at \(o.path)")
+            } else {
+                table[id] = i
+            }
+        }
+        return table
+    }
+
+    private mutating func resolve(_ id: String, _ kind: EntityKind, _ origin: Origin, _ path: String) -> Int? {
+        if let i = ids[kind]?[id] { return i }
+        fail(origin, path, "unknown \(kind.rawValue) id \"\(id)\"" + suggestion(id, [kind]))
+        return nil
+    }
+
+    private mutating func refs(_ list: [String], _ kind: EntityKind, _ origin: Origin, _ path: String) -> [Int] {
+        list.enumerated().compactMap { resolve($1, kind, origin, "\(path)[\($0)]") }
+    }
+
+    private func suggestion(_ id: String, _ kinds: [EntityKind]) -> String {
+        let candidates = kinds.flatMap { ids[$0].map { Array($0.keys) } ?? [] }
+        let close = Suggest.closest(to: id, among: candidates, limit: 3)
+        return close.isEmpty ? "" : "; did you mean " + close.map { "\"\($0)\"" }.joined(separator: " or ") + "?"
+    }
+
+    private mutating func resolveRule(_ rule: RawRule, _ origin: Origin) -> StackRule? {
+        switch rule {
+        case .credential(let id, let path): return resolve(id, .credential, origin, path).map(StackRule.credential)
+        case .all(let items): return allPresent(items.map { resolveRule($0, origin) }).map(StackRule.all)
+        case .any(let items): return allPresent(items.map { resolveRule($0, origin) }).map(StackRule.any)
+        case .atLeast(let n, let items):
+            return allPresent(items.map { resolveRule($0, origin) }).map { StackRule.atLeast(n, $0) }
+        case .credits(let c, let items):
+            return allPresent(items.map { resolve($0.0, .credential, origin, $0.path) }).map { StackRule.credits(c, $0) }
+        }
+    }
+
+    private mutating func fail(_ origin: Origin, _ path: String, _ message: String) {
+        diagnostics.append(GraphDiagnostic(severity: .error, file: origin.file, path: path, message: message))
+    }
+
+    // MARK: - Cycles
+
+    private mutating func checkCycles(in graph: Graph) {
+        let requires = graph.credentials.map(\.requires)
+        for cycle in Self.cycles(requires) {
+            let c = raw.credentials[cycle[0]]
+            fail(c.origin, "\(c.origin.path).requires", "cycle in requires: " + cycle.map { graph.credentials[$0].id }.joined(separator: " → ") + " → \(graph.credentials[cycle[0]].id)")
+        }
+        let broader = graph.skills.map { $0.broader.map { [$0] } ?? [] }
+        for cycle in Self.cycles(broader) {
+            let s = raw.skills[cycle[0]]
+            fail(s.origin, "\(s.origin.path).broader", "cycle in broader: " + cycle.map { graph.skills[$0].id }.joined(separator: " → ") + " → \(graph.skills[cycle[0]].id)")
+        }
+        let parts = graph.credentials.map { $0.stack?.credentials ?? [] }
+        for cycle in Self.cycles(parts) {
+            let c = raw.credentials[cycle[0]]
+            fail(c.origin, "\(c.origin.path).stack", "cycle through stack rules: " + cycle.map { graph.credentials[$0].id }.joined(separator: " → ") + " → \(graph.credentials[cycle[0]].id)")
+        }
+    }
+
+    /// The cycles of a directed graph given as adjacency lists, each as the nodes on it,
+    /// found by an iterative depth-first search (no recursion, so long chains are safe).
+    static func cycles(_ edges: [[Int]]) -> [[Int]] {
+        var state = [UInt8](repeating: 0, count: edges.count)  // 0 new, 1 on the stack, 2 done
+        var found: [[Int]] = []
+        for root in edges.indices where state[root] == 0 {
+            var stack: [(node: Int, next: Int)] = [(root, 0)]
+            state[root] = 1
+            while let top = stack.last {
+                let targets = edges[top.node]
+                if top.next < targets.count {
+                    stack[stack.count - 1].next += 1
+                    let t = targets[top.next]
+                    if state[t] == 0 {
+                        state[t] = 1
+                        stack.append((t, 0))
+                    } else if state[t] == 1, found.count < 20 {
+                        let start = stack.firstIndex { $0.node == t }!
+                        found.append(stack[start...].map(\.node))
+                    }
+                } else {
+                    state[top.node] = 2
+                    stack.removeLast()
+                }
+            }
+        }
+        return found
+    }
+}
+
+/// The unwrapped elements when none is nil, else nil.
+private func allPresent<T>(_ items: [T?]) -> [T]? {
+    var out: [T] = []
+    out.reserveCapacity(items.count)
+    for item in items {
+        guard let v = item else { return nil }
+        out.append(v)
+    }
+    return out
+}

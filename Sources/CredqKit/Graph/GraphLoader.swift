@@ -1,0 +1,413 @@
+/// One graph file to load: a name for messages and its bytes.
+public struct GraphSource: Sendable {
+    public var name: String
+    public var bytes: [UInt8]
+
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+    }
+}
+
+/// Loads graph files in format v1, merges them, validates everything the format page lists,
+/// and reports every problem found with its file and JSON path.
+public enum GraphLoader {
+    /// The result of a load that succeeded: the graph and the warnings (unknown keys).
+    public struct Loaded: Sendable {
+        public var graph: Graph
+        public var warnings: [GraphDiagnostic]
+    }
+
+    public static func load(_ sources: [GraphSource]) throws(GraphLoadError) -> Loaded {
+        var reader = RawReader()
+        for source in sources { reader.read(source) }
+        var builder = GraphBuilder(raw: reader.raw, diagnostics: reader.diagnostics)
+        let graph = builder.build(sources: sources.map(\.name))
+        let errors = builder.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw GraphLoadError(diagnostics: builder.diagnostics, isIOError: false)
+        }
+        return Loaded(graph: graph, warnings: builder.diagnostics)
+    }
+}
+
+// MARK: - Raw entities: decoded fields, references still as ids
+
+/// Where an entity came from, for messages.
+struct Origin {
+    var file: String
+    var path: String
+}
+
+struct RawOrganization {
+    var origin: Origin
+    var id: String, name: String, kind: OrganizationKind, url: String?
+    var keys: [JSONValue], revoked: [String]
+}
+
+struct RawSkill {
+    var origin: Origin
+    var id: String, name: String, aliases: [String], category: String?, broader: String?
+}
+
+indirect enum RawRule {
+    case credential(String, path: String)
+    case all([RawRule]), any([RawRule]), atLeast(Int, [RawRule])
+    case credits(Double, [(String, path: String)])
+}
+
+struct RawCredential {
+    var origin: Origin
+    var id: String, name: String, kind: CredentialKind, provider: String, platform: String?
+    var teaches: [(skill: String, level: Int)]
+    var weeks: Double, hours: Double?, cost: Double, currency: String?, credits: Double
+    var requires: [String], stack: RawRule?
+    var accreditedBy: [String], recognizedBy: [String]
+    var validMonths: Int?, url: String?
+}
+
+struct RawRole {
+    var origin: Origin
+    var id: String, name: String, aliases: [String], needs: [(skill: String, level: Int)], onet: String?
+}
+
+struct RawHolding {
+    var path: String
+    var id: String, credential: String, issued: Day, expires: Day?, proof: String?
+}
+
+struct RawLearner {
+    var origin: Origin
+    var id: String, name: String, role: String?, goal: String?, holds: [RawHolding]
+}
+
+struct RawGraph {
+    var organizations: [RawOrganization] = []
+    var skills: [RawSkill] = []
+    var credentials: [RawCredential] = []
+    var roles: [RawRole] = []
+    var learners: [RawLearner] = []
+}
+
+// MARK: - Reading files into raw entities
+
+/// Reads each file's JSON into raw entities, collecting diagnostics instead of stopping.
+struct RawReader {
+    var raw = RawGraph()
+    var diagnostics: [GraphDiagnostic] = []
+    private var file = ""
+    /// Unknown keys already reported in this file, by list and key.
+    private var reportedUnknown = Set<String>()
+
+    static let topKeys = ["credq", "organizations", "skills", "credentials", "roles", "learners"]
+
+    mutating func read(_ source: GraphSource) {
+        file = source.name
+        reportedUnknown = []
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(source.bytes)
+        } catch {
+            let (line, column) = error.location(in: source.bytes)
+            diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: "", line: line, column: column, message: error.message))
+            return
+        }
+        guard case .object(let top) = root else {
+            fail("", "a graph file must be a JSON object, found \(root.typeName)")
+            return
+        }
+        switch top["credq"] {
+        case nil: fail("", "missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}")
+        case .number(1): break
+        case .some(let v): fail("credq", "unsupported format version \(v.serialized()): this credq reads version 1")
+        }
+        for member in top.members where !Self.topKeys.contains(member.key) {
+            warnUnknown(member.key, list: "", path: member.key)
+        }
+        readList(top, "organizations") { r, o, p in r.readOrganization(o, p) }
+        readList(top, "skills") { r, o, p in r.readSkill(o, p) }
+        readList(top, "credentials") { r, o, p in r.readCredential(o, p) }
+        readList(top, "roles") { r, o, p in r.readRole(o, p) }
+        readList(top, "learners") { r, o, p in r.readLearner(o, p) }
+    }
+
+    private mutating func readList(_ top: JSONObject, _ key: String, _ each: (inout RawReader, JSONObject, String) -> Void) {
+        guard let value = top[key] else { return }
+        guard case .array(let items) = value else {
+            fail(key, "expected an array, found \(value.typeName)")
+            return
+        }
+        for (i, item) in items.enumerated() {
+            let path = "\(key)[\(i)]"
+            guard case .object(let object) = item else {
+                fail(path, "expected an object, found \(item.typeName)")
+                continue
+            }
+            each(&self, object, path)
+        }
+    }
+
+    // MARK: Entities
+
+    private mutating func readOrganization(_ o: JSONObject, _ p: String) {
+        checkKeys(o, p, list: "organizations", ["id", "name", "kind", "url", "keys", "revoked"])
+        let id = requiredID(o, p), name = requiredString(o, p, "name")
+        let kind: OrganizationKind? = requiredEnum(o, p, "kind")
+        let url = optionalString(o, p, "url")
+        var keys: [JSONValue] = []
+        if let v = o["keys"] {
+            if case .array(let items) = v {
+                for (i, key) in items.enumerated() {
+                    guard case .object(let jwk) = key else { fail("\(p).keys[\(i)]", "expected a JWK object, found \(key.typeName)"); continue }
+                    if case .string = jwk["kty"] {} else { fail("\(p).keys[\(i)]", "a JWK needs a \"kty\" string") }
+                    keys.append(key)
+                }
+            } else {
+                fail("\(p).keys", "expected an array of JWK objects, found \(v.typeName)")
+            }
+        }
+        let revoked = stringArray(o, p, "revoked")
+        guard let id, let name, let kind else { return }
+        raw.organizations.append(RawOrganization(origin: origin(p), id: id, name: name, kind: kind, url: url, keys: keys, revoked: revoked))
+    }
+
+    private mutating func readSkill(_ o: JSONObject, _ p: String) {
+        checkKeys(o, p, list: "skills", ["id", "name", "aliases", "category", "broader"])
+        let id = requiredID(o, p), name = requiredString(o, p, "name")
+        let aliases = stringArray(o, p, "aliases")
+        let category = optionalString(o, p, "category"), broader = optionalString(o, p, "broader")
+        guard let id, let name else { return }
+        raw.skills.append(RawSkill(origin: origin(p), id: id, name: name, aliases: aliases, category: category, broader: broader))
+    }
+
+    private mutating func readCredential(_ o: JSONObject, _ p: String) {
+        checkKeys(o, p, list: "credentials", [
+            "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
+            "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
+        ])
+        let id = requiredID(o, p), name = requiredString(o, p, "name")
+        let kind: CredentialKind? = requiredEnum(o, p, "kind")
+        let provider = requiredString(o, p, "provider")
+        let platform = optionalString(o, p, "platform")
+        let teaches = levels(o, p, "teaches")
+        let weeks = nonNegative(o, p, "weeks") ?? 0, hours = nonNegative(o, p, "hours")
+        let cost = nonNegative(o, p, "cost") ?? 0, credits = nonNegative(o, p, "credits") ?? 0
+        var currency = optionalString(o, p, "currency")
+        if let c = currency, !(c.count == 3 && c.allSatisfy({ $0.isASCII && $0.isUppercase })) {
+            fail("\(p).currency", "\"\(c)\" is not an ISO 4217 code such as USD")
+            currency = nil
+        }
+        let requires = stringArray(o, p, "requires")
+        let stack = o["stack"].flatMap { readRule($0, "\(p).stack") }
+        let accredited = stringArray(o, p, "accredited_by"), recognized = stringArray(o, p, "recognized_by")
+        var validMonths: Int?
+        if let v = o["valid_months"] {
+            if case .number(let n) = v, n == n.rounded(), n > 0, n < 100_000 { validMonths = Int(n) } else {
+                fail("\(p).valid_months", "expected a whole number of months above 0, found \(v.serialized())")
+            }
+        }
+        let url = optionalString(o, p, "url")
+        guard let id, let name, let kind, let provider else { return }
+        raw.credentials.append(RawCredential(
+            origin: origin(p), id: id, name: name, kind: kind, provider: provider, platform: platform,
+            teaches: teaches, weeks: weeks, hours: hours, cost: cost, currency: currency, credits: credits,
+            requires: requires, stack: stack, accreditedBy: accredited, recognizedBy: recognized,
+            validMonths: validMonths, url: url))
+    }
+
+    private mutating func readRule(_ v: JSONValue, _ p: String) -> RawRule? {
+        switch v {
+        case .string(let id):
+            if id.isEmpty { fail(p, "a credential id may not be empty"); return nil }
+            return .credential(id, path: p)
+        case .object(let o):
+            let shapes = ["all", "any", "n", "credits"].filter { o[$0] != nil }
+            func items(_ key: String) -> [RawRule]? {
+                guard let list = o[key] else { fail(p, "\"\(shapes.first ?? key)\" needs \"of\": a list of rules"); return nil }
+                guard case .array(let elements) = list, !elements.isEmpty else {
+                    fail("\(p).\(key)", "expected a non-empty array of rules, found \(list.typeName == "an array" ? "an empty array" : list.typeName)")
+                    return nil
+                }
+                let rules = elements.enumerated().map { readRule($1, "\(p).\(key)[\($0)]") }
+                return rules.contains { $0 == nil } ? nil : rules.map { $0! }
+            }
+            guard shapes.count == 1 else {
+                fail(p, shapes.isEmpty
+                    ? "a stack rule is a credential id or an object with \"all\", \"any\", \"n\" and \"of\", or \"credits\" and \"of\""
+                    : "a stack rule has one shape, found \(shapes.map { "\"\($0)\"" }.joined(separator: " and "))")
+                return nil
+            }
+            let allowed: Set<String> = shapes[0] == "all" || shapes[0] == "any" ? [shapes[0]] : [shapes[0], "of"]
+            for member in o.members where !allowed.contains(member.key) {
+                fail("\(p).\(member.key)", "unexpected key \"\(member.key)\" in a stack rule")
+            }
+            switch shapes[0] {
+            case "all": return items("all").map(RawRule.all)
+            case "any": return items("any").map(RawRule.any)
+            case "n":
+                guard case .number(let n) = o["n"]!, n == n.rounded(), n >= 1, n < 1_000_000 else {
+                    fail("\(p).n", "expected a whole number of items, at least 1, found \(o["n"]!.serialized())")
+                    return nil
+                }
+                guard let rules = items("of") else { return nil }
+                if Int(n) > rules.count {
+                    fail("\(p).n", "asks for \(Int(n)) items but \"of\" lists only \(rules.count)")
+                    return nil
+                }
+                return .atLeast(Int(n), rules)
+            default:
+                guard case .number(let c) = o["credits"]!, c >= 0 else {
+                    fail("\(p).credits", "expected a number of credits ≥ 0, found \(o["credits"]!.serialized())")
+                    return nil
+                }
+                guard let rules = items("of") else { return nil }
+                var ids: [(String, path: String)] = []
+                for (i, rule) in rules.enumerated() {
+                    guard case .credential(let id, let path) = rule else {
+                        fail("\(p).of[\(i)]", "a credits rule lists credential ids, not nested rules")
+                        return nil
+                    }
+                    ids.append((id, path))
+                }
+                return .credits(c, ids)
+            }
+        default:
+            fail(p, "a stack rule is a credential id or an object, found \(v.typeName)")
+            return nil
+        }
+    }
+
+    private mutating func readRole(_ o: JSONObject, _ p: String) {
+        checkKeys(o, p, list: "roles", ["id", "name", "aliases", "needs", "onet"])
+        let id = requiredID(o, p), name = requiredString(o, p, "name")
+        let aliases = stringArray(o, p, "aliases")
+        if o["needs"] == nil { fail(p, "missing required key \"needs\"") }
+        let needs = levels(o, p, "needs")
+        let onet = optionalString(o, p, "onet")
+        guard let id, let name else { return }
+        raw.roles.append(RawRole(origin: origin(p), id: id, name: name, aliases: aliases, needs: needs, onet: onet))
+    }
+
+    private mutating func readLearner(_ o: JSONObject, _ p: String) {
+        checkKeys(o, p, list: "learners", ["id", "name", "role", "goal", "holds"])
+        let id = requiredID(o, p), name = requiredString(o, p, "name")
+        let role = optionalString(o, p, "role"), goal = optionalString(o, p, "goal")
+        var holds: [RawHolding] = []
+        if let v = o["holds"] {
+            if case .array(let items) = v {
+                for (i, item) in items.enumerated() {
+                    let hp = "\(p).holds[\(i)]"
+                    guard case .object(let h) = item else { fail(hp, "expected a holding object, found \(item.typeName)"); continue }
+                    checkKeys(h, hp, list: "holds", ["id", "credential", "issued", "expires", "proof"])
+                    let hid = requiredID(h, hp), credential = requiredString(h, hp, "credential")
+                    let issued = date(h, hp, "issued", required: true), expires = date(h, hp, "expires", required: false)
+                    let proof = optionalString(h, hp, "proof")
+                    if let issued, let expires, expires < issued {
+                        fail("\(hp).expires", "expires \(expires) is before issued \(issued)")
+                    }
+                    guard let hid, let credential, let issued else { continue }
+                    holds.append(RawHolding(path: hp, id: hid, credential: credential, issued: issued, expires: expires, proof: proof))
+                }
+            } else {
+                fail("\(p).holds", "expected an array of holdings, found \(v.typeName)")
+            }
+        }
+        guard let id, let name else { return }
+        raw.learners.append(RawLearner(origin: origin(p), id: id, name: name, role: role, goal: goal, holds: holds))
+    }
+
+    // MARK: Fields
+
+    private func origin(_ path: String) -> Origin { Origin(file: file, path: path) }
+
+    private mutating func fail(_ path: String, _ message: String) {
+        diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: path, message: message))
+    }
+
+    private mutating func warnUnknown(_ key: String, list: String, path: String) {
+        guard reportedUnknown.insert("\(list).\(key)").inserted else { return }
+        diagnostics.append(GraphDiagnostic(
+            severity: .warning, file: file, path: path,
+            message: "unknown key \"\(key)\" is not part of format v1 and was ignored"
+                + (list.isEmpty ? "" : " (reported once for \(list))")))
+    }
+
+    private mutating func checkKeys(_ o: JSONObject, _ p: String, list: String, _ known: Set<String>) {
+        for member in o.members where !known.contains(member.key) {
+            warnUnknown(member.key, list: list, path: "\(p).\(member.key)")
+        }
+    }
+
+    private mutating func requiredID(_ o: JSONObject, _ p: String) -> String? {
+        guard let id = requiredString(o, p, "id") else { return nil }
+        if id.isEmpty { fail("\(p).id", "an id may not be empty"); return nil }
+        return id
+    }
+
+    private mutating func requiredString(_ o: JSONObject, _ p: String, _ key: String) -> String? {
+        guard let v = o[key] else { fail(p, "missing required key \"\(key)\""); return nil }
+        guard case .string(let s) = v else { fail("\(p).\(key)", "expected a string, found \(v.typeName)"); return nil }
+        return s
+    }
+
+    private mutating func optionalString(_ o: JSONObject, _ p: String, _ key: String) -> String? {
+        guard let v = o[key] else { return nil }
+        guard case .string(let s) = v else { fail("\(p).\(key)", "expected a string, found \(v.typeName)"); return nil }
+        return s
+    }
+
+    private mutating func requiredEnum<E: RawRepresentable & CaseIterable>(_ o: JSONObject, _ p: String, _ key: String) -> E?
+    where E.RawValue == String {
+        guard let s = requiredString(o, p, key) else { return nil }
+        guard let e = E(rawValue: s) else {
+            fail("\(p).\(key)", "\"\(s)\" is not one of \(E.allCases.map { $0.rawValue }.joined(separator: ", "))")
+            return nil
+        }
+        return e
+    }
+
+    private mutating func stringArray(_ o: JSONObject, _ p: String, _ key: String) -> [String] {
+        guard let v = o[key] else { return [] }
+        guard case .array(let items) = v else { fail("\(p).\(key)", "expected an array of strings, found \(v.typeName)"); return [] }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item, !s.isEmpty else {
+                fail("\(p).\(key)[\(i)]", "expected a non-empty string, found \(item.typeName == "a string" ? "an empty string" : item.typeName)")
+                continue
+            }
+            out.append(s)
+        }
+        return out
+    }
+
+    private mutating func nonNegative(_ o: JSONObject, _ p: String, _ key: String) -> Double? {
+        guard let v = o[key] else { return nil }
+        guard case .number(let n) = v else { fail("\(p).\(key)", "expected a number, found \(v.typeName)"); return nil }
+        guard n >= 0 else { fail("\(p).\(key)", "must not be negative, found \(JSONValue.format(number: n))"); return nil }
+        return n
+    }
+
+    private mutating func levels(_ o: JSONObject, _ p: String, _ key: String) -> [(skill: String, level: Int)] {
+        guard let v = o[key] else { return [] }
+        guard case .object(let map) = v else {
+            fail("\(p).\(key)", "expected an object of skill id → level 1-4, found \(v.typeName)")
+            return []
+        }
+        var out: [(skill: String, level: Int)] = []
+        for member in map.members {
+            guard case .number(let n) = member.value, n == n.rounded(), (1...4).contains(n) else {
+                fail("\(p).\(key).\(member.key)", "a level is a whole number from 1 to 4, found \(member.value.serialized())")
+                continue
+            }
+            out.append((member.key, Int(n)))
+        }
+        return out
+    }
+
+    private mutating func date(_ o: JSONObject, _ p: String, _ key: String, required: Bool) -> Day? {
+        let text = required ? requiredString(o, p, key) : optionalString(o, p, key)
+        guard let text else { return nil }
+        guard let day = Day(text) else { fail("\(p).\(key)", "\"\(text)\" is not a date YYYY-MM-DD"); return nil }
+        return day
+    }
+}

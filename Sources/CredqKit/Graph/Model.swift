@@ -1,0 +1,191 @@
+/// The entities of a credential graph, as format v1 describes them.
+///
+/// References between entities are indexes into the graph's arrays, resolved once at load.
+
+/// What an organization is.
+public enum OrganizationKind: String, Sendable, CaseIterable {
+    case university, platform, industry, employer, accreditor
+}
+
+/// What a credential is, from the smallest to the largest.
+public enum CredentialKind: String, Sendable, CaseIterable {
+    case badge, course, microcredential, certificate, certification, degree
+}
+
+/// What a rule or a reference points at, in the order name resolution lists them.
+public enum EntityKind: String, Sendable, CaseIterable {
+    case credential, role, skill, learner, organization
+
+    /// The plural a user types for a listing, such as `credentials`.
+    public var plural: String {
+        switch self {
+        case .credential: "credentials"
+        case .role: "roles"
+        case .skill: "skills"
+        case .learner: "learners"
+        case .organization: "organizations"
+        }
+    }
+}
+
+/// A reference to one entity of a graph.
+public struct EntityRef: Hashable, Sendable {
+    public var kind: EntityKind
+    public var index: Int
+}
+
+/// An organization: a university, a platform, an industry body, an employer or an accreditor.
+public struct Organization: Sendable {
+    public var id: String
+    public var name: String
+    public var kind: OrganizationKind
+    public var url: String?
+    /// The issuer's public keys, as JWK objects, kept as written.
+    var keys: [JSONValue]
+    /// Holding ids this issuer has revoked.
+    public var revoked: [String]
+}
+
+/// A skill, optionally with a broader parent skill.
+public struct Skill: Sendable {
+    public var id: String
+    public var name: String
+    public var aliases: [String]
+    public var category: String?
+    public var broader: Int?
+}
+
+/// A skill at a level: 1 foundational, 2 intermediate, 3 advanced, 4 expert.
+public struct SkillLevel: Sendable, Equatable {
+    public var skill: Int
+    public var level: Int
+}
+
+/// How a composite credential is earned from others.
+public indirect enum StackRule: Sendable, Equatable {
+    case credential(Int)
+    case all([StackRule])
+    case any([StackRule])
+    case atLeast(Int, [StackRule])
+    case credits(Double, [Int])
+
+    /// Every credential the rule names, in order, without repeats.
+    public var credentials: [Int] {
+        var seen = Set<Int>()
+        var out: [Int] = []
+        func walk(_ rule: StackRule) {
+            switch rule {
+            case .credential(let c): if seen.insert(c).inserted { out.append(c) }
+            case .all(let items), .any(let items), .atLeast(_, let items): items.forEach(walk)
+            case .credits(_, let items): for c in items where seen.insert(c).inserted { out.append(c) }
+            }
+        }
+        walk(self)
+        return out
+    }
+}
+
+/// A badge, course, certificate, certification or degree.
+public struct Credential: Sendable {
+    public var id: String
+    public var name: String
+    public var kind: CredentialKind
+    public var provider: Int
+    public var platform: Int?
+    public var teaches: [SkillLevel]
+    public var weeks: Double
+    public var hours: Double?
+    public var cost: Double
+    public var currency: String
+    public var credits: Double
+    public var requires: [Int]
+    public var stack: StackRule?
+    public var accreditedBy: [Int]
+    public var recognizedBy: [Int]
+    public var validMonths: Int?
+    public var url: String?
+}
+
+/// A job role and the skills it needs.
+public struct Role: Sendable {
+    public var id: String
+    public var name: String
+    public var aliases: [String]
+    public var needs: [SkillLevel]
+    public var onet: String?
+}
+
+/// A calendar day, as `YYYY-MM-DD`.
+public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    /// Parses a valid `YYYY-MM-DD` date, or returns nil.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            (1...12).contains(m), d >= 1, d <= Day.daysIn(month: m, year: y)
+        else { return nil }
+        (year, month, day) = (y, m, d)
+    }
+
+    init(year: Int, month: Int, day: Int) {
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// The same day `months` later, clamped to the month's last day.
+    func adding(months: Int) -> Day {
+        let total = year * 12 + (month - 1) + months
+        let y = total / 12
+        let m = total % 12 + 1
+        return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y)))
+    }
+
+    public static func < (a: Day, b: Day) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+
+    public var description: String {
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+}
+
+/// One awarded credential, held by a learner.
+public struct Holding: Sendable {
+    public var id: String
+    public var credential: Int
+    public var issued: Day
+    /// As written in the file; see `Graph.expiry(of:)` for the effective date.
+    public var expires: Day?
+    public var proof: String?
+}
+
+/// A learner's goal: a role or a credential.
+public enum Goal: Sendable, Equatable {
+    case role(Int)
+    case credential(Int)
+}
+
+/// A person, with their current role, goal and holdings.
+public struct Learner: Sendable {
+    public var id: String
+    public var name: String
+    public var role: Int?
+    public var goal: Goal?
+    public var holdings: [Holding]
+}

@@ -1,0 +1,162 @@
+/// The syntax tree of a script. Every node carries the source range it was parsed from.
+
+/// A whole script: its statements in order.
+public struct Script: Sendable {
+    public var statements: [Statement]
+}
+
+/// One statement.
+public indirect enum Statement: Sendable {
+    case pipeline(Pipeline)
+    case binding(Binding)
+    case meta(MetaCommand)
+
+    public var range: SourceRange {
+        switch self {
+        case .pipeline(let p): p.range
+        case .binding(let b): b.range
+        case .meta(let m): m.range
+        }
+    }
+}
+
+/// `let NAME = pipeline`.
+public struct Binding: Sendable {
+    public var name: String
+    public var value: Pipeline
+    public var range: SourceRange
+}
+
+/// `.name argument`.
+public struct MetaCommand: Sendable {
+    public var name: String
+    public var argument: String?
+    public var nameRange: SourceRange
+    public var argumentRange: SourceRange?
+    public var range: SourceRange
+}
+
+/// A source followed by stages.
+public struct Pipeline: Sendable {
+    public var source: Source
+    public var stages: [Stage]
+    public var range: SourceRange
+}
+
+/// A name as the user wrote it: words, a quoted string or a parameter, maybe with a kind.
+public struct NameRef: Sendable {
+    public enum Spelling: Sendable, Equatable {
+        case words(String)
+        case quoted(String)
+        case parameter(String)
+    }
+
+    public var spelling: Spelling
+    /// An explicit `role`, `credential`, `skill`, `learner` or `org` before the name.
+    public var kind: EntityKind?
+    public var range: SourceRange
+}
+
+/// Where rows come from.
+public indirect enum Source: Sendable {
+    case listing(EntityKind, condition: Condition?, range: SourceRange)
+    case count(Source, range: SourceRange)
+    case skillsOf(NameRef, range: SourceRange)
+    case credentialsTeaching(NameRef, range: SourceRange)
+    case holdersOf(NameRef, range: SourceRange)
+    case prerequisitesOf(NameRef, range: SourceRange)
+    case partsOf(NameRef, range: SourceRange)
+    case stacks(StacksQuery)
+    case gaps(learner: NameRef, target: NameRef, range: SourceRange)
+    case compare([NameRef], range: SourceRange)
+    case verify(NameRef?, asOf: Day?, range: SourceRange)
+    case variable(String, isParameter: Bool, range: SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .listing(_, _, let r), .count(_, let r), .skillsOf(_, let r), .credentialsTeaching(_, let r),
+            .holdersOf(_, let r), .prerequisitesOf(_, let r), .partsOf(_, let r), .gaps(_, _, let r),
+            .compare(_, let r), .verify(_, _, let r), .variable(_, _, let r):
+            r
+        case .stacks(let q): q.range
+        }
+    }
+}
+
+/// `stacks toward TARGET [for LEARNER] [by ...] [limit N] [max cost C] [max weeks W] [using ORG, ...]`.
+public struct StacksQuery: Sendable {
+    public enum Ranking: String, Sendable { case cost, weeks, count }
+    public var target: NameRef
+    public var learner: NameRef?
+    public var ranking: Ranking = .cost
+    public var limit: Int = 5
+    public var maxCost: Double?
+    public var maxWeeks: Double?
+    public var using: [NameRef] = []
+    public var range: SourceRange
+}
+
+/// One `| stage`.
+public enum Stage: Sendable {
+    case filter(Condition, range: SourceRange)
+    case select([SelectItem], range: SourceRange)
+    case sort([SortKey], range: SourceRange)
+    case limit(Int, range: SourceRange)
+    case count(range: SourceRange)
+    case group(Field, range: SourceRange)
+    case aggregate(Aggregate, Field, range: SourceRange)
+    case distinct(range: SourceRange)
+}
+
+/// `sum`, `avg`, `min` or `max`.
+public enum Aggregate: String, Sendable, CaseIterable { case sum, avg, min, max }
+
+/// A field name as written.
+public struct Field: Sendable {
+    public var name: String
+    public var range: SourceRange
+}
+
+public struct SelectItem: Sendable {
+    public var field: Field
+    public var alias: String?
+}
+
+public struct SortKey: Sendable {
+    public var field: Field
+    public var descending: Bool
+}
+
+/// A comparison operator.
+public enum CompareOp: String, Sendable {
+    case equal = "=", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+}
+
+/// A literal on the right of a comparison.
+public struct Literal: Sendable {
+    public enum Form: Sendable, Equatable {
+        case number(Double)
+        case text(String)
+        case date(Day)
+        case parameter(String)
+    }
+
+    public var form: Form
+    public var range: SourceRange
+}
+
+/// A condition of `where`.
+public indirect enum Condition: Sendable {
+    case and(Condition, Condition)
+    case or(Condition, Condition)
+    case not(Condition)
+    case compare(Field, CompareOp, Literal)
+    case contains(Field, Literal)
+    case member(Field, [Literal], negated: Bool)
+    case teaches(NameRef, CompareOp, Int, range: SourceRange)
+    case needs(NameRef, CompareOp, Int, range: SourceRange)
+    case holds(NameRef, range: SourceRange)
+    case requires(NameRef, range: SourceRange)
+    case recognizedBy(NameRef, range: SourceRange)
+    case accredited(by: NameRef?, range: SourceRange)
+}

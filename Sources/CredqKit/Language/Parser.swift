@@ -1,0 +1,608 @@
+/// Parses tokens into a `Script`, one function per rule of `grammar/credq.ebnf`, each quoting
+/// its rule. A syntax error skips to the end of its statement, so one pass reports them all.
+public struct Parser {
+    private var tokens: [Token]
+    private var current = 0
+    private var errors: [ScriptError] = []
+    /// The grammar rules this parser has entered, for the test that every rule has a golden test.
+    private(set) var rulesUsed: Set<String> = []
+
+    private init(tokens: [Token]) { self.tokens = tokens }
+
+    /// Tokenizes and parses a script, returning the statements and every error found.
+    public static func parse(_ source: String) -> (script: Script, errors: [ScriptError]) {
+        let (script, errors, _) = parseTracingRules(source)
+        return (script, errors)
+    }
+
+    static func parseTracingRules(_ source: String) -> (Script, [ScriptError], Set<String>) {
+        let (tokens, lexErrors) = Lexer.tokenize(source)
+        var parser = Parser(tokens: tokens)
+        let script = parser.script()
+        let errors = (lexErrors + parser.errors).sorted { ($0.range?.start ?? 0) < ($1.range?.start ?? 0) }
+        return (script, errors, parser.rulesUsed)
+    }
+
+    private struct Failure: Error {}
+
+    // MARK: - Statements
+
+    /// script ::= separator* ( statement ( separator+ statement )* separator* )?
+    private mutating func script() -> Script {
+        rule("script")
+        var statements: [Statement] = []
+        while true {
+            while isSeparator(peek()) { rule("separator"); advance() }
+            if peek().kind == .end { break }
+            do {
+                statements.append(try statement())
+                if !isSeparator(peek()), peek().kind != .end {
+                    throw fail(expected: "';' or a new line after the statement")
+                }
+            } catch {
+                while !isSeparator(peek()), peek().kind != .end { advance() }
+            }
+        }
+        return Script(statements: statements)
+    }
+
+    /// statement ::= let_statement | meta_command | pipeline
+    private mutating func statement() throws(Failure) -> Statement {
+        rule("statement")
+        if peek().kind == .meta { return .meta(try metaCommand()) }
+        if peek().isKeyword("let") { return .binding(try letStatement()) }
+        return .pipeline(try pipeline())
+    }
+
+    /// let_statement ::= 'let' IDENT '=' pipeline
+    private mutating func letStatement() throws(Failure) -> Binding {
+        rule("let_statement")
+        let start = advance().range.start
+        let name = try consume(.word, "a variable name after 'let'")
+        rule("IDENT")
+        try consume(.equal, "'=' after the variable name")
+        let value = try pipeline()
+        return Binding(name: name.text, value: value, range: SourceRange(start, value.range.end))
+    }
+
+    /// meta_command ::= META META_ARGUMENT?
+    private mutating func metaCommand() throws(Failure) -> MetaCommand {
+        rule("meta_command")
+        rule("META")
+        let name = advance()
+        var argument: Token?
+        if peek().kind == .metaArgument {
+            rule("META_ARGUMENT")
+            argument = advance()
+        }
+        return MetaCommand(
+            name: name.text, argument: argument?.text, nameRange: name.range, argumentRange: argument?.range,
+            range: SourceRange(name.range.start, argument?.range.end ?? name.range.end))
+    }
+
+    // MARK: - Pipelines and sources
+
+    /// pipeline ::= source ( '|' stage )*
+    private mutating func pipeline() throws(Failure) -> Pipeline {
+        rule("pipeline")
+        let source = try source()
+        var stages: [Stage] = []
+        while match(.pipe) {
+            stages.append(try stage())
+        }
+        return Pipeline(source: source, stages: stages, range: SourceRange(source.range.start, previous().range.end))
+    }
+
+    /// source ::= count_source | walk | listing | stacks | gaps | compare | verify | variable
+    private mutating func source() throws(Failure) -> Source {
+        rule("source")
+        let token = peek()
+        let next = peek(1)
+        switch (token.kind == .word ? token.text.lowercased() : "") {
+        case "count": return try countSource()
+        case "skills" where next.isKeyword("of"),
+            "credentials" where next.isKeyword("teaching"),
+            "holders", "prerequisites", "parts":
+            return try walk()
+        case "credentials", "skills", "roles", "learners", "organizations": return try listing()
+        case "stacks": return try stacks()
+        case "gaps": return try gaps()
+        case "compare": return try compare()
+        case "verify": return try verify()
+        default:
+            if token.kind == .word || token.kind == .parameter { return try variable() }
+            throw fail(expected: "a query such as 'credentials', 'skills of NAME' or 'stacks toward NAME'")
+        }
+    }
+
+    /// count_source ::= 'count' source
+    private mutating func countSource() throws(Failure) -> Source {
+        rule("count_source")
+        let start = advance().range.start
+        let inner = try source()
+        return .count(inner, range: SourceRange(start, inner.range.end))
+    }
+
+    /// listing ::= entity_set ( 'where' condition )?
+    private mutating func listing() throws(Failure) -> Source {
+        rule("listing")
+        rule("entity_set")
+        let word = advance()
+        let kind: EntityKind = switch word.text.lowercased() {
+        case "credentials": .credential
+        case "skills": .skill
+        case "roles": .role
+        case "learners": .learner
+        default: .organization
+        }
+        var condition: Condition?
+        if matchKeyword("where") { condition = try self.condition() }
+        return .listing(kind, condition: condition, range: SourceRange(word.range.start, previous().range.end))
+    }
+
+    /// variable ::= IDENT | PARAM
+    private mutating func variable() throws(Failure) -> Source {
+        rule("variable")
+        let token = advance()
+        rule(token.kind == .parameter ? "PARAM" : "IDENT")
+        return .variable(token.text, isParameter: token.kind == .parameter, range: token.range)
+    }
+
+    /// walk ::= skills_of | credentials_teaching | holders_of | prerequisites_of | parts_of
+    private mutating func walk() throws(Failure) -> Source {
+        rule("walk")
+        let first = advance()
+        let start = first.range.start
+        switch first.text.lowercased() {
+        case "skills":
+            rule("skills_of")
+            advance()
+            let n = try name(stops: [])
+            return .skillsOf(n, range: SourceRange(start, n.range.end))
+        case "credentials":
+            rule("credentials_teaching")
+            advance()
+            let n = try name(stops: [])
+            return .credentialsTeaching(n, range: SourceRange(start, n.range.end))
+        case "holders":
+            rule("holders_of")
+            try consumeKeyword("of")
+            let n = try name(stops: [])
+            return .holdersOf(n, range: SourceRange(start, n.range.end))
+        case "prerequisites":
+            rule("prerequisites_of")
+            try consumeKeyword("of")
+            let n = try name(stops: [])
+            return .prerequisitesOf(n, range: SourceRange(start, n.range.end))
+        default:
+            rule("parts_of")
+            try consumeKeyword("of")
+            let n = try name(stops: [])
+            return .partsOf(n, range: SourceRange(start, n.range.end))
+        }
+    }
+
+    /// stacks ::= 'stacks' 'toward' name ( 'for' name )? stack_option*
+    private mutating func stacks() throws(Failure) -> Source {
+        rule("stacks")
+        let start = advance().range.start
+        try consumeKeyword("toward")
+        let optionWords: Set<String> = ["by", "limit", "max", "using"]
+        let target = try name(stops: optionWords.union(["for"]))
+        var query = StacksQuery(target: target, range: SourceRange(start, target.range.end))
+        if matchKeyword("for") { query.learner = try name(stops: optionWords) }
+        while peek().kind == .word, optionWords.contains(peek().text.lowercased()) {
+            try stackOption(&query, stops: optionWords)
+        }
+        query.range = SourceRange(start, previous().range.end)
+        return .stacks(query)
+    }
+
+    /// stack_option ::= 'by' ( 'cost' | 'weeks' | 'count' ) | 'limit' NUMBER
+    ///                | 'max' ( 'cost' | 'weeks' ) NUMBER | 'using' name ( ',' name )*
+    private mutating func stackOption(_ query: inout StacksQuery, stops: Set<String>) throws(Failure) {
+        rule("stack_option")
+        let word = advance().text.lowercased()
+        switch word {
+        case "by":
+            let what = try consume(.word, "cost, weeks or count after 'by'")
+            guard let ranking = StacksQuery.Ranking(rawValue: what.text.lowercased()) else {
+                throw fail(at: what, expected: "cost, weeks or count after 'by'")
+            }
+            query.ranking = ranking
+        case "limit":
+            query.limit = try count(after: "limit")
+        case "max":
+            let what = try consume(.word, "cost or weeks after 'max'")
+            let bound = try number(after: "max \(what.text)")
+            switch what.text.lowercased() {
+            case "cost": query.maxCost = bound
+            case "weeks": query.maxWeeks = bound
+            default: throw fail(at: what, expected: "cost or weeks after 'max'")
+            }
+        default:
+            repeat { query.using.append(try name(stops: stops)) } while match(.comma)
+        }
+    }
+
+    /// gaps ::= 'gaps' 'for' name 'toward' name
+    private mutating func gaps() throws(Failure) -> Source {
+        rule("gaps")
+        let start = advance().range.start
+        try consumeKeyword("for")
+        let learner = try name(stops: ["toward"])
+        try consumeKeyword("toward")
+        let target = try name(stops: [])
+        return .gaps(learner: learner, target: target, range: SourceRange(start, target.range.end))
+    }
+
+    /// compare ::= 'compare' name ( ',' name )*
+    private mutating func compare() throws(Failure) -> Source {
+        rule("compare")
+        let start = advance().range.start
+        var names = [try name(stops: [])]
+        while match(.comma) { names.append(try name(stops: [])) }
+        return .compare(names, range: SourceRange(start, previous().range.end))
+    }
+
+    /// verify ::= 'verify' name? ( 'as' 'of' DATE )?
+    private mutating func verify() throws(Failure) -> Source {
+        rule("verify")
+        let start = advance().range.start
+        var who: NameRef?
+        if isNameStart(peek()), !peek().isKeyword("as") { who = try name(stops: ["as"]) }
+        var day: Day?
+        if matchKeyword("as") {
+            try consumeKeyword("of")
+            let token = try consume(.date, "a date YYYY-MM-DD after 'as of'")
+            rule("DATE")
+            guard let d = Day(token.text) else { throw fail(at: token, expected: "a valid date YYYY-MM-DD") }
+            day = d
+        }
+        return .verify(who, asOf: day, range: SourceRange(start, previous().range.end))
+    }
+
+    // MARK: - Stages
+
+    /// stage ::= where_stage | select_stage | sort_stage | limit_stage | count_stage
+    ///         | group_stage | aggregate_stage | distinct_stage
+    private mutating func stage() throws(Failure) -> Stage {
+        rule("stage")
+        let token = peek()
+        guard token.kind == .word else { throw fail(expected: "a stage (where, select, sort by, limit, count, group by, sum, avg, min, max, distinct) after '|'") }
+        let start = token.range.start
+        switch token.text.lowercased() {
+        case "where":
+            rule("where_stage")
+            advance()
+            let c = try condition()
+            return .filter(c, range: SourceRange(start, previous().range.end))
+        case "select":
+            rule("select_stage")
+            advance()
+            var items: [SelectItem] = []
+            repeat {
+                rule("select_item")
+                let f = try field()
+                var alias: String?
+                if matchKeyword("as") {
+                    alias = try consume(.word, "a column name after 'as'").text
+                    rule("IDENT")
+                }
+                items.append(SelectItem(field: f, alias: alias))
+            } while match(.comma)
+            return .select(items, range: SourceRange(start, previous().range.end))
+        case "sort":
+            rule("sort_stage")
+            advance()
+            try consumeKeyword("by")
+            var keys: [SortKey] = []
+            repeat {
+                rule("sort_key")
+                let f = try field()
+                var descending = false
+                if matchKeyword("desc") { descending = true } else { _ = matchKeyword("asc") }
+                keys.append(SortKey(field: f, descending: descending))
+            } while match(.comma)
+            return .sort(keys, range: SourceRange(start, previous().range.end))
+        case "limit":
+            rule("limit_stage")
+            advance()
+            let n = try count(after: "limit")
+            return .limit(n, range: SourceRange(start, previous().range.end))
+        case "count":
+            rule("count_stage")
+            advance()
+            return .count(range: token.range)
+        case "group":
+            rule("group_stage")
+            advance()
+            try consumeKeyword("by")
+            let f = try field()
+            return .group(f, range: SourceRange(start, f.range.end))
+        case "sum", "avg", "min", "max":
+            rule("aggregate_stage")
+            advance()
+            let f = try field()
+            return .aggregate(Aggregate(rawValue: token.text.lowercased())!, f, range: SourceRange(start, f.range.end))
+        case "distinct":
+            rule("distinct_stage")
+            advance()
+            return .distinct(range: token.range)
+        default:
+            throw fail(expected: "a stage (where, select, sort by, limit, count, group by, sum, avg, min, max, distinct) after '|'")
+        }
+    }
+
+    // MARK: - Conditions
+
+    /// condition ::= and_condition ( 'or' and_condition )*
+    private mutating func condition() throws(Failure) -> Condition {
+        rule("condition")
+        var left = try andCondition()
+        while matchKeyword("or") { left = .or(left, try andCondition()) }
+        return left
+    }
+
+    /// and_condition ::= not_condition ( 'and' not_condition )*
+    private mutating func andCondition() throws(Failure) -> Condition {
+        rule("and_condition")
+        var left = try notCondition()
+        while matchKeyword("and") { left = .and(left, try notCondition()) }
+        return left
+    }
+
+    /// not_condition ::= 'not' not_condition | primary_condition
+    private mutating func notCondition() throws(Failure) -> Condition {
+        rule("not_condition")
+        if peek().isKeyword("not"), !peek(1).isKeyword("in") {
+            advance()
+            return .not(try notCondition())
+        }
+        return try primaryCondition()
+    }
+
+    private static let relationWords: Set<String> = ["teaches", "needs", "holds", "requires", "recognized", "accredited"]
+
+    /// primary_condition ::= '(' condition ')' | relation | comparison
+    private mutating func primaryCondition() throws(Failure) -> Condition {
+        rule("primary_condition")
+        if match(.leftParen) {
+            let c = try condition()
+            try consume(.rightParen, "')' to close '('")
+            return c
+        }
+        let token = peek()
+        if token.kind == .word, Self.relationWords.contains(token.text.lowercased()), !isComparisonOperator(peek(1)) {
+            return try relation()
+        }
+        return try comparison()
+    }
+
+    /// relation ::= ( 'teaches' | 'needs' ) name ( compare_op NUMBER )? | ( 'holds' | 'requires' ) name
+    ///            | 'recognized' 'by' name | 'accredited' ( 'by' name )?
+    private mutating func relation() throws(Failure) -> Condition {
+        rule("relation")
+        let word = advance()
+        let start = word.range.start
+        let stops: Set<String> = ["and", "or"]
+        switch word.text.lowercased() {
+        case "teaches", "needs":
+            let n = try name(stops: stops)
+            var op = CompareOp.greaterEqual
+            var level = 1
+            if isComparisonOperator(peek()) {
+                op = try compareOp()
+                let token = try consume(.number, "a level from 1 to 4")
+                guard let l = Int(token.text), (1...4).contains(l) else { throw fail(at: token, expected: "a level from 1 to 4") }
+                level = l
+            }
+            let range = SourceRange(start, previous().range.end)
+            return word.text.lowercased() == "teaches" ? .teaches(n, op, level, range: range) : .needs(n, op, level, range: range)
+        case "holds":
+            let n = try name(stops: stops)
+            return .holds(n, range: SourceRange(start, n.range.end))
+        case "requires":
+            let n = try name(stops: stops)
+            return .requires(n, range: SourceRange(start, n.range.end))
+        case "recognized":
+            try consumeKeyword("by")
+            let n = try name(stops: stops)
+            return .recognizedBy(n, range: SourceRange(start, n.range.end))
+        default:
+            var by: NameRef?
+            if matchKeyword("by") { by = try name(stops: stops) }
+            return .accredited(by: by, range: SourceRange(start, previous().range.end))
+        }
+    }
+
+    /// comparison ::= FIELD ( compare_op value | '~' value | 'not'? 'in' '(' value ( ',' value )* ')' )
+    private mutating func comparison() throws(Failure) -> Condition {
+        rule("comparison")
+        let f = try field()
+        if isComparisonOperator(peek()) {
+            let op = try compareOp()
+            return .compare(f, op, try value())
+        }
+        if match(.tilde) { return .contains(f, try value()) }
+        let negated = matchKeyword("not")
+        if matchKeyword("in") {
+            try consume(.leftParen, "'(' after 'in'")
+            var values = [try value()]
+            while match(.comma) { values.append(try value()) }
+            try consume(.rightParen, "')' to close the list")
+            return .member(f, values, negated: negated)
+        }
+        throw fail(expected: "a comparison (=, !=, <, <=, >, >=, ~, in) after the field '\(f.name)'")
+    }
+
+    /// compare_op ::= '=' | '!=' | '<' | '<=' | '>' | '>='
+    private mutating func compareOp() throws(Failure) -> CompareOp {
+        rule("compare_op")
+        let token = advance()
+        return CompareOp(rawValue: token.kind.rawValue)!
+    }
+
+    /// value ::= NUMBER | STRING | DATE | PARAM | WORD+
+    private mutating func value() throws(Failure) -> Literal {
+        rule("value")
+        let token = peek()
+        switch token.kind {
+        case .number:
+            rule("NUMBER")
+            advance()
+            return Literal(form: .number(try parseNumber(token)), range: token.range)
+        case .string:
+            rule("STRING")
+            advance()
+            return Literal(form: .text(token.text), range: token.range)
+        case .date:
+            rule("DATE")
+            advance()
+            guard let day = Day(token.text) else { throw fail(at: token, expected: "a valid date YYYY-MM-DD") }
+            return Literal(form: .date(day), range: token.range)
+        case .parameter:
+            rule("PARAM")
+            advance()
+            return Literal(form: .parameter(token.text), range: token.range)
+        case .word:
+            rule("WORD")
+            var words: [String] = []
+            let start = token.range.start
+            while peek().kind == .word, !peek().isKeyword("and"), !peek().isKeyword("or") {
+                words.append(advance().text)
+            }
+            guard !words.isEmpty else { throw fail(expected: "a value") }
+            return Literal(form: .text(words.joined(separator: " ")), range: SourceRange(start, previous().range.end))
+        default:
+            throw fail(expected: "a value (a number, a word, a \"string\", a date or a $parameter)")
+        }
+    }
+
+    // MARK: - Names and fields
+
+    /// name ::= kind_prefix? ( STRING | PARAM | name_word+ )
+    ///
+    /// Bare words end at a token that is not a word or number, or at a word in `stops`.
+    private mutating func name(stops: Set<String>) throws(Failure) -> NameRef {
+        rule("name")
+        var kind: EntityKind?
+        let first = peek()
+        if first.kind == .word, let k = Self.kindPrefixes[first.text.lowercased()], isNameStart(peek(1)),
+            !(peek(1).kind == .word && stops.contains(peek(1).text.lowercased()))
+        {
+            rule("kind_prefix")
+            kind = k
+            advance()
+        }
+        let token = peek()
+        switch token.kind {
+        case .string:
+            rule("STRING")
+            advance()
+            return NameRef(spelling: .quoted(token.text), kind: kind, range: token.range)
+        case .parameter:
+            rule("PARAM")
+            advance()
+            return NameRef(spelling: .parameter(token.text), kind: kind, range: token.range)
+        default:
+            var words: [String] = []
+            let start = token.range.start
+            while peek().kind == .word || peek().kind == .number || peek().kind == .date {
+                if peek().kind == .word, stops.contains(peek().text.lowercased()) { break }
+                rule("name_word")
+                words.append(advance().text)
+            }
+            guard !words.isEmpty else { throw fail(expected: "a name") }
+            return NameRef(spelling: .words(words.joined(separator: " ")), kind: kind, range: SourceRange(start, previous().range.end))
+        }
+    }
+
+    private static let kindPrefixes: [String: EntityKind] = [
+        "role": .role, "credential": .credential, "skill": .skill, "learner": .learner, "org": .organization,
+    ]
+
+    /// FIELD ::= WORD
+    private mutating func field() throws(Failure) -> Field {
+        rule("FIELD")
+        let token = try consume(.word, "a field name")
+        return Field(name: token.text.lowercased(), range: token.range)
+    }
+
+    // MARK: - Helpers
+
+    private mutating func count(after word: String) throws(Failure) -> Int {
+        let token = try consume(.number, "a whole number after '\(word)'")
+        rule("NUMBER")
+        guard let n = Int(token.text), n >= 0 else { throw fail(at: token, expected: "a whole number ≥ 0 after '\(word)'") }
+        return n
+    }
+
+    private mutating func number(after word: String) throws(Failure) -> Double {
+        let token = try consume(.number, "a number after '\(word)'")
+        rule("NUMBER")
+        return try parseNumber(token)
+    }
+
+    private mutating func parseNumber(_ token: Token) throws(Failure) -> Double {
+        guard let n = Double(token.text), n.isFinite, abs(n) < 1e15 else {
+            errors.append(ScriptError(.numberOutOfRange(token.text), token.range))
+            throw Failure()
+        }
+        return n
+    }
+
+    private func isSeparator(_ token: Token) -> Bool { token.kind == .semicolon || token.kind == .newline }
+
+    private func isNameStart(_ token: Token) -> Bool {
+        [.word, .number, .date, .string, .parameter].contains(token.kind)
+    }
+
+    private func isComparisonOperator(_ token: Token) -> Bool {
+        [.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual].contains(token.kind)
+    }
+
+    private mutating func rule(_ name: String) { rulesUsed.insert(name) }
+
+    private func peek(_ offset: Int = 0) -> Token { tokens[min(current + offset, tokens.count - 1)] }
+
+    private func previous() -> Token { tokens[max(0, current - 1)] }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let token = tokens[current]
+        if current < tokens.count - 1 { current += 1 }
+        return token
+    }
+
+    private mutating func match(_ kind: TokenKind) -> Bool {
+        guard peek().kind == kind else { return false }
+        advance()
+        return true
+    }
+
+    private mutating func matchKeyword(_ keyword: String) -> Bool {
+        guard peek().isKeyword(keyword) else { return false }
+        advance()
+        return true
+    }
+
+    @discardableResult
+    private mutating func consume(_ kind: TokenKind, _ expected: String) throws(Failure) -> Token {
+        guard peek().kind == kind else { throw fail(expected: expected) }
+        return advance()
+    }
+
+    private mutating func consumeKeyword(_ keyword: String) throws(Failure) {
+        guard matchKeyword(keyword) else { throw fail(expected: "'\(keyword)'") }
+    }
+
+    private mutating func fail(expected: String) -> Failure {
+        fail(at: peek(), expected: expected)
+    }
+
+    private mutating func fail(at token: Token, expected: String) -> Failure {
+        errors.append(ScriptError(.unexpected(found: token.display, expected: expected), token.range))
+        return Failure()
+    }
+}

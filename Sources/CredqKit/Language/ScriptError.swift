@@ -1,0 +1,173 @@
+/// Every error a script or a query can cause, with its source range.
+///
+/// The text of each message lives in one place: `Problem.message` and `Problem.help`.
+public struct ScriptError: Error, Sendable {
+    public var problem: Problem
+    public var range: SourceRange?
+
+    public init(_ problem: Problem, _ range: SourceRange?) {
+        self.problem = problem
+        self.range = range
+    }
+}
+
+/// What kind of failure an error is; each maps to one exit status.
+public enum ErrorCategory: Sendable {
+    case syntax, query, graph, io, usage, interrupted
+}
+
+/// What went wrong.
+public enum Problem: Sendable {
+    // Tokens and syntax
+    case invalidCharacter(Character)
+    case invalidEscape(Character)
+    case unterminatedString
+    case expectedParameterName
+    case unexpected(found: String, expected: String)
+    case unknownMetaCommand(String, suggestion: String?)
+    case metaArgument(command: String, usage: String)
+    case numberOutOfRange(String)
+
+    // Queries
+    case unknownName(kinds: [EntityKind], name: String, candidates: [String])
+    case ambiguousName(kinds: [EntityKind], name: String, candidates: [String])
+    case wrongKind(name: String, found: EntityKind, expected: [EntityKind])
+    case unknownField(String, of: String, suggestions: [String])
+    case unknownSource(String, suggestions: [String])
+    case typeMismatch(String)
+    case relationNotApplicable(relation: String, to: String, appliesTo: String)
+    case notAvailableYet(String)
+    case unknownFormat(String)
+    case notAGraph
+    case unknownParameter(String, suggestions: [String])
+    case readDepth(String)
+    case graphError(GraphLoadError)
+    case io(path: String, reason: String)
+    case interrupted
+
+    public var category: ErrorCategory {
+        switch self {
+        case .invalidCharacter, .invalidEscape, .unterminatedString, .expectedParameterName, .unexpected,
+            .unknownMetaCommand, .metaArgument, .numberOutOfRange:
+            .syntax
+        case .graphError(let e): e.isIOError ? .io : .graph
+        case .io, .readDepth: .io
+        case .interrupted: .interrupted
+        default: .query
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidCharacter(let c):
+            "unexpected character '\(c.unicodeScalars.first.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String(c) } ?? "")'"
+        case .invalidEscape(let c): "invalid escape '\\\(c)' in a string"
+        case .unterminatedString: "unterminated string"
+        case .expectedParameterName: "expected a parameter name after '$'"
+        case .unexpected(let found, let expected): "expected \(expected), found \(found)"
+        case .unknownMetaCommand(let name, _): "unknown meta-command \".\(name)\""
+        case .metaArgument(let command, let usage): ".\(command) takes \(usage)"
+        case .numberOutOfRange(let text): "number \(text) is out of range"
+        case .unknownName(let kinds, let name, _): "unknown \(Self.kindWords(kinds)) \"\(name)\""
+        case .ambiguousName(let kinds, let name, let candidates):
+            "\"\(name)\" matches \(candidates.count) \(Self.kindWords(kinds, plural: true))"
+        case .wrongKind(let name, let found, let expected):
+            "\"\(name)\" is a \(found.rawValue), expected a \(Self.kindWords(expected))"
+        case .unknownField(let field, let entity, _): "unknown field \"\(field)\" for \(entity)"
+        case .unknownSource(let word, _): "unknown source \"\(word)\": not a listing, a walk, a plan or a variable"
+        case .typeMismatch(let text): text
+        case .relationNotApplicable(let relation, let to, let appliesTo):
+            "'\(relation)' applies to \(appliesTo), not to \(to)"
+        case .notAvailableYet(let what): "\(what) is not available in this version of credq"
+        case .unknownFormat(let name): "unknown output format \"\(name)\""
+        case .notAGraph: "this answer is a table, not a graph: dot draws prerequisites and parts"
+        case .unknownParameter(let name, _): "unknown parameter or variable \"$\(name)\""
+        case .readDepth(let path): "\(path): .read nested too deeply (a script that reads itself?)"
+        case .graphError(let e): e.errors.first.map(\.description) ?? "invalid graph"
+        case .io(let path, let reason): "\(path): \(reason)"
+        case .interrupted: "interrupted"
+        }
+    }
+
+    public var help: String? {
+        switch self {
+        case .unknownName(_, _, let candidates) where !candidates.isEmpty,
+            .ambiguousName(_, _, let candidates):
+            "did you mean " + Self.orList(candidates) + "?"
+        case .unknownMetaCommand(_, let suggestion?): "did you mean \".\(suggestion)\"? .help lists the meta-commands"
+        case .unknownMetaCommand: ".help lists the meta-commands"
+        case .unknownField(_, _, let suggestions) where !suggestions.isEmpty:
+            "did you mean " + Self.orList(suggestions.map { "\"\($0)\"" }) + "? .schema lists every field"
+        case .unknownField: ".schema lists every field"
+        case .unknownSource(_, let suggestions) where !suggestions.isEmpty:
+            "did you mean " + Self.orList(suggestions.map { "\"\($0)\"" }) + "?"
+        case .unknownSource: "start with credentials, skills, roles, learners, organizations, or a name bound with let"
+        case .unknownFormat: "formats: table, json, ndjson, csv, tsv, markdown, dot"
+        case .unknownParameter(_, let suggestions) where !suggestions.isEmpty:
+            "did you mean " + Self.orList(suggestions.map { "\"$\($0)\"" }) + "? .params lists them"
+        case .unknownParameter: "set one with --param NAME=VALUE, or bind a variable with let"
+        case .wrongKind(_, let found, _): "write the kind before the name, such as 'credential ...', or check the \(found.rawValue)"
+        case .graphError(let e) where e.errors.count > 1: "\(e.errors.count - 1) more error(s): run credq validate on the file"
+        default: nil
+        }
+    }
+
+    static func kindWords(_ kinds: [EntityKind], plural: Bool = false) -> String {
+        let words = kinds.map { plural ? $0.plural : $0.rawValue }
+        if words.count == EntityKind.allCases.count { return plural ? "entities" : "name" }
+        return words.count <= 1 ? (words.first ?? "name") : words.dropLast().joined(separator: ", ") + " or " + words.last!
+    }
+
+    static func orList(_ items: [String]) -> String {
+        items.count <= 1 ? (items.first ?? "") : items.dropLast().joined(separator: ", ") + " or " + items.last!
+    }
+}
+
+// MARK: - Rendering
+
+extension ScriptError {
+    /// The error as a user reads it: `file:line:col: error: message`, the source line with a
+    /// caret under the range, and a help line.
+    public func rendered(sourceName: String, source: String, color: Bool = false) -> String {
+        let red = color ? "\u{1B}[1;31m" : "", green = color ? "\u{1B}[1;32m" : "", cyan = color ? "\u{1B}[1;36m" : ""
+        let bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
+        var out = ""
+        if case .graphError(let e) = problem {
+            // Graph errors carry their own file and JSON path.
+            for d in e.diagnostics where d.severity == .error {
+                out += "\(bold)\(d.file)\(d.line.map { ":\($0):\(d.column ?? 1)" } ?? "")\(d.path.isEmpty ? "" : ": \(d.path)"):\(reset) \(red)error:\(reset) \(d.message)\n"
+            }
+            return out
+        }
+        guard let range else {
+            out = "\(bold)\(sourceName):\(reset) \(red)error:\(reset) \(problem.message)\n"
+            if let help = problem.help { out += "\(cyan)help:\(reset) \(help)\n" }
+            return out
+        }
+        let scalars = Array(source.unicodeScalars)
+        let start = min(range.start, scalars.count)
+        var lineStart = start
+        while lineStart > 0, scalars[lineStart - 1] != "\n" { lineStart -= 1 }
+        var lineEnd = start
+        while lineEnd < scalars.count, scalars[lineEnd] != "\n" { lineEnd += 1 }
+        let line = scalars[..<lineStart].filter { $0 == "\n" }.count + 1
+        let column = start - lineStart + 1
+        var lineText = String.UnicodeScalarView()
+        lineText.append(contentsOf: scalars[lineStart..<lineEnd].map { $0 == "\t" ? " " : $0 })
+        let text = String(String(lineText).trimmingSuffix { $0 == "\r" })
+        let width = max(1, min(range.end, lineEnd) - start)
+        out += "\(bold)\(sourceName):\(line):\(column):\(reset) \(red)error:\(reset) \(bold)\(problem.message)\(reset)\n"
+        out += "  \(text)\n"
+        out += "  " + String(repeating: " ", count: column - 1) + green + "^" + String(repeating: "~", count: width - 1) + reset + "\n"
+        if let help = problem.help { out += "\(cyan)help:\(reset) \(help)\n" }
+        return out
+    }
+}
+
+extension StringProtocol {
+    func trimmingSuffix(while predicate: (Character) -> Bool) -> Substring {
+        var s = self[...]
+        while let last = s.last, predicate(last) { s = s.dropLast() }
+        return Substring(s)
+    }
+}

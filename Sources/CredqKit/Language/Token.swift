@@ -1,0 +1,54 @@
+/// A span of a script, as offsets in its Unicode scalars; line and column are computed
+/// only to print an error.
+public struct SourceRange: Sendable, Equatable {
+    public var start: Int
+    public var end: Int
+
+    public init(_ start: Int, _ end: Int) {
+        self.start = start
+        self.end = end
+    }
+
+    /// The smallest range covering both.
+    func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(min(start, other.start), max(end, other.end))
+    }
+}
+
+/// What a token is.
+public enum TokenKind: String, Sendable, Equatable {
+    case word, string, number, date, parameter
+    case meta, metaArgument
+    case pipe = "|", comma = ",", semicolon = ";", newline = "newline"
+    case leftParen = "(", rightParen = ")"
+    case equal = "=", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case tilde = "~"
+    case end = "end of input"
+}
+
+/// One token: its kind, its text (a string's value unescaped, a parameter's name without `$`,
+/// a meta-command's name without `.`) and where it is.
+public struct Token: Sendable, Equatable {
+    public var kind: TokenKind
+    public var text: String
+    public var range: SourceRange
+
+    /// Whether this is the given keyword (words compare without case).
+    func isKeyword(_ keyword: String) -> Bool {
+        kind == .word && text.lowercased() == keyword
+    }
+
+    /// How the token reads in an error message.
+    var display: String {
+        switch kind {
+        case .word, .number, .date: "'\(text)'"
+        case .string: "string \"\(text)\""
+        case .parameter: "'$\(text)'"
+        case .meta: "'.\(text)'"
+        case .metaArgument: "'\(text)'"
+        case .newline: "end of line"
+        case .end: "end of input"
+        default: "'\(kind.rawValue)'"
+        }
+    }
+}
