@@ -21,6 +21,8 @@ public struct Graph: Sendable {
     var partOf: [[Int]] = []
     /// credential → the credentials that require it.
     var requiredBy: [[Int]] = []
+    /// organization → the credentials it provides.
+    var provided: [[Int]] = []
     /// lowercased name or alias → entities with that exact name.
     var names: [String: [EntityRef]] = [:]
 
@@ -46,9 +48,11 @@ public struct Graph: Sendable {
         partOf = Array(repeating: [], count: credentials.count)
         requiredBy = Array(repeating: [], count: credentials.count)
         holders = Array(repeating: [], count: credentials.count)
+        provided = Array(repeating: [], count: organizations.count)
         for (c, credential) in credentials.enumerated() {
             for t in credential.teaches { taughtBy[t.skill].append((c, t.level)) }
             for r in credential.requires { requiredBy[r].append(c) }
+            provided[credential.provider].append(c)
             if let rule = credential.stack { for p in rule.credentials { partOf[p].append(c) } }
         }
         for s in taughtBy.indices {

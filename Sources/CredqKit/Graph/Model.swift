@@ -32,6 +32,11 @@ public enum EntityKind: String, Sendable, CaseIterable {
 public struct EntityRef: Hashable, Sendable {
     public var kind: EntityKind
     public var index: Int
+
+    public init(kind: EntityKind, index: Int) {
+        self.kind = kind
+        self.index = index
+    }
 }
 
 /// An organization: a university, a platform, an industry body, an employer or an accreditor.

@@ -44,6 +44,8 @@ public enum Problem: Sendable {
     case graphError(GraphLoadError)
     case io(path: String, reason: String)
     case interrupted
+    /// A failure inside `.read` that was already reported; counts as the given kind.
+    case reported(ErrorCategory)
 
     public var category: ErrorCategory {
         switch self {
@@ -53,6 +55,7 @@ public enum Problem: Sendable {
         case .graphError(let e): e.isIOError ? .io : .graph
         case .io, .readDepth: .io
         case .interrupted: .interrupted
+        case .reported(let c): c
         default: .query
         }
     }
@@ -86,6 +89,7 @@ public enum Problem: Sendable {
         case .graphError(let e): e.errors.first.map(\.description) ?? "invalid graph"
         case .io(let path, let reason): "\(path): \(reason)"
         case .interrupted: "interrupted"
+        case .reported: "the script failed"
         }
     }
 

@@ -1,0 +1,213 @@
+/// Compiles `where` conditions into predicates over rows, resolving fields and names once.
+extension Evaluator {
+    typealias Predicate = (Row) throws(ScriptError) -> Bool
+
+    func compile(_ condition: Condition, for table: Table) throws(ScriptError) -> Predicate {
+        switch condition {
+        case .and(let a, let b):
+            let l = try compile(a, for: table), r = try compile(b, for: table)
+            return { row throws(ScriptError) in
+                if try !l(row) { return false }
+                return try r(row)
+            }
+        case .or(let a, let b):
+            let l = try compile(a, for: table), r = try compile(b, for: table)
+            return { row throws(ScriptError) in
+                if try l(row) { return true }
+                return try r(row)
+            }
+        case .not(let a):
+            let inner = try compile(a, for: table)
+            return { row throws(ScriptError) in try !inner(row) }
+        case .compare(let field, let op, let literal):
+            let get = try accessor(field, in: table)
+            let value = try resolve(literal)
+            return { row throws(ScriptError) in try Self.compare(get(row), op, value, literal: literal, field: field) }
+        case .contains(let field, let literal):
+            let get = try accessor(field, in: table)
+            let needle = try resolve(literal).plainText.lowercased()
+            return { row in Self.contains(get(row), needle) }
+        case .member(let field, let literals, let negated):
+            let get = try accessor(field, in: table)
+            var values: [(Value, Literal)] = []
+            for l in literals { values.append((try resolve(l), l)) }
+            return { row throws(ScriptError) in
+                let v = get(row)
+                for (candidate, literal) in values where try Self.compare(v, .equal, candidate, literal: literal, field: field) {
+                    return !negated
+                }
+                return negated
+            }
+        case .teaches(let name, let op, let level, let range):
+            let skill = try resolve(name, [.skill]).index
+            let kind = try relationKind("teaches", table, [.credential, .learner], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity else { return false }
+                let taught: Int
+                if kind == .credential {
+                    taught = graph.credentials[e.index].teaches.first { $0.skill == skill }?.level ?? 0
+                } else {
+                    taught = graph.skillLevels(of: graph.heldCredentials(of: e.index))[skill]?.level ?? 0
+                }
+                return taught > 0 && Self.compare(Double(taught), op, Double(level))
+            }
+        case .needs(let name, let op, let level, let range):
+            let skill = try resolve(name, [.skill]).index
+            _ = try relationKind("needs", table, [.role], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity, let need = graph.roles[e.index].needs.first(where: { $0.skill == skill }) else { return false }
+                return Self.compare(Double(need.level), op, Double(level))
+            }
+        case .holds(let name, let range):
+            let credential = try resolve(name, [.credential]).index
+            _ = try relationKind("holds", table, [.learner], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity else { return false }
+                return graph.learners[e.index].holdings.contains { $0.credential == credential }
+            }
+        case .requires(let name, let range):
+            let credential = try resolve(name, [.credential]).index
+            _ = try relationKind("requires", table, [.credential], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity else { return false }
+                return graph.prerequisiteOrder(of: e.index).contains(credential)
+            }
+        case .recognizedBy(let name, let range):
+            let org = try resolve(name, [.organization]).index
+            _ = try relationKind("recognized by", table, [.credential], range)
+            let graph = self.graph
+            return { row in row.entity.map { graph.credentials[$0.index].recognizedBy.contains(org) } ?? false }
+        case .accredited(let by, let range):
+            let org = try by.map { n throws(ScriptError) in try resolve(n, [.organization]).index }
+            _ = try relationKind("accredited", table, [.credential], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity else { return false }
+                let accreditors = graph.credentials[e.index].accreditedBy
+                return org.map(accreditors.contains) ?? !accreditors.isEmpty
+            }
+        }
+    }
+
+    /// The kind of entity the rows stand for, checked against what a relation applies to.
+    private func relationKind(_ relation: String, _ table: Table, _ kinds: [EntityKind], _ range: SourceRange) throws(ScriptError) -> EntityKind {
+        guard let kind = table.entityKind, kinds.contains(kind) else {
+            throw ScriptError(.relationNotApplicable(
+                relation: relation, to: table.entityKind?.plural ?? "this answer",
+                appliesTo: Problem.kindWords(kinds, plural: true)), range)
+        }
+        return kind
+    }
+
+    /// A literal's value, with parameters replaced: a number or date when they read as one.
+    func resolve(_ literal: Literal) throws(ScriptError) -> Value {
+        switch literal.form {
+        case .number(let n): return .number(n)
+        case .text(let s): return .text(s)
+        case .date(let d): return .date(d)
+        case .parameter(let p):
+            guard let text = parameters[p] else {
+                throw ScriptError(.unknownParameter(p, suggestions: Suggest.closest(to: p, among: parameters.keys, limit: 3)), literal.range)
+            }
+            if let n = Double(text), n.isFinite { return .number(n) }
+            if let d = Day(text) { return .date(d) }
+            return .text(text)
+        }
+    }
+
+    static func compare(_ a: Double, _ op: CompareOp, _ b: Double) -> Bool {
+        switch op {
+        case .equal: a == b
+        case .notEqual: a != b
+        case .less: a < b
+        case .lessEqual: a <= b
+        case .greater: a > b
+        case .greaterEqual: a >= b
+        }
+    }
+
+    /// `value op literal`: numbers as numbers, dates as dates, an entity by its id or name,
+    /// text without case; a list when any item matches (`!=`: when none is equal).
+    static func compare(_ value: Value, _ op: CompareOp, _ literal: Value, literal source: Literal, field: Field) throws(ScriptError) -> Bool {
+        switch value {
+        case .null:
+            return op == .notEqual
+        case .list(let items):
+            if op == .notEqual {
+                for item in items where try compare(item, .equal, literal, literal: source, field: field) { return false }
+                return true
+            }
+            for item in items where try compare(item, op, literal, literal: source, field: field) { return true }
+            return false
+        case .number(let n):
+            guard case .number(let m) = literal else {
+                throw ScriptError(.typeMismatch("\(field.name) is a number; compare it with a number, not \(describe(literal))"), source.range)
+            }
+            return compare(n, op, m)
+        case .date(let d):
+            let other: Day
+            switch literal {
+            case .date(let e): other = e
+            case .text(let s) where Day(s) != nil: other = Day(s)!
+            default:
+                throw ScriptError(.typeMismatch("\(field.name) is a date; compare it with a date YYYY-MM-DD, not \(describe(literal))"), source.range)
+            }
+            return compareOrder(d < other ? -1 : d > other ? 1 : 0, op)
+        case .entity(let e):
+            let t = literal.plainText.lowercased()
+            if op == .equal || op == .notEqual {
+                let same = e.id.lowercased() == t || e.name.lowercased() == t
+                return op == .equal ? same : !same
+            }
+            return compareText(e.name.lowercased(), op, t)
+        case .bool(let b):
+            let t = literal.plainText.lowercased()
+            let wanted: Bool
+            switch t {
+            case "yes", "true": wanted = true
+            case "no", "false": wanted = false
+            default:
+                throw ScriptError(.typeMismatch("\(field.name) is yes or no, not \(describe(literal))"), source.range)
+            }
+            return op == .equal ? b == wanted : op == .notEqual ? b != wanted : false
+        case .text(let s):
+            return compareText(s.lowercased(), op, literal.plainText.lowercased())
+        }
+    }
+
+    private static func describe(_ v: Value) -> String {
+        switch v {
+        case .number(let n): Value.format(n)
+        default: "\"\(v.plainText)\""
+        }
+    }
+
+    private static func compareText(_ a: String, _ op: CompareOp, _ b: String) -> Bool {
+        compareOrder(a < b ? -1 : a > b ? 1 : 0, op)
+    }
+
+    private static func compareOrder(_ order: Int, _ op: CompareOp) -> Bool {
+        switch op {
+        case .equal: order == 0
+        case .notEqual: order != 0
+        case .less: order < 0
+        case .lessEqual: order <= 0
+        case .greater: order > 0
+        case .greaterEqual: order >= 0
+        }
+    }
+
+    /// `~`: the text (an entity's name or id, any item of a list) contains the needle, without case.
+    static func contains(_ value: Value, _ needle: String) -> Bool {
+        switch value {
+        case .null: false
+        case .list(let items): items.contains { contains($0, needle) }
+        case .entity(let e): e.name.lowercased().contains(needle) || e.id.lowercased().contains(needle)
+        default: value.plainText.lowercased().contains(needle)
+        }
+    }
+}

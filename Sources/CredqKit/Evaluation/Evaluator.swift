@@ -1,0 +1,339 @@
+/// Evaluates a pipeline against a graph: the source gives a table, each stage transforms it.
+struct Evaluator {
+    let graph: Graph
+    let variables: [String: Table]
+    let parameters: [String: String]
+    /// Polled in long loops; true stops the query with `.interrupted`.
+    let isInterrupted: @Sendable () -> Bool
+
+    var resolver: Resolver { Resolver(graph: graph) }
+
+    func evaluate(_ pipeline: Pipeline) throws(ScriptError) -> Table {
+        var table = try evaluate(pipeline.source)
+        var i = 0
+        while i < pipeline.stages.count {
+            let stage = pipeline.stages[i]
+            if case .group(let field, _) = stage {
+                // `group by F` takes the aggregate after it, if any; alone it counts.
+                var aggregate: (Aggregate, Field)?
+                var consumed = 1
+                if i + 1 < pipeline.stages.count {
+                    switch pipeline.stages[i + 1] {
+                    case .count: consumed = 2
+                    case .aggregate(let a, let f, _):
+                        aggregate = (a, f)
+                        consumed = 2
+                    default: break
+                    }
+                }
+                table = try group(table, by: field, aggregate: aggregate)
+                i += consumed
+                continue
+            }
+            table = try apply(stage, to: table)
+            i += 1
+        }
+        return table
+    }
+
+    // MARK: - Sources
+
+    private func evaluate(_ source: Source) throws(ScriptError) -> Table {
+        switch source {
+        case .listing(let kind, let condition, _):
+            return try listing(kind, condition)
+        case .count(let inner, _):
+            let table = try evaluate(inner)
+            return Table(columns: ["count"], rows: [Row([.number(Double(table.rows.count))])])
+        case .skillsOf(let name, _):
+            return try skillsOf(try resolve(name, [.credential, .role, .learner]))
+        case .credentialsTeaching(let name, _):
+            return credentialsTeaching(try resolve(name, [.skill]).index)
+        case .holdersOf(let name, _):
+            return holdersOf(try resolve(name, [.credential]).index)
+        case .prerequisitesOf(let name, _):
+            return prerequisitesOf(try resolve(name, [.credential]).index)
+        case .partsOf(let name, _):
+            return try partsOf(try resolve(name, [.credential]), range: name.range)
+        case .stacks(let q):
+            throw ScriptError(.notAvailableYet("'stacks toward' (the planner)"), q.range)
+        case .gaps(_, _, let range):
+            throw ScriptError(.notAvailableYet("'gaps for' (the planner)"), range)
+        case .verify(_, _, let range):
+            throw ScriptError(.notAvailableYet("'verify' (signature checks)"), range)
+        case .compare(let names, _):
+            var refs: [EntityRef] = []
+            for n in names { refs.append(try resolve(n, [.credential])) }
+            return compare(refs.map(\.index))
+        case .variable(let name, let isParameter, let range):
+            if let table = variables[name] { return table }
+            let known = Array(variables.keys) + (isParameter ? Array(parameters.keys) : [])
+            if isParameter {
+                throw ScriptError(.unknownParameter(name, suggestions: Suggest.closest(to: name, among: known, limit: 3)), range)
+            }
+            let words = ["credentials", "skills", "roles", "learners", "organizations", "count", "holders", "prerequisites",
+                         "parts", "stacks", "gaps", "compare", "verify", "let"]
+            throw ScriptError(.unknownSource(name, suggestions: Suggest.closest(to: name, among: words + known, limit: 3)), range)
+        }
+    }
+
+    func resolve(_ name: NameRef, _ kinds: [EntityKind]) throws(ScriptError) -> EntityRef {
+        let allowed = name.kind.map { [$0] } ?? kinds
+        let text: String
+        switch name.spelling {
+        case .words(let w), .quoted(let w): text = w
+        case .parameter(let p):
+            guard let value = parameters[p] else {
+                throw ScriptError(.unknownParameter(p, suggestions: Suggest.closest(to: p, among: parameters.keys, limit: 3)), name.range)
+            }
+            text = value
+        }
+        if let k = name.kind, !kinds.contains(k) {
+            throw ScriptError(.wrongKind(name: text, found: k, expected: kinds), name.range)
+        }
+        return try resolver.resolve(text, kinds: allowed, range: name.range)
+    }
+
+    private func listing(_ kind: EntityKind, _ condition: Condition?) throws(ScriptError) -> Table {
+        let columns = Schema.defaultColumns(of: kind)
+        let specs = columns.map { Schema.field($0, of: kind)! }
+        let probe = Table(columns: [], rows: [], entityKind: kind)
+        let keep = try condition.map { c throws(ScriptError) in try compile(c, for: probe) }
+        var rows: [Row] = []
+        for i in 0..<graph.count(of: kind) {
+            if i & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
+            let ref = EntityRef(kind: kind, index: i)
+            if let keep, try !keep(Row([], entity: ref)) { continue }
+            rows.append(Row(specs.map { $0.get(graph, i) }, entity: ref))
+        }
+        return Table(columns: columns, rows: rows, entityKind: kind)
+    }
+
+    private func entity(_ kind: EntityKind, _ index: Int) -> Value { Schema.entity(graph, kind, index) }
+
+    private func skillsOf(_ ref: EntityRef) throws(ScriptError) -> Table {
+        func skillRow(_ s: Int, _ level: Int, _ extra: [Value] = []) -> Row {
+            Row([.text(graph.skills[s].id), .text(graph.skills[s].name), .number(Double(level)),
+                 graph.skills[s].category.map(Value.text) ?? .null] + extra,
+                entity: EntityRef(kind: .skill, index: s))
+        }
+        switch ref.kind {
+        case .credential:
+            let rows = graph.credentials[ref.index].teaches.sorted { $0.level > $1.level }.map { skillRow($0.skill, $0.level) }
+            return Table(columns: ["id", "name", "level", "category"], rows: rows, entityKind: .skill)
+        case .role:
+            let rows = graph.roles[ref.index].needs.sorted { $0.level > $1.level }.map { skillRow($0.skill, $0.level) }
+            return Table(columns: ["id", "name", "level", "category"], rows: rows, entityKind: .skill)
+        default:
+            let best = graph.skillLevels(of: graph.heldCredentials(of: ref.index))
+            let rows = best.sorted { a, b in
+                a.value.level != b.value.level ? a.value.level > b.value.level : graph.skills[a.key].name < graph.skills[b.key].name
+            }.map { skillRow($0.key, $0.value.level, [entity(.credential, $0.value.from)]) }
+            return Table(columns: ["id", "name", "level", "category", "from"], rows: rows, entityKind: .skill)
+        }
+    }
+
+    private func credentialsTeaching(_ skill: Int) -> Table {
+        let rows = graph.taughtBy[skill].map { t in
+            let c = graph.credentials[t.credential]
+            return Row([.text(c.id), .text(c.name), .number(Double(t.level)), entity(.organization, c.provider),
+                        .number(c.cost), .number(c.weeks)],
+                       entity: EntityRef(kind: .credential, index: t.credential))
+        }
+        return Table(columns: ["id", "name", "level", "provider", "cost", "weeks"], rows: rows, entityKind: .credential)
+    }
+
+    private func holdersOf(_ credential: Int) -> Table {
+        let rows = graph.holders[credential].map { h in
+            let learner = graph.learners[h.learner]
+            let holding = learner.holdings[h.holding]
+            return Row([.text(learner.id), .text(learner.name), .date(holding.issued),
+                        graph.expiry(of: holding).map(Value.date) ?? .null, .text(holding.id)],
+                       entity: EntityRef(kind: .learner, index: h.learner))
+        }
+        return Table(columns: ["id", "name", "issued", "expires", "holding"], rows: rows, entityKind: .learner)
+    }
+
+    private func prerequisitesOf(_ credential: Int) -> Table {
+        let order = graph.prerequisiteOrder(of: credential)
+        let rows = order.enumerated().map { step, c in
+            let cred = graph.credentials[c]
+            let dependents = graph.requiredBy[c].filter { $0 == credential || order.contains($0) }
+            return Row([.number(Double(step + 1)), .text(cred.id), .text(cred.name), entity(.organization, cred.provider),
+                        .number(cred.cost), .number(cred.weeks), Schema.entities(graph, .credential, dependents)],
+                       entity: EntityRef(kind: .credential, index: c))
+        }
+        return Table(columns: ["step", "id", "name", "provider", "cost", "weeks", "required_by"], rows: rows,
+                     shape: .prerequisites(target: EntityRef(kind: .credential, index: credential)), entityKind: .credential)
+    }
+
+    private func partsOf(_ ref: EntityRef, range: SourceRange) throws(ScriptError) -> Table {
+        let credential = graph.credentials[ref.index]
+        guard let rule = credential.stack else {
+            throw ScriptError(.typeMismatch("\"\(credential.name)\" is not a composite credential: it has no stack rule"), range)
+        }
+        var rows: [Row] = [Row([.number(0), .text(credential.name), .text(credential.id), .text("rule"),
+                                .number(credential.cost), .number(credential.weeks), .number(credential.credits)],
+                               entity: ref)]
+        func add(_ rule: StackRule, depth: Int, prefix: String, last: Bool) {
+            let branch = prefix + (last ? "└─ " : "├─ ")
+            let childPrefix = prefix + (last ? "   " : "│  ")
+            func node(_ label: String, _ items: [StackRule]) {
+                rows.append(Row([.number(Double(depth)), .text(branch + label), .null, .text("rule"), .null, .null, .null]))
+                for (i, item) in items.enumerated() { add(item, depth: depth + 1, prefix: childPrefix, last: i == items.count - 1) }
+            }
+            switch rule {
+            case .credential(let c):
+                let part = graph.credentials[c]
+                rows.append(Row([.number(Double(depth)), .text(branch + part.name), .text(part.id), .text(part.kind.rawValue),
+                                 .number(part.cost), .number(part.weeks), .number(part.credits)],
+                                entity: EntityRef(kind: .credential, index: c)))
+            case .all(let items): node("all of", items)
+            case .any(let items): node("any of", items)
+            case .atLeast(let n, let items): node("\(n) of", items)
+            case .credits(let c, let ids): node("\(Value.format(c)) credits of", ids.map(StackRule.credential))
+            }
+        }
+        add(rule, depth: 1, prefix: "", last: true)
+        return Table(columns: ["depth", "part", "id", "kind", "cost", "weeks", "credits"], rows: rows, shape: .parts(target: ref))
+    }
+
+    private func compare(_ credentials: [Int]) -> Table {
+        let creds = credentials.map { graph.credentials[$0] }
+        func names(_ kind: EntityKind, _ ids: [Int]) -> Value { Schema.entities(graph, kind, ids) }
+        let aspects: [(String, (Int, Credential) -> Value)] = [
+            ("kind", { _, c in .text(c.kind.rawValue) }),
+            ("provider", { _, c in self.entity(.organization, c.provider) }),
+            ("weeks", { _, c in .number(c.weeks) }),
+            ("cost", { _, c in .text("\(Value.format(c.cost)) \(c.currency)") }),
+            ("credits", { _, c in .number(c.credits) }),
+            ("skills taught", { _, c in .list(c.teaches.map { .text("\(self.graph.skills[$0.skill].name) \($0.level)") }) }),
+            ("accredited by", { _, c in names(.organization, c.accreditedBy) }),
+            ("recognized by", { _, c in names(.organization, c.recognizedBy) }),
+            ("stacks into", { i, _ in names(.credential, self.graph.partOf[i]) }),
+            ("verifiable", { i, c in
+                let signed = self.graph.holders[i].contains { self.graph.learners[$0.learner].holdings[$0.holding].proof != nil }
+                let keys = !self.graph.organizations[c.provider].keys.isEmpty
+                return .text(signed && keys ? "yes: signed holdings, issuer keys published" : keys ? "issuer keys published" : "no")
+            }),
+        ]
+        let rows = aspects.map { aspect in
+            Row([.text(aspect.0)] + zip(credentials, creds).map { aspect.1($0, $1) })
+        }
+        return Table(columns: ["aspect"] + creds.map(\.name), rows: rows)
+    }
+
+    // MARK: - Stages
+
+    private func apply(_ stage: Stage, to table: Table) throws(ScriptError) -> Table {
+        var table = table
+        switch stage {
+        case .filter(let condition, _):
+            let keep = try compile(condition, for: table)
+            var rows: [Row] = []
+            for (i, row) in table.rows.enumerated() {
+                if i & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
+                if try keep(row) { rows.append(row) }
+            }
+            table.rows = rows
+            table.shape = .table
+        case .select(let items, _):
+            var getters: [(Row) -> Value] = []
+            for item in items { getters.append(try accessor(item.field, in: table)) }
+            table.rows = table.rows.map { row in Row(getters.map { $0(row) }, entity: row.entity) }
+            table.columns = items.map { $0.alias ?? $0.field.name }
+            table.shape = .table
+        case .sort(let keys, _):
+            var getters: [(Row) -> Value] = []
+            for key in keys { getters.append(try accessor(key.field, in: table)) }
+            let keyed = table.rows.map { row in (row, getters.map { $0(row) }) }
+            table.rows = keyed.enumerated().sorted { a, b in
+                for (k, key) in keys.enumerated() {
+                    let order = Self.order(a.element.1[k], b.element.1[k])
+                    if order != 0 { return key.descending ? order > 0 : order < 0 }
+                }
+                return a.offset < b.offset
+            }.map(\.element.0)
+            table.shape = .table
+        case .limit(let n, _):
+            table.rows = Array(table.rows.prefix(n))
+        case .count:
+            return Table(columns: ["count"], rows: [Row([.number(Double(table.rows.count))])])
+        case .aggregate(let aggregate, let field, _):
+            let get = try accessor(field, in: table)
+            let value = try Self.aggregate(aggregate, table.rows.map(get), field: field)
+            return Table(columns: ["\(aggregate.rawValue)_\(field.name)"], rows: [Row([value])])
+        case .distinct:
+            var seen = Set<[Value]>()
+            table.rows = table.rows.filter { seen.insert($0.values).inserted }
+            table.shape = .table
+        case .group(let field, _):
+            return try group(table, by: field, aggregate: nil)
+        }
+        return table
+    }
+
+    private func group(_ table: Table, by field: Field, aggregate: (Aggregate, Field)?) throws(ScriptError) -> Table {
+        let key = try accessor(field, in: table)
+        var order: [Value] = []
+        var groups: [Value: [Row]] = [:]
+        for row in table.rows {
+            let k = key(row)
+            if groups[k] == nil { order.append(k) }
+            groups[k, default: []].append(row)
+        }
+        guard let (a, f) = aggregate else {
+            return Table(columns: [field.name, "count"], rows: order.map { Row([$0, .number(Double(groups[$0]!.count))]) })
+        }
+        let get = try accessor(f, in: table)
+        var rows: [Row] = []
+        for k in order { rows.append(Row([k, try Self.aggregate(a, groups[k]!.map(get), field: f)])) }
+        return Table(columns: [field.name, "\(a.rawValue)_\(f.name)"], rows: rows)
+    }
+
+    private static func aggregate(_ a: Aggregate, _ values: [Value], field: Field) throws(ScriptError) -> Value {
+        let present = values.filter { $0 != .null }
+        switch a {
+        case .min: return present.min { order($0, $1) < 0 } ?? .null
+        case .max: return present.max { order($0, $1) < 0 } ?? .null
+        case .sum, .avg:
+            var total = 0.0
+            for v in present {
+                guard case .number(let n) = v else {
+                    throw ScriptError(.typeMismatch("\(a.rawValue) needs numbers, but \(field.name) holds \(v.plainText.isEmpty ? "text" : "\"\(v.plainText)\"")"), field.range)
+                }
+                total += n
+            }
+            if a == .sum { return .number(total) }
+            return present.isEmpty ? .null : .number(total / Double(present.count))
+        }
+    }
+
+    /// A total order for sorting: nulls last, numbers by value, the rest by text without case.
+    static func order(_ a: Value, _ b: Value) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return 1
+        case (_, .null): return -1
+        case (.number(let x), .number(let y)): return x < y ? -1 : x > y ? 1 : 0
+        case (.date(let x), .date(let y)): return x < y ? -1 : x > y ? 1 : 0
+        default:
+            let x = a.plainText.lowercased(), y = b.plainText.lowercased()
+            return x < y ? -1 : x > y ? 1 : 0
+        }
+    }
+
+    // MARK: - Fields
+
+    /// How to read a field from the rows of a table: a column first, then the rows' entity.
+    func accessor(_ field: Field, in table: Table) throws(ScriptError) -> (Row) -> Value {
+        if let column = table.index(of: field.name) { return { $0.values[column] } }
+        if let kind = table.entityKind, let spec = Schema.field(field.name, of: kind) {
+            let graph = self.graph
+            return { row in row.entity.map { spec.get(graph, $0.index) } ?? .null }
+        }
+        let known = table.columns + (table.entityKind.map { Schema.fields(of: $0).map(\.name) } ?? [])
+        let what = table.entityKind.map { $0.plural } ?? "this answer (columns: \(table.columns.joined(separator: ", ")))"
+        throw ScriptError(.unknownField(field.name, of: what, suggestions: Suggest.closest(to: field.name, among: known, limit: 3)), field.range)
+    }
+}

@@ -1,0 +1,83 @@
+/// Resolves a name the user typed to one entity: an exact id; else an exact name or alias,
+/// ignoring case; else the single entity whose name or alias contains every word typed.
+struct Resolver {
+    let graph: Graph
+
+    func resolve(_ text: String, kinds: [EntityKind], range: SourceRange) throws(ScriptError) -> EntityRef {
+        let trimmed = text.trimmingSuffix { $0 == " " }
+        let typed = String(trimmed)
+        // 1. An exact id, in the order the context prefers kinds.
+        for kind in kinds {
+            if let i = graph.index(of: typed, kind: kind) { return EntityRef(kind: kind, index: i) }
+        }
+        // 2. An exact name or alias, ignoring case.
+        let exact = (graph.names[typed.lowercased()] ?? []).filter { kinds.contains($0.kind) }
+        if let ref = preferred(exact, kinds: kinds) { return ref }
+        if exact.count > 1 {
+            throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: exact.map(describe)), range)
+        }
+        // 3. The single entity whose name or alias contains all the words.
+        let words = typed.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
+        var matches: [EntityRef] = []
+        if !words.isEmpty {
+            for kind in kinds {
+                for i in 0..<graph.count(of: kind) {
+                    let ref = EntityRef(kind: kind, index: i)
+                    let labels = [graph.name(of: ref)] + graph.aliases(of: ref)
+                    if labels.contains(where: { label in
+                        let l = label.lowercased()
+                        return words.allSatisfy { l.contains($0) }
+                    }) {
+                        matches.append(ref)
+                    }
+                }
+            }
+        }
+        if let ref = preferred(matches, kinds: kinds) { return ref }
+        // Several: the one that has the words together, as a phrase, wins.
+        let phrase = words.joined(separator: " ")
+        let phraseMatches = matches.filter { ref in
+            ([graph.name(of: ref)] + graph.aliases(of: ref)).contains { $0.lowercased().contains(phrase) }
+        }
+        if phraseMatches.count < matches.count, let ref = preferred(phraseMatches, kinds: kinds) { return ref }
+        if matches.count > 1 {
+            let shown = matches.prefix(6).map(describe) + (matches.count > 6 ? ["\(matches.count - 6) more"] : [])
+            throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: shown), range)
+        }
+        throw ScriptError(.unknownName(kinds: kinds, name: typed, candidates: closest(typed, kinds: kinds)), range)
+    }
+
+    /// The match when there is one, or one in the kind the context names first.
+    private func preferred(_ refs: [EntityRef], kinds: [EntityKind]) -> EntityRef? {
+        if refs.count == 1 { return refs[0] }
+        guard refs.count > 1 else { return nil }
+        for kind in kinds {
+            let ofKind = refs.filter { $0.kind == kind }
+            if ofKind.count == 1 { return ofKind[0] }
+            if ofKind.count > 1 { return nil }
+        }
+        return nil
+    }
+
+    /// `"Name"`, with the kind when the context allows several.
+    private func describe(_ ref: EntityRef) -> String {
+        "\"\(graph.name(of: ref))\" (\(ref.kind.rawValue) \(graph.id(of: ref)))"
+    }
+
+    /// The names and aliases nearest in spelling, as `"Name"` or `"Name" (alias "a")`.
+    private func closest(_ typed: String, kinds: [EntityKind]) -> [String] {
+        var labels: [(label: String, display: String)] = []
+        for kind in kinds {
+            for i in 0..<graph.count(of: kind) {
+                let ref = EntityRef(kind: kind, index: i)
+                let name = graph.name(of: ref)
+                labels.append((name, "\"\(name)\""))
+                labels.append((graph.id(of: ref), "\"\(name)\""))
+                for alias in graph.aliases(of: ref) { labels.append((alias, "\"\(name)\" (alias \"\(alias)\")")) }
+            }
+        }
+        let near = Suggest.closest(to: typed, among: labels.map(\.label), limit: 3)
+        var seen = Set<String>()
+        return near.compactMap { label in labels.first { $0.label == label }?.display }.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,83 @@
+/// A value in an answer's cell.
+public enum Value: Sendable, Equatable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case text(String)
+    case date(Day)
+    case entity(EntityValue)
+    case list([Value])
+
+    /// How the value reads in plain text: an entity as its name, a list joined with `; `.
+    public var plainText: String {
+        switch self {
+        case .null: ""
+        case .bool(let b): b ? "yes" : "no"
+        case .number(let n): Value.format(n)
+        case .text(let s): s
+        case .date(let d): d.description
+        case .entity(let e): e.name
+        case .list(let items): items.map(\.plainText).joined(separator: "; ")
+        }
+    }
+
+    /// Numbers print as integers when whole, otherwise with at most two decimals.
+    public static func format(_ n: Double) -> String {
+        if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
+        let hundredths = (n * 100).rounded() / 100
+        var s = String(hundredths)
+        if s.contains("e") { return String(n) }
+        while s.contains("."), s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+
+    var isNumeric: Bool { if case .number = self { true } else { false } }
+}
+
+/// An entity in a cell: its reference, id and name.
+public struct EntityValue: Sendable, Equatable, Hashable {
+    public var ref: EntityRef
+    public var id: String
+    public var name: String
+}
+
+/// An answer: named columns and rows. Each row may stand for an entity, so later stages can
+/// filter, select or sort on fields that are not shown.
+public struct Table: Sendable {
+    public var columns: [String]
+    public var rows: [Row]
+    /// What drew the rows, for formats that draw graphs (`dot`).
+    public var shape: Shape = .table
+    /// The kind of entity every row stands for, when they all stand for one.
+    public var entityKind: EntityKind?
+
+    public enum Shape: Sendable {
+        case table
+        /// Prerequisites: each row's entity requires the ones listed in `edges`.
+        case prerequisites(target: EntityRef)
+        /// A stack rule as a tree: each row has a depth and a label.
+        case parts(target: EntityRef)
+    }
+
+    public init(columns: [String], rows: [Row], shape: Shape = .table, entityKind: EntityKind? = nil) {
+        self.columns = columns
+        self.rows = rows
+        self.shape = shape
+        self.entityKind = entityKind
+    }
+
+    public func index(of column: String) -> Int? {
+        columns.firstIndex { $0.lowercased() == column.lowercased() }
+    }
+}
+
+/// One row: its cells, and the entity it stands for when it does.
+public struct Row: Sendable {
+    public var values: [Value]
+    public var entity: EntityRef?
+
+    public init(_ values: [Value], entity: EntityRef? = nil) {
+        self.values = values
+        self.entity = entity
+    }
+}

@@ -1,0 +1,126 @@
+/// The text of `.help`: a short course in the language, with examples that run on the default catalog.
+public enum Help {
+    static let topics: [(name: String, summary: String, text: String)] = [
+        ("queries", "listing, filtering, counting", """
+        A query starts with a source and chains stages with '|':
+
+          credentials
+          credentials where provider = coursera and cost < 300 and weeks <= 12
+          credentials where teaches python >= 2 | sort by cost | limit 5
+          credentials | where kind in (badge, certificate) | select name, provider, cost
+          roles where needs cloud computing
+          learners where holds google analytics
+          organizations where kind = employer
+          count credentials where cost < 100
+
+        Sources: credentials, skills, roles, learners, organizations, a walk (.help walks),
+        a plan (.help planning), or a name bound with let. See .help stages and .help conditions.
+        """),
+        ("stages", "where, select, sort by, limit, count, group by, distinct", """
+        Stages transform the rows before them:
+
+          | where CONDITION                 keep the rows that match
+          | select FIELD [as NAME], ...     choose and rename columns
+          | sort by FIELD [asc|desc], ...   order the rows (missing values last)
+          | limit N                         keep the first N rows
+          | count                           one row: how many
+          | group by FIELD                  then count, sum F, avg F, min F or max F per group
+          | sum F | avg F | min F | max F   one row over all rows
+          | distinct                        drop repeated rows
+
+        Example:  credentials | group by provider | count | sort by count desc | limit 5
+        Fields come from the answer's columns and from the entity behind each row (.schema).
+        """),
+        ("conditions", "comparisons and relations in where", """
+        Comparisons:   cost < 300   kind = badge   name ~ python   kind in (badge, course)
+                       provider != coursera   kind not in (degree)   issued >= 2024-01-01
+        Combine:       and, or, not, ( ... )
+        Relations:     teaches SKILL [op LEVEL]    credentials (or learners, through their holdings)
+                       needs SKILL [op LEVEL]      roles
+                       holds CREDENTIAL            learners
+                       requires CREDENTIAL         credentials (directly or through prerequisites)
+                       recognized by ORG           credentials
+                       accredited [by ORG]         credentials
+        Text compares without case; an entity matches its id or its name; a list matches when
+        any item does. Levels run from 1 (foundational) to 4 (expert).
+        """),
+        ("walks", "skills of, credentials teaching, holders of, prerequisites of, parts of", """
+        Walking the graph:
+
+          skills of aws cloud practitioner        what a credential teaches, with levels
+          skills of cloud architect               what a role needs
+          skills of mike                          what mike's holdings teach (best level per skill)
+          credentials teaching python             with the level each teaches
+          holders of google data analytics        who holds it, issued and expiry dates
+          prerequisites of aws solutions architect professional   in a valid study order
+          parts of google data analytics certificate              its stack rule as a tree
+        """),
+        ("planning", "stacks toward, gaps, compare", """
+          compare google data analytics certificate, bsc computer science
+                                      side by side: kind, provider, weeks, cost, credits, skills,
+                                      accreditation, recognition, what it stacks into
+          stacks toward cloud architect for mike by weeks limit 3
+          gaps for mike toward cloud architect
+                                      (stacks and gaps come with the planner, in a later version)
+        """),
+        ("names", "how names resolve", """
+        Write names as bare words or in quotes: stacks toward cloud architect is the same as
+        stacks toward "Cloud Solutions Architect". A name resolves to an exact id, else an
+        exact name or alias (ignoring case), else the one entity whose name contains every word
+        typed. Put role, credential, skill, learner or org before a name to pick the kind:
+          skills of role data analyst
+        $NAME is a parameter (--param NAME=VALUE) or a variable (let NAME = query).
+        """),
+        ("formats", "output formats", """
+        .format NAME, or --format NAME on the command line:
+          table     aligned columns (the default on a terminal)
+          tsv       tab-separated with a header (the default in a pipe)
+          csv       RFC 4180          json      one array per statement
+          ndjson    one object a line markdown  a GitHub table
+          dot       Graphviz, for prerequisites of and parts of
+        """),
+        ("meta", "meta-commands", """
+          .help [TOPIC]      this help          .format NAME     output format
+          .load FILE         add a graph file   .save FILE       write the graph (v1) atomically
+          .schema            every field        .stats           counts
+          .timer on|off      time statements    .output [FILE]   results to a file, or back
+          .read FILE         run a script       .params          parameters and variables
+          .quit              leave (or Ctrl-D)
+        """),
+        ("bindings", "let and parameters", """
+          let cheap = credentials where cost < 100
+          cheap | count
+          cheap | where provider = linkedin learning | select name, cost
+          credentials where cost < $budget          (credq --param budget=300)
+        """),
+    ]
+
+    public static var topicNames: [String] { topics.map(\.name) }
+
+    static func text(topic: String?) -> String {
+        if let topic = topic?.lowercased(), let t = topics.first(where: { $0.name == topic || $0.name.hasPrefix(topic) }) {
+            return t.text + "\n"
+        }
+        var out = ""
+        if let topic { out += "no help topic \"\(topic)\".\n\n" }
+        out += """
+        credq answers questions about micro-credentials: what they teach, how they stack, who
+        holds them, and which ones lead to a role. Try:
+
+          credentials where teaches python >= 2 | sort by cost | limit 5
+          skills of cloud architect
+          parts of google data analytics certificate
+          learners where holds google analytics
+
+        Statements end at ';' or a new line; a line ending in '|', ',', 'and' or 'or' goes on.
+        Help topics (.help TOPIC):
+
+        """
+        for t in topics { out += "  \(t.name.padding(12))\(t.summary)\n" }
+        return out
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}

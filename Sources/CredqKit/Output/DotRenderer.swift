@@ -1,0 +1,70 @@
+/// The `dot` format: Graphviz digraphs for answers that are graphs.
+enum DotRenderer {
+    static func render(_ table: Table) throws(ScriptError) -> String {
+        switch table.shape {
+        case .table: throw ScriptError(.notAGraph, nil)
+        case .prerequisites: return prerequisites(table)
+        case .parts: return parts(table)
+        }
+    }
+
+    private static func quote(_ s: String) -> String {
+        "\"" + s.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
+    }
+
+    private static func header(_ title: String) -> String {
+        "digraph credq {\n  label=\(quote(title));\n  labelloc=t;\n  rankdir=LR;\n"
+            + "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"Helvetica\"];\n"
+            + "  edge [color=\"#6b7a90\"];\n"
+    }
+
+    private static func cell(_ row: Row, _ table: Table, _ column: String) -> Value {
+        table.index(of: column).map { row.values[$0] } ?? .null
+    }
+
+    /// Each prerequisite points at what requires it, so the picture reads in study order.
+    private static func prerequisites(_ table: Table) -> String {
+        var out = header("prerequisites, in study order")
+        var targets: [String: String] = [:]
+        for row in table.rows {
+            let id = cell(row, table, "id").plainText
+            let label = "\(cell(row, table, "name").plainText)\\n\(cell(row, table, "cost").plainText) · \(cell(row, table, "weeks").plainText) weeks"
+            out += "  \(quote(id)) [label=\(quote(label).replacingAll("\\\\n", with: "\\n"))];\n"
+            if case .list(let dependents) = cell(row, table, "required_by") {
+                for case .entity(let d) in dependents {
+                    out += "  \(quote(id)) -> \(quote(d.id));\n"
+                    if table.rows.allSatisfy({ cell($0, table, "id").plainText != d.id }) { targets[d.id] = d.name }
+                }
+            }
+        }
+        for (id, name) in targets.sorted(by: { $0.key < $1.key }) {
+            out += "  \(quote(id)) [label=\(quote(name)), fillcolor=\"#ffe8b3\", penwidth=2];\n"
+        }
+        return out + "}\n"
+    }
+
+    /// The stack rule as a tree: rule nodes as ellipses, credentials as boxes.
+    private static func parts(_ table: Table) -> String {
+        var out = header("stack rule")
+        var stack: [String] = []  // node ids by depth
+        for (i, row) in table.rows.enumerated() {
+            let depth = Int(cell(row, table, "depth").plainText) ?? 0
+            let node = "n\(i)"
+            var label = cell(row, table, "part").plainText
+            label = String(label.drop { "│├└─ ".contains($0) })
+            let id = cell(row, table, "id")
+            if depth == 0 {
+                out += "  \(node) [label=\(quote(label)), fillcolor=\"#ffe8b3\", penwidth=2];\n"
+            } else if id == .null {
+                out += "  \(node) [label=\(quote(label)), shape=ellipse, fillcolor=\"#ffffff\"];\n"
+            } else {
+                let detail = "\(label)\\n\(cell(row, table, "cost").plainText) · \(cell(row, table, "weeks").plainText) weeks"
+                out += "  \(node) [label=\(quote(detail).replacingAll("\\\\n", with: "\\n"))];\n"
+            }
+            stack = Array(stack.prefix(depth))
+            if let parent = stack.last { out += "  \(parent) -> \(node);\n" }
+            stack.append(node)
+        }
+        return out + "}\n"
+    }
+}

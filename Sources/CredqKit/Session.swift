@@ -1,0 +1,322 @@
+import Foundation
+
+/// One credq session: a graph, the bindings and settings a script builds up, and the pipeline
+/// `source → tokens → AST → evaluation → table → output format` that the REPL, `-c`, `run` and
+/// stdin scripts all share.
+public final class Session {
+    public private(set) var graph: Graph
+    /// The files the graph was loaded from; nil entries stand for the built-in catalog.
+    private var sources: [GraphSource]
+    public var format: OutputFormat
+    public var style: Renderer.Style
+    public var timer = false
+    public var parameters: [String: String]
+    public private(set) var variables: [String: Table] = [:]
+    /// Polled by long queries: true stops them with `interrupted`.
+    public var isInterrupted: @Sendable () -> Bool = { false }
+    /// Whether errors are written with colour.
+    public var colorErrors = false
+
+    /// Where results go, and where errors, warnings and timings go.
+    private let writeOut: (String) -> Void
+    private let writeErr: (String) -> Void
+    /// `.output FILE`: results go to this file until `.output` alone.
+    private var outputFile: FileHandle?
+    private var outputPath: String?
+    private var readDepth = 0
+    public private(set) var quitRequested = false
+
+    /// The outcome of running a script: how many statements failed and the worst kind of error.
+    public struct Outcome: Sendable {
+        public var failures = 0
+        public var worst: ErrorCategory?
+    }
+
+    public init(graph: Graph, sources: [GraphSource], format: OutputFormat, style: Renderer.Style = .init(),
+                parameters: [String: String] = [:], out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+        self.graph = graph
+        self.sources = sources
+        self.format = format
+        self.style = style
+        self.parameters = parameters
+        self.writeOut = out
+        self.writeErr = err
+    }
+
+    // MARK: - Loading graphs
+
+    /// The built-in default catalog's files.
+    public static var defaultCatalogSources: [GraphSource] {
+        DefaultCatalog.files.map { GraphSource(name: "<catalog>/\($0.name)", bytes: Array($0.json.utf8)) }
+    }
+
+    /// Reads graph files from disk (`-` is stdin), or the default catalog when there are none.
+    public static func readSources(_ paths: [String]) throws(GraphLoadError) -> [GraphSource] {
+        if paths.isEmpty { return defaultCatalogSources }
+        var sources: [GraphSource] = []
+        for path in paths {
+            do {
+                let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+                sources.append(GraphSource(name: path, bytes: Array(data)))
+            } catch {
+                throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: path, path: "", message: Self.describe(ioError: error))], isIOError: true)
+            }
+        }
+        return sources
+    }
+
+    static func describe(ioError error: Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSCocoaErrorDomain {
+            switch ns.code {
+            case NSFileReadNoSuchFileError, NSFileNoSuchFileError: return "No such file or directory"
+            case NSFileReadNoPermissionError: return "Permission denied"
+            default: break
+            }
+        }
+        return ns.localizedDescription
+    }
+
+    // MARK: - Running scripts
+
+    /// Parses and runs a script. Syntax errors are all reported and nothing runs; otherwise
+    /// statements run in order, stopping at the first error unless `keepGoing`.
+    @discardableResult
+    public func run(_ source: String, name: String, keepGoing: Bool = false) -> Outcome {
+        var outcome = Outcome()
+        let (script, errors) = Parser.parse(source)
+        if !errors.isEmpty {
+            for e in errors { report(e, name: name, source: source) }
+            outcome.failures = errors.count
+            outcome.worst = .syntax
+            return outcome
+        }
+        for statement in script.statements {
+            if quitRequested { break }
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                try execute(statement, name: name, source: source, outcome: &outcome)
+            } catch {
+                report(error, name: name, source: source)
+                outcome.failures += 1
+                outcome.worst = Self.worse(outcome.worst, error.problem.category)
+                if case .interrupted = error.problem { break }
+                if !keepGoing { break }
+            }
+            if timer {
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                writeErr("time: \(Value.format(ms)) ms\n")
+            }
+        }
+        return outcome
+    }
+
+    /// Which of two error kinds decides the exit status: the most serious one.
+    public static func worse(_ a: ErrorCategory?, _ b: ErrorCategory) -> ErrorCategory {
+        let rank: [ErrorCategory: Int] = [.query: 1, .syntax: 2, .graph: 3, .io: 4, .usage: 5, .interrupted: 6]
+        guard let a else { return b }
+        return rank[a, default: 0] >= rank[b, default: 0] ? a : b
+    }
+
+    /// Checks a script's syntax without running it.
+    public static func check(_ source: String) -> [ScriptError] {
+        Parser.parse(source).errors
+    }
+
+    private func report(_ error: ScriptError, name: String, source: String) {
+        if case .reported = error.problem { return }
+        writeErr(error.rendered(sourceName: name, source: source, color: colorErrors))
+    }
+
+    private func execute(_ statement: Statement, name: String, source: String, outcome: inout Outcome) throws(ScriptError) {
+        switch statement {
+        case .pipeline(let pipeline):
+            let table = try evaluator.evaluate(pipeline)
+            try emit(table, range: pipeline.range)
+        case .binding(let binding):
+            variables[binding.name] = try evaluator.evaluate(binding.value)
+        case .meta(let command):
+            try meta(command, name: name, outcome: &outcome)
+        }
+    }
+
+    private var evaluator: Evaluator {
+        Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted)
+    }
+
+    /// Evaluates one pipeline and returns its table (for tests and embedding).
+    public func evaluate(_ source: String) throws(ScriptError) -> Table {
+        let (script, errors) = Parser.parse(source)
+        if let first = errors.first { throw first }
+        guard let statement = script.statements.first, case .pipeline(let pipeline) = statement else {
+            throw ScriptError(.unexpected(found: "no query", expected: "a query"), nil)
+        }
+        return try evaluator.evaluate(pipeline)
+    }
+
+    private func emit(_ table: Table, range: SourceRange?) throws(ScriptError) {
+        var style = self.style
+        if outputFile != nil { style.color = false }
+        let text: String
+        do {
+            text = try Renderer.render(table, as: format, style: style)
+        } catch {
+            throw ScriptError(error.problem, error.range ?? range)
+        }
+        if let outputFile {
+            outputFile.write(Data(text.utf8))
+        } else {
+            writeOut(text)
+        }
+    }
+
+    // MARK: - Meta-commands
+
+    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "output", "read", "params", "quit"]
+
+    private func meta(_ command: MetaCommand, name: String, outcome: inout Outcome) throws(ScriptError) {
+        let argument = command.argument?.trimmingCharacters(in: .whitespaces)
+        let arg = (argument?.isEmpty ?? true) ? nil : argument
+        let argRange = command.argumentRange ?? command.nameRange
+        func usage(_ text: String) -> ScriptError { ScriptError(.metaArgument(command: command.name, usage: text), argRange) }
+        switch command.name.lowercased() {
+        case "help":
+            writeOut(Help.text(topic: arg))
+        case "format":
+            guard let arg else { writeOut("format: \(format.rawValue)\n"); return }
+            guard let f = OutputFormat(rawValue: arg.lowercased()) else { throw ScriptError(.unknownFormat(arg), argRange) }
+            format = f
+        case "timer":
+            switch arg?.lowercased() {
+            case "on": timer = true
+            case "off": timer = false
+            default: throw usage("on or off")
+            }
+        case "load":
+            guard let path = arg else { throw usage("the path of a graph file") }
+            try load(path: path, range: argRange)
+        case "save":
+            guard let arg else { throw usage("a file path (add --force to replace a file this session loaded)") }
+            try save(arg, range: argRange)
+        case "schema":
+            try emit(schemaTable(), range: command.range)
+        case "stats":
+            try emit(statsTable(), range: command.range)
+        case "params":
+            var rows = parameters.sorted { $0.key < $1.key }.map { Row([.text("$" + $0.key), .text("parameter"), .text($0.value)]) }
+            rows += variables.sorted { $0.key < $1.key }.map { Row([.text($0.key), .text("variable"), .text("\($0.value.rows.count) rows")]) }
+            try emit(Table(columns: ["name", "kind", "value"], rows: rows), range: command.range)
+        case "output":
+            try redirectOutput(to: arg, range: argRange)
+        case "read":
+            guard let path = arg else { throw usage("the path of a script") }
+            try read(path: path, range: argRange, outcome: &outcome)
+        case "quit", "exit":
+            quitRequested = true
+        default:
+            let suggestion = Suggest.closest(to: command.name, among: Self.metaCommands, limit: 1).first
+            throw ScriptError(.unknownMetaCommand(command.name, suggestion: suggestion), command.nameRange)
+        }
+    }
+
+    private func load(path: String, range: SourceRange) throws(ScriptError) {
+        let added: [GraphSource]
+        do { added = try Self.readSources([path]) } catch { throw ScriptError(.graphError(error), range) }
+        do {
+            let loaded = try GraphLoader.load(sources + added)
+            for w in loaded.warnings where w.file == path { writeErr("\(w)\n") }
+            graph = loaded.graph
+            sources += added
+            writeErr("loaded \(path): \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
+        } catch {
+            throw ScriptError(.graphError(error), range)
+        }
+    }
+
+    /// The files this session loaded from disk, resolved to absolute paths.
+    private var loadedPaths: Set<String> {
+        Set(sources.filter { !$0.name.hasPrefix("<catalog>") && $0.name != "-" }.map { Self.absolute($0.name) })
+    }
+
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    private func save(_ argument: String, range: SourceRange) throws(ScriptError) {
+        var path = argument
+        var force = false
+        if path.hasPrefix("--force ") {
+            force = true
+            path = String(path.dropFirst("--force ".count)).trimmingCharacters(in: .whitespaces)
+        }
+        if !force, loadedPaths.contains(Self.absolute(path)) {
+            throw ScriptError(.io(path: path, reason: "this session loaded that file; .save --force \(path) replaces it"), range)
+        }
+        do {
+            try AtomicFile.write(GraphWriter.json(graph), to: path)
+        } catch {
+            throw ScriptError(.io(path: path, reason: Self.describe(ioError: error)), range)
+        }
+        writeErr("saved \(graph.credentials.count) credentials, \(graph.learners.count) learners to \(path)\n")
+    }
+
+    private func redirectOutput(to path: String?, range: SourceRange) throws(ScriptError) {
+        outputFile?.closeFile()
+        outputFile = nil
+        outputPath = nil
+        guard let path else { return }
+        if loadedPaths.contains(Self.absolute(path)) {
+            throw ScriptError(.io(path: path, reason: "this session loaded that file as a graph; .output will not overwrite it"), range)
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw ScriptError(.io(path: path, reason: "cannot open for writing"), range)
+        }
+        outputFile = handle
+        outputPath = path
+    }
+
+    private func read(path: String, range: SourceRange, outcome: inout Outcome) throws(ScriptError) {
+        guard readDepth < 16 else { throw ScriptError(.readDepth(path), range) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ScriptError(.io(path: path, reason: Self.describe(ioError: error)), range)
+        }
+        readDepth += 1
+        defer { readDepth -= 1 }
+        let inner = run(text, name: path)
+        if let worst = inner.worst {
+            outcome.failures += inner.failures
+            // The inner script reported its own errors; stop the outer one here, silently.
+            throw ScriptError(.reported(worst), range)
+        }
+    }
+
+    // MARK: - Tables about the session
+
+    private func schemaTable() -> Table {
+        var rows: [Row] = []
+        for kind in EntityKind.allCases {
+            for f in Schema.fields(of: kind) { rows.append(Row([.text(kind.plural), .text(f.name), .text(f.type), .text(f.doc)])) }
+        }
+        return Table(columns: ["entity", "field", "type", "description"], rows: rows)
+    }
+
+    private func statsTable() -> Table {
+        let holdings = graph.learners.reduce(0) { $0 + $1.holdings.count }
+        let composites = graph.credentials.filter { $0.stack != nil }.count
+        let rows: [(String, Int)] = [
+            ("organizations", graph.organizations.count), ("skills", graph.skills.count),
+            ("credentials", graph.credentials.count), ("composite credentials", composites),
+            ("roles", graph.roles.count), ("learners", graph.learners.count), ("holdings", holdings),
+            ("files", sources.count),
+        ]
+        return Table(columns: ["what", "count"], rows: rows.map { Row([.text($0.0), .number(Double($0.1))]) })
+    }
+}
+

@@ -1,0 +1,226 @@
+import ArgumentParser
+import CredqKit
+import Foundation
+
+/// The options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("A graph file to load (repeatable, merged in order; default: the built-in catalog).", valueName: "file"))
+    var graph: [String] = []
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Output format: table, json, ndjson, csv, tsv, markdown, dot (default: table on a terminal, tsv otherwise).", valueName: "format"))
+    var format: String?
+
+    @Option(name: [.short, .customLong("param")], help: ArgumentHelp("Set $NAME for the script (repeatable).", valueName: "name=value"))
+    var params: [String] = []
+
+    @Flag(name: .long, help: "Go on after a failed statement (the exit status is still non-zero).")
+    var keepGoing = false
+
+    @Flag(name: .long, help: "No colour (also when NO_COLOR is set).")
+    var noColor = false
+
+    func validate() throws {
+        if let format, OutputFormat(rawValue: format.lowercased()) == nil {
+            throw ValidationError("unknown format '\(format)': use table, json, ndjson, csv, tsv, markdown or dot")
+        }
+        for p in params where !p.contains("=") || p.hasPrefix("=") {
+            throw ValidationError("--param takes NAME=VALUE, got '\(p)'")
+        }
+    }
+
+    var parameters: [String: String] {
+        var out: [String: String] = [:]
+        for p in params {
+            let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            out[String(parts[0]).trimmingCharacters(in: CharacterSet(charactersIn: "$"))] = String(parts[1])
+        }
+        return out
+    }
+
+    /// Loads the graph and builds a session that writes to stdout and stderr.
+    func makeSession() throws -> Session {
+        let sources: [GraphSource]
+        let loaded: GraphLoader.Loaded
+        do {
+            sources = try Session.readSources(graph)
+            loaded = try GraphLoader.load(sources)
+        } catch {
+            for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
+            if error.errors.count > 1 { Terminal.writeErr("\(error.errors.count) errors\n") }
+            throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
+        }
+        for w in loaded.warnings { Terminal.writeErr("\(w)\n") }
+        let chosen = format.flatMap { OutputFormat(rawValue: $0.lowercased()) } ?? (Terminal.stdoutIsTerminal ? .table : .tsv)
+        let color = Terminal.colorAllowed(noColorFlag: noColor)
+        let session = Session(
+            graph: loaded.graph, sources: sources, format: chosen,
+            style: Renderer.Style(color: color && Terminal.stdoutIsTerminal, width: Terminal.width),
+            parameters: parameters, out: Terminal.writeOut, err: Terminal.writeErr)
+        session.colorErrors = color && Terminal.stderrIsTerminal
+        session.isInterrupted = { Interrupt.pending }
+        return session
+    }
+
+    /// Runs scripts in order in one session, stopping after a failed one unless --keep-going.
+    func runScripts(_ scripts: [(name: String, text: String)], in session: Session) -> ExitStatus {
+        var worst: ErrorCategory?
+        Interrupt.install()
+        for script in scripts {
+            let outcome = session.run(script.text, name: script.name, keepGoing: keepGoing)
+            if let w = outcome.worst { worst = worst.map { Session.worse($0, w) } ?? w }
+            if session.quitRequested || (outcome.worst != nil && !keepGoing) || outcome.worst == .interrupted { break }
+        }
+        return ExitStatus(worst)
+    }
+}
+
+@main
+struct Credq: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credq",
+        abstract: "Query a graph of micro-credentials: what they teach, how they stack, who holds them.",
+        discussion: """
+            With no arguments on a terminal, credq starts an interactive REPL on the default catalog; with \
+            stdin not a terminal, it reads a script from stdin and prints only results.
+
+            Examples:
+              credq -c 'credentials where teaches python >= 2 | sort by cost | limit 5'
+              credq run examples/mike.cq
+              credq -c 'skills of cloud architect' -f json | jq '.[].name'
+
+            \(ExitStatus.helpText)
+            """,
+        version: "credq 0.1.0",
+        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self]
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .short, help: ArgumentHelp("Run these statements and exit.", valueName: "query"))
+    var command: String?
+
+    mutating func run() throws {
+        let session = try options.makeSession()
+        if let command {
+            throw ExitWith(status: options.runScripts([("-c", command)], in: session))
+        }
+        if Terminal.stdinIsTerminal {
+            let repl = REPL(session: session)
+            throw ExitWith(status: repl.run())
+        }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        throw ExitWith(status: options.runScripts([("<stdin>", String(decoding: data, as: UTF8.self))], in: session))
+    }
+
+    /// Parses arguments and runs, mapping every outcome to one of the documented exit statuses.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitWith {
+            Foundation.exit(exit.status.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Terminal.writeOut(fullMessage(for: error) + "\n")
+                Foundation.exit(0)
+            }
+            Terminal.writeErr(fullMessage(for: error) + "\n")
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+    }
+}
+
+/// `credq run FILE...`: runs saved report scripts, in order.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run saved report scripts, in order.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Scripts to run ('-' reads stdin).", valueName: "file"))
+    var files: [String]
+
+    mutating func run() throws {
+        var scripts: [(name: String, text: String)] = []
+        for file in files {
+            guard let text = readScript(file) else { throw ExitWith(status: .io) }
+            scripts.append((file, text))
+        }
+        let session = try options.makeSession()
+        throw ExitWith(status: options.runScripts(scripts, in: session))
+    }
+}
+
+/// Reads a script file, or reports why it cannot.
+func readScript(_ path: String) -> String? {
+    if path == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let reason = !exists ? "No such file or directory" : isDirectory.boolValue ? "Is a directory" : "Permission denied"
+        Terminal.writeErr("credq: \(path): \(reason)\n")
+        return nil
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// `credq check FILE...`: parses scripts without running them.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Parse scripts without running them; report every syntax error.")
+
+    @Argument(help: ArgumentHelp("Scripts to check.", valueName: "file"))
+    var files: [String]
+
+    @Flag(name: .long, help: "No colour (also when NO_COLOR is set).")
+    var noColor = false
+
+    mutating func run() throws {
+        var status = ExitStatus.success
+        let color = Terminal.colorAllowed(noColorFlag: noColor) && Terminal.stderrIsTerminal
+        for file in files {
+            guard let text = readScript(file) else {
+                status = .io
+                continue
+            }
+            let errors = Session.check(text)
+            for e in errors { Terminal.writeErr(e.rendered(sourceName: file, source: text, color: color)) }
+            if !errors.isEmpty, status == .success { status = .syntax }
+        }
+        if status == .success { Terminal.writeErr("\(files.count) script\(files.count == 1 ? "" : "s") OK\n") }
+        throw ExitWith(status: status)
+    }
+}
+
+/// `credq validate GRAPH...`: checks graph files, merged as -g would load them.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check graph files against format v1; print counts, or every error.")
+
+    @Argument(help: ArgumentHelp("Graph files, merged in order (default: the built-in catalog).", valueName: "graph"))
+    var files: [String] = []
+
+    mutating func run() throws {
+        do {
+            let sources = try Session.readSources(files)
+            let loaded = try GraphLoader.load(sources)
+            for w in loaded.warnings { Terminal.writeErr("\(w)\n") }
+            let g = loaded.graph
+            let holdings = g.learners.reduce(0) { $0 + $1.holdings.count }
+            Terminal.writeOut("""
+                valid: \(sources.count) file\(sources.count == 1 ? "" : "s")
+                organizations  \(g.organizations.count)
+                skills         \(g.skills.count)
+                credentials    \(g.credentials.count)
+                roles          \(g.roles.count)
+                learners       \(g.learners.count)
+                holdings       \(holdings)
+
+                """)
+        } catch {
+            for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
+            let n = error.errors.count
+            Terminal.writeErr("invalid: \(n) error\(n == 1 ? "" : "s")\n")
+            throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+@preconcurrency import CReadline
+import CredqKit
+import Foundation
+
+/// The interactive loop on GNU readline: line editing and ~/.inputrc, a persistent capped
+/// history, context-aware Tab completion, a continuation prompt, Ctrl-C and Ctrl-D.
+final class REPL {
+    let session: Session
+    static let prompt = "credq> "
+    static let continuationPrompt = "  ...> "
+
+    /// The history file: $CREDQ_HISTORY, else ~/.credq_history; at most `historyLimit` entries.
+    let historyPath: String
+    let historyLimit: Int32 = 1000
+    private var historyWarned = false
+
+    init(session: Session) {
+        self.session = session
+        let env = ProcessInfo.processInfo.environment
+        historyPath = env["CREDQ_HISTORY"] ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.credq_history")
+    }
+
+    func run() -> ExitStatus {
+        configureReadline()
+        Interrupt.install()
+        Terminal.writeErr("credq 0.1.0: \(session.graph.credentials.count) credentials, \(session.graph.roles.count) roles, \(session.graph.learners.count) learners. .help to learn, Ctrl-D to leave.\n")
+        var lastFailure: ErrorCategory?
+        REPLState.buffer = ""
+        while true {
+            Interrupt.clear()
+            let prompt = REPLState.buffer.isEmpty ? Self.prompt : Self.continuationPrompt
+            guard let raw = readline(prompt) else {
+                // Ctrl-D: leave on an empty line; inside a statement, drop it and leave too.
+                Terminal.writeOut("\n")
+                break
+            }
+            let line = String(cString: raw)
+            free(raw)
+            REPLState.buffer += (REPLState.buffer.isEmpty ? "" : "\n") + line
+            if Lexer.needsContinuation(REPLState.buffer) { continue }
+            let entry = REPLState.buffer
+            REPLState.buffer = ""
+            if entry.allSatisfy(\.isWhitespace) { continue }
+            remember(entry)
+            Interrupt.clear()
+            let outcome = session.run(entry, name: "<repl>")
+            if outcome.worst == .interrupted { Terminal.writeErr("(interrupted)\n") }
+            lastFailure = outcome.worst
+            if session.quitRequested { break }
+        }
+        _ = lastFailure
+        return .success
+    }
+
+    // MARK: - History
+
+    private func remember(_ entry: String) {
+        // One history entry per statement: a multi-line statement is kept on one line.
+        let single = entry.contains("#") ? entry : entry.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        add_history(single)
+        let result = append_history(1, historyPath)
+        if result != 0 {
+            // The file may not exist yet: write it whole.
+            if write_history(historyPath) != 0 { warnHistory(errno) }
+        } else {
+            history_truncate_file(historyPath, historyLimit)
+        }
+    }
+
+    private func warnHistory(_ code: Int32) {
+        guard !historyWarned else { return }
+        historyWarned = true
+        Terminal.writeErr("credq: warning: cannot write history to \(historyPath): \(String(cString: strerror(code))); going on without saving it\n")
+    }
+
+    // MARK: - Readline set-up
+
+    private func configureReadline() {
+        rl_readline_name = UnsafePointer(strdup("credq"))
+        stifle_history(historyLimit)
+        if FileManager.default.fileExists(atPath: historyPath) { read_history(historyPath) }
+        Completion.graph = session.graph
+        rl_attempted_completion_function = { text, start, end in
+            Completion.complete(text: text, start: start, end: end)
+        }
+        rl_signal_event_hook = {
+            if Interrupt.pending {
+                Interrupt.clear()
+                REPLState.buffer = ""
+                rl_free_line_state()
+                rl_replace_line("", 0)
+                rl_crlf()
+                rl_set_prompt(REPL.prompt)
+                rl_on_new_line()
+                rl_redisplay()
+            }
+            return 0
+        }
+    }
+}
+
+/// State the C callbacks reach: the statement being typed across lines.
+enum REPLState {
+    nonisolated(unsafe) static var buffer = ""
+}
