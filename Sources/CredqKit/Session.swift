@@ -24,6 +24,8 @@ public final class Session {
     private var outputFile: FileHandle?
     private var outputPath: String?
     private var readDepth = 0
+    /// How many answers were written, so tables for people get a blank line between them.
+    private var answersWritten = 0
     public private(set) var quitRequested = false
 
     /// The outcome of running a script: how many statements failed and the worst kind of error.
@@ -167,10 +169,12 @@ public final class Session {
         } catch {
             throw ScriptError(error.problem, error.range ?? range)
         }
+        let separated = (format == .table || format == .markdown) && answersWritten > 0 ? "\n" + text : text
+        answersWritten += 1
         if let outputFile {
-            outputFile.write(Data(text.utf8))
+            outputFile.write(Data(separated.utf8))
         } else {
-            writeOut(text)
+            writeOut(separated)
         }
     }
 

@@ -56,10 +56,17 @@ struct Evaluator {
         case .partsOf(let name, _):
             return try partsOf(try resolve(name, [.credential]), range: name.range)
         case .stacks(let q):
+            // Names are checked first, so a misspelt one is reported as such.
+            _ = try resolve(q.target, [.role, .credential])
+            if let learner = q.learner { _ = try resolve(learner, [.learner]) }
+            for org in q.using { _ = try resolve(org, [.organization]) }
             throw ScriptError(.notAvailableYet("'stacks toward' (the planner)"), q.range)
-        case .gaps(_, _, let range):
+        case .gaps(let learner, let target, let range):
+            _ = try resolve(learner, [.learner])
+            _ = try resolve(target, [.role, .credential])
             throw ScriptError(.notAvailableYet("'gaps for' (the planner)"), range)
-        case .verify(_, _, let range):
+        case .verify(let who, _, let range):
+            if let who { _ = try resolve(who, [.learner]) }
             throw ScriptError(.notAvailableYet("'verify' (signature checks)"), range)
         case .compare(let names, _):
             var refs: [EntityRef] = []
@@ -172,7 +179,7 @@ struct Evaluator {
         guard let rule = credential.stack else {
             throw ScriptError(.typeMismatch("\"\(credential.name)\" is not a composite credential: it has no stack rule"), range)
         }
-        var rows: [Row] = [Row([.number(0), .text(credential.name), .text(credential.id), .text("rule"),
+        var rows: [Row] = [Row([.number(0), .text(credential.name), .text(credential.id), .text(credential.kind.rawValue),
                                 .number(credential.cost), .number(credential.weeks), .number(credential.credits)],
                                entity: ref)]
         func add(_ rule: StackRule, depth: Int, prefix: String, last: Bool) {
@@ -217,10 +224,52 @@ struct Evaluator {
                 return .text(signed && keys ? "yes: signed holdings, issuer keys published" : keys ? "issuer keys published" : "no")
             }),
         ]
-        let rows = aspects.map { aspect in
+        var rows = aspects.map { aspect in
             Row([.text(aspect.0)] + zip(credentials, creds).map { aspect.1($0, $1) })
         }
+        if creds.contains(where: { $0.stack != nil }) {
+            // For a composite, what its cheapest (and quickest) way through its parts adds up to.
+            let totals = credentials.map { (cost: throughParts(of: $0, \.cost), weeks: throughParts(of: $0, \.weeks)) }
+            rows.insert(Row([.text("cost with parts")] + totals.map { .text("\(Value.format($0.cost)) \(creds[0].currency)") }), at: 4)
+            rows.insert(Row([.text("weeks with parts")] + totals.map { .number($0.weeks) }), at: 3)
+        }
         return Table(columns: ["aspect"] + creds.map(\.name), rows: rows)
+    }
+
+    /// The least total of `measure` over a credential and the cheapest way through its stack
+    /// rule (nested rules included, each part counted at its own figure, prerequisites not added).
+    func throughParts(of credential: Int, _ measure: KeyPath<Credential, Double>) -> Double {
+        var memo: [Int: Double] = [:]
+        func total(_ c: Int) -> Double {
+            if let m = memo[c] { return m }
+            let own = graph.credentials[c][keyPath: measure]
+            let result = own + (graph.credentials[c].stack.map(rule) ?? 0)
+            memo[c] = result
+            return result
+        }
+        func rule(_ r: StackRule) -> Double {
+            switch r {
+            case .credential(let c): return total(c)
+            case .all(let items): return items.map(rule).reduce(0, +)
+            case .any(let items): return items.map(rule).min() ?? 0
+            case .atLeast(let n, let items): return items.map(rule).sorted().prefix(n).reduce(0, +)
+            case .credits(let needed, let ids):
+                // Least total over subsets whose credits reach `needed`: a knapsack on whole credits.
+                let target = Int(needed.rounded(.up))
+                var best = [Double](repeating: .infinity, count: target + 1)
+                best[0] = 0
+                for c in ids {
+                    let credits = Int(graph.credentials[c].credits.rounded(.down))
+                    let value = total(c)
+                    for have in stride(from: target, through: 0, by: -1) where best[have].isFinite {
+                        let reach = min(target, have + credits)
+                        if reach != have { best[reach] = min(best[reach], best[have] + value) }
+                    }
+                }
+                return best[target].isFinite ? best[target] : 0
+            }
+        }
+        return total(credential)
     }
 
     // MARK: - Stages

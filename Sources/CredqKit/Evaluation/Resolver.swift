@@ -14,7 +14,7 @@ struct Resolver {
         let exact = (graph.names[typed.lowercased()] ?? []).filter { kinds.contains($0.kind) }
         if let ref = preferred(exact, kinds: kinds) { return ref }
         if exact.count > 1 {
-            throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: exact.map(describe)), range)
+            throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: exact.map(describe), total: exact.count), range)
         }
         // 3. The single entity whose name or alias contains all the words.
         let words = typed.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
@@ -42,7 +42,7 @@ struct Resolver {
         if phraseMatches.count < matches.count, let ref = preferred(phraseMatches, kinds: kinds) { return ref }
         if matches.count > 1 {
             let shown = matches.prefix(6).map(describe) + (matches.count > 6 ? ["\(matches.count - 6) more"] : [])
-            throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: shown), range)
+            throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: shown, total: matches.count), range)
         }
         throw ScriptError(.unknownName(kinds: kinds, name: typed, candidates: closest(typed, kinds: kinds)), range)
     }

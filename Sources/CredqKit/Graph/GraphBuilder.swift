@@ -12,14 +12,15 @@ struct GraphBuilder {
     private var ids: [EntityKind: [String: Int]] = [:]
 
     mutating func build(sources: [String]) -> Graph {
-        ids[.organization] = uniqueIDs(raw.organizations.map { ($0.id, $0.origin) }, "organization")
-        ids[.skill] = uniqueIDs(raw.skills.map { ($0.id, $0.origin) }, "skill")
-        ids[.credential] = uniqueIDs(raw.credentials.map { ($0.id, $0.origin) }, "credential")
-        ids[.role] = uniqueIDs(raw.roles.map { ($0.id, $0.origin) }, "role")
-        ids[.learner] = uniqueIDs(raw.learners.map { ($0.id, $0.origin) }, "learner")
-        var holdingOrigins: [(String, Origin)] = []
-        for l in raw.learners { for h in l.holds { holdingOrigins.append((h.id, Origin(file: l.origin.file, path: h.path))) } }
-        _ = uniqueIDs(holdingOrigins, "holding")
+        for (list, what) in [("organizations", "organization"), ("skills", "skill"), ("credentials", "credential"),
+                             ("roles", "role"), ("learners", "learner"), ("holdings", "holding")] {
+            reportDuplicates(raw.idsSeen[list] ?? [], what)
+        }
+        ids[.organization] = table(raw.organizations.map(\.id))
+        ids[.skill] = table(raw.skills.map(\.id))
+        ids[.credential] = table(raw.credentials.map(\.id))
+        ids[.role] = table(raw.roles.map(\.id))
+        ids[.learner] = table(raw.learners.map(\.id))
 
         var graph = Graph()
         graph.sources = sources
@@ -87,17 +88,22 @@ struct GraphBuilder {
 
     // MARK: - Ids and references
 
-    private mutating func uniqueIDs(_ items: [(String, Origin)], _ what: String) -> [String: Int] {
-        var table = [String: Int](minimumCapacity: items.count)
-        for (i, (id, origin)) in items.enumerated() {
-            if let first = table[id] {
-                let o = items[first].1
+    private mutating func reportDuplicates(_ items: [(id: String, origin: Origin)], _ what: String) {
+        var first = [String: Origin](minimumCapacity: items.count)
+        for (id, origin) in items {
+            if let o = first[id] {
                 fail(origin, "\(origin.path).id", "duplicate \(what) id \"\(id)\", first defined in \(o.file) at \(o.path)")
             } else {
-                table[id] = i
+                first[id] = origin
             }
         }
-        return table
+    }
+
+    /// id → index; on a duplicate the first definition wins (the duplicate is already an error).
+    private func table(_ ids: [String]) -> [String: Int] {
+        var t = [String: Int](minimumCapacity: ids.count)
+        for (i, id) in ids.enumerated() where t[id] == nil { t[id] = i }
+        return t
     }
 
     private mutating func resolve(_ id: String, _ kind: EntityKind, _ origin: Origin, _ path: String) -> Int? {

@@ -82,6 +82,8 @@ struct RawLearner {
 }
 
 struct RawGraph {
+    /// Every id seen per list, even on entities refused for other errors, to find duplicates.
+    var idsSeen: [String: [(id: String, origin: Origin)]] = [:]
     var organizations: [RawOrganization] = []
     var skills: [RawSkill] = []
     var credentials: [RawCredential] = []
@@ -142,6 +144,14 @@ struct RawReader {
             guard case .object(let object) = item else {
                 fail(path, "expected an object, found \(item.typeName)")
                 continue
+            }
+            if case .string(let id) = object["id"], !id.isEmpty { raw.idsSeen[key, default: []].append((id, origin(path))) }
+            if key == "learners", case .array(let holds) = object["holds"] {
+                for (j, h) in holds.enumerated() {
+                    if case .object(let ho) = h, case .string(let hid) = ho["id"], !hid.isEmpty {
+                        raw.idsSeen["holdings", default: []].append((hid, origin("\(path).holds[\(j)]")))
+                    }
+                }
             }
             each(&self, object, path)
         }

@@ -205,6 +205,8 @@ public struct Lexer {
             index += 1
         }
         errors.append(ScriptError(.unterminatedString, SourceRange(start, scalars.count)))
+        // Keep the string so the parser does not report a second error for it.
+        add(.string, String(value), start, scalars.count)
         lastNonBlank = scalars.count
     }
 

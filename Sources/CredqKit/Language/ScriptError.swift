@@ -30,7 +30,7 @@ public enum Problem: Sendable {
 
     // Queries
     case unknownName(kinds: [EntityKind], name: String, candidates: [String])
-    case ambiguousName(kinds: [EntityKind], name: String, candidates: [String])
+    case ambiguousName(kinds: [EntityKind], name: String, candidates: [String], total: Int)
     case wrongKind(name: String, found: EntityKind, expected: [EntityKind])
     case unknownField(String, of: String, suggestions: [String])
     case unknownSource(String, suggestions: [String])
@@ -72,8 +72,8 @@ public enum Problem: Sendable {
         case .metaArgument(let command, let usage): ".\(command) takes \(usage)"
         case .numberOutOfRange(let text): "number \(text) is out of range"
         case .unknownName(let kinds, let name, _): "unknown \(Self.kindWords(kinds)) \"\(name)\""
-        case .ambiguousName(let kinds, let name, let candidates):
-            "\"\(name)\" matches \(candidates.count) \(Self.kindWords(kinds, plural: true))"
+        case .ambiguousName(let kinds, let name, _, let total):
+            "\"\(name)\" matches \(total) \(Self.kindWords(kinds, plural: true))"
         case .wrongKind(let name, let found, let expected):
             "\"\(name)\" is a \(found.rawValue), expected a \(Self.kindWords(expected))"
         case .unknownField(let field, let entity, _): "unknown field \"\(field)\" for \(entity)"
@@ -86,7 +86,8 @@ public enum Problem: Sendable {
         case .notAGraph: "this answer is a table, not a graph: dot draws prerequisites and parts"
         case .unknownParameter(let name, _): "unknown parameter or variable \"$\(name)\""
         case .readDepth(let path): "\(path): .read nested too deeply (a script that reads itself?)"
-        case .graphError(let e): e.errors.first.map(\.description) ?? "invalid graph"
+        case .graphError(let e):
+            e.isIOError ? "cannot read the graph file" : "the graph would be invalid: \(e.errors.count) error\(e.errors.count == 1 ? "" : "s"), nothing loaded"
         case .io(let path, let reason): "\(path): \(reason)"
         case .interrupted: "interrupted"
         case .reported: "the script failed"
@@ -96,7 +97,7 @@ public enum Problem: Sendable {
     public var help: String? {
         switch self {
         case .unknownName(_, _, let candidates) where !candidates.isEmpty,
-            .ambiguousName(_, _, let candidates):
+            .ambiguousName(_, _, let candidates, _):
             "did you mean " + Self.orList(candidates) + "?"
         case .unknownMetaCommand(_, let suggestion?): "did you mean \".\(suggestion)\"? .help lists the meta-commands"
         case .unknownMetaCommand: ".help lists the meta-commands"
@@ -111,7 +112,6 @@ public enum Problem: Sendable {
             "did you mean " + Self.orList(suggestions.map { "\"$\($0)\"" }) + "? .params lists them"
         case .unknownParameter: "set one with --param NAME=VALUE, or bind a variable with let"
         case .wrongKind(_, let found, _): "write the kind before the name, such as 'credential ...', or check the \(found.rawValue)"
-        case .graphError(let e) where e.errors.count > 1: "\(e.errors.count - 1) more error(s): run credq validate on the file"
         default: nil
         }
     }
@@ -136,17 +136,17 @@ extension ScriptError {
         let red = color ? "\u{1B}[1;31m" : "", green = color ? "\u{1B}[1;32m" : "", cyan = color ? "\u{1B}[1;36m" : ""
         let bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
         var out = ""
+        var details = ""
         if case .graphError(let e) = problem {
-            // Graph errors carry their own file and JSON path.
+            // Graph errors carry their own file and JSON path: listed after the located line.
             for d in e.diagnostics where d.severity == .error {
-                out += "\(bold)\(d.file)\(d.line.map { ":\($0):\(d.column ?? 1)" } ?? "")\(d.path.isEmpty ? "" : ": \(d.path)"):\(reset) \(red)error:\(reset) \(d.message)\n"
+                details += "\(bold)\(d.file)\(d.line.map { ":\($0):\(d.column ?? 1)" } ?? "")\(d.path.isEmpty ? "" : ": \(d.path)"):\(reset) \(red)error:\(reset) \(d.message)\n"
             }
-            return out
         }
         guard let range else {
             out = "\(bold)\(sourceName):\(reset) \(red)error:\(reset) \(problem.message)\n"
             if let help = problem.help { out += "\(cyan)help:\(reset) \(help)\n" }
-            return out
+            return out + details
         }
         let scalars = Array(source.unicodeScalars)
         let start = min(range.start, scalars.count)
@@ -164,7 +164,7 @@ extension ScriptError {
         out += "  \(text)\n"
         out += "  " + String(repeating: " ", count: column - 1) + green + "^" + String(repeating: "~", count: width - 1) + reset + "\n"
         if let help = problem.help { out += "\(cyan)help:\(reset) \(help)\n" }
-        return out
+        return out + details
     }
 }
 
