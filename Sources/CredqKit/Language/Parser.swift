@@ -32,7 +32,11 @@ public struct Parser {
         rule("script")
         var statements: [Statement] = []
         while true {
-            while isSeparator(peek()) { rule("separator"); advance() }
+            while isSeparator(peek()) {
+                rule("separator")
+                if peek().kind == .newline { rule("NEWLINE") }
+                advance()
+            }
             if peek().kind == .end { break }
             do {
                 statements.append(try statement())
@@ -511,6 +515,7 @@ public struct Parser {
             while peek().kind == .word || peek().kind == .number || peek().kind == .date {
                 if peek().kind == .word, stops.contains(peek().text.lowercased()) { break }
                 rule("name_word")
+                rule(peek().kind == .word ? "WORD" : "NUMBER")
                 words.append(advance().text)
             }
             guard !words.isEmpty else { throw fail(expected: "a name") }
