@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+
+/// The command line driven as a process: exit statuses, stdout against stderr, formats.
+@Suite struct CommandLineTests {
+    @Test func queryInAPipeAnswersInTSVWithNothingElseOnStdout() throws {
+        let r = try Harness.run(["-c", "credentials where cost > 1000 and kind = degree | select id, cost | sort by cost desc, id"])
+        #expect(r.status == 0)
+        #expect(r.stderr == "")
+        #expect(r.stdout == "id\tcost\nbs-mechanical-engineering\t84000\nbsc-computer-science\t84000\nba-communications\t76000\nmba\t62000\n")
+    }
+
+    @Test func scriptOnStdinPrintsOnlyResults() throws {
+        let r = try Harness.run([], stdin: "count credentials\n# a comment\ncount roles; count learners\n")
+        #expect(r.status == 0)
+        #expect(r.stdout == "count\n100\ncount\n10\ncount\n4\n")
+        #expect(r.stderr == "")
+    }
+
+    @Test func misspeltNameIsALocatedErrorOnStderr() throws {
+        let r = try Harness.run(["-c", "skills of role cloud archtect"])
+        #expect(r.status == 1)
+        #expect(r.stdout == "")
+        #expect(r.stderr == """
+            -c:1:16: error: unknown role "cloud archtect"
+              skills of role cloud archtect
+                             ^~~~~~~~~~~~~~
+            help: did you mean "Cloud Solutions Architect" (alias "cloud architect")?
+
+            """)
+    }
+
+    @Test func exitStatusesAreDistinct() throws {
+        #expect(try Harness.run(["-c", "count credentials"]).status == 0)
+        #expect(try Harness.run(["-c", "skills of nobody at all"]).status == 1)
+        #expect(try Harness.run(["--no-such-flag"]).status == 2)
+        #expect(try Harness.run(["-f", "yaml", "-c", "count roles"]).status == 2)
+        #expect(try Harness.run(["-c", "credentials where"]).status == 3)
+        #expect(try Harness.run(["-g", "Tests/Fixtures/broken-graph.json", "-c", "count credentials"]).status == 4)
+        #expect(try Harness.run(["-g", "/nonexistent/graph.json", "-c", "count credentials"]).status == 5)
+        #expect(try Harness.run(["run", "/nonexistent/script.cq"]).status == 5)
+    }
+
+    @Test func helpListsExitStatusesAndVersionPrints() throws {
+        let help = try Harness.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("4    invalid graph data"))
+        let version = try Harness.run(["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("credq "))
+    }
+
+    @Test func stopsAtTheFirstErrorUnlessKeepGoing() throws {
+        let script = "count roles\nskills of nobody\ncount learners\nskills of nothing\n"
+        let stop = try Harness.run([], stdin: script)
+        #expect(stop.status == 1)
+        #expect(stop.stdout == "count\n10\n")
+        #expect(stop.stderr.components(separatedBy: "error:").count == 2)
+        let on = try Harness.run(["--keep-going"], stdin: script)
+        #expect(on.status == 1)
+        #expect(on.stdout == "count\n10\ncount\n4\n")
+        #expect(on.stderr.components(separatedBy: "error:").count == 3)
+    }
+
+    @Test func syntaxErrorsRunNothing() throws {
+        let r = try Harness.run([], stdin: "count roles\ncredentials | sort cost\n")
+        #expect(r.status == 3)
+        #expect(r.stdout == "")
+        #expect(r.stderr.hasPrefix("<stdin>:2:20: error: expected 'by', found 'cost'"))
+    }
+
+    @Test func parametersFillDollarNames() throws {
+        let r = try Harness.run(["-p", "budget=45", "--param", "who=mike", "-c", "count credentials where cost < $budget; skills of $who | count"])
+        #expect(r.stdout == "count\n21\ncount\n9\n")
+        #expect(try Harness.run(["-p", "novalue", "-c", "count roles"]).status == 2)
+    }
+
+    @Test func jsonParsesAndKeepsEntitiesAsObjects() throws {
+        let r = try Harness.run(["-f", "json", "-c", "credentials where id = pcap | select id, provider, requires, cost; count roles"])
+        #expect(r.status == 0)
+        // Two statements: two JSON arrays, one after the other.
+        let parts = r.stdout.components(separatedBy: "]\n[")
+        #expect(parts.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data((parts[0] + "]").utf8)) as? [[String: Any]]
+        let row = try #require(first?.first)
+        #expect(row["id"] as? String == "pcap")
+        #expect((row["provider"] as? [String: Any])?["id"] as? String == "python-institute")
+        #expect(((row["requires"] as? [[String: Any]])?.first)?["name"] as? String == "PCEP Certified Entry-Level Python Programmer")
+        #expect(row["cost"] as? Int == 295)
+        if let jq = try Harness.tool("jq", ["-c", "-s", "map(length)"], stdin: r.stdout) {
+            #expect(jq.status == 0 && jq.stdout == "[1,1]\n")
+        }
+    }
+
+    @Test func ndjsonIsOneObjectALine() throws {
+        let r = try Harness.run(["-f", "ndjson", "-c", "skills of pcap"])
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines { #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any]) }
+    }
+
+    @Test func csvReadsBackUnchangedThroughPythonsReader() throws {
+        let query = "credentials where teaches python | select id, name, teaches, cost | sort by id"
+        let csv = try Harness.run(["-f", "csv", "-c", query])
+        let tsv = try Harness.run(["-f", "tsv", "-c", query])
+        #expect(csv.status == 0 && tsv.status == 0)
+        #expect(csv.stdout.contains("\"Capstone: Retrieving, Processing, and Visualizing Data with Python\""))
+        let reader = "import csv, sys\nfor row in csv.reader(sys.stdin):\n    print('\\t'.join(row))\n"
+        guard let python = try Harness.tool("python3", ["-c", reader], stdin: csv.stdout) else { return }
+        #expect(python.status == 0)
+        #expect(python.stdout == tsv.stdout)
+    }
+
+    @Test func markdownIsAGitHubTable() throws {
+        let r = try Harness.run(["-f", "markdown", "-c", "roles where id = scrum-master | select name, aliases"])
+        #expect(r.stdout == "| name | aliases |\n| --- | --- |\n| Scrum Master | agile coach |\n")
+    }
+
+    @Test func dotForGraphAnswersAndAClearErrorOtherwise() throws {
+        let r = try Harness.run(["-f", "dot", "-c", "prerequisites of cissp"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("digraph credq {"))
+        #expect(r.stdout.contains("\"comptia-security-plus\" -> \"cissp\";"))
+        let bad = try Harness.run(["-f", "dot", "-c", "count roles"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("error: this answer is a table, not a graph"))
+    }
+
+    @Test func validateNamesEveryProblemAndWhere() throws {
+        let r = try Harness.run(["validate", "Tests/Fixtures/broken-graph.json"])
+        #expect(r.status == 4)
+        #expect(r.stdout == "")
+        let errors = r.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
+        #expect(errors.count == 12)
+        #expect(r.stderr.contains("Tests/Fixtures/broken-graph.json: credentials[1].provider: error: unknown organization id \"acmee\"; did you mean \"acme\"?"))
+        #expect(r.stderr.hasSuffix("invalid: 12 errors\n"))
+        let syntax = try Harness.run(["validate", "Tests/Fixtures/syntax-error.json"])
+        #expect(syntax.status == 4)
+        #expect(syntax.stderr.hasPrefix("Tests/Fixtures/syntax-error.json:1:49: error: expected a string key, found '}'"))
+        let ok = try Harness.run(["validate"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("credentials    100"))
+    }
+
+    @Test func checkReportsEverySyntaxErrorAndRunsNothing() throws {
+        let folder = try Harness.temporaryFolder()
+        let bad = folder.appendingPathComponent("bad.cq")
+        try "credentials | sort cost\nskills of\ncount roles\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try Harness.run(["check", bad.path])
+        #expect(r.status == 3)
+        #expect(r.stdout == "")
+        #expect(r.stderr.components(separatedBy: ": error: ").count == 3)
+        let good = try Harness.run(["check", "examples/mike.cq", "examples/jane.cq"])
+        #expect(good.status == 0)
+        #expect(good.stderr == "2 scripts OK\n")
+    }
+
+    @Test func graphsFromFilesMergeInOrder() throws {
+        let folder = try Harness.temporaryFolder()
+        let extra = folder.appendingPathComponent("team.json")
+        try """
+            {"credq": 1, "learners": [{"id": "sam", "name": "Sam Lee", "holds": [{"id": "sam-1", "credential": "aws-cloud-practitioner", "issued": "2026-03-01"}]}]}
+            """.write(to: extra, atomically: true, encoding: .utf8)
+        let seeds = ["organizations", "skills", "credentials", "roles", "learners"].flatMap { ["-g", "seeds/\($0).json"] }
+        let r = try Harness.run(seeds + ["-g", extra.path, "-c", "holders of aws cloud practitioner | select id, expires"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "id\texpires\nmike\t2028-02-11\nsam\t2029-03-01\n")
+    }
+
+    @Test func runsScriptsInOrderInOneSession() throws {
+        let folder = try Harness.temporaryFolder()
+        let a = folder.appendingPathComponent("a.cq"), b = folder.appendingPathComponent("b.cq")
+        try "let cheap = credentials where cost < 45\n".write(to: a, atomically: true, encoding: .utf8)
+        try "cheap | count\n".write(to: b, atomically: true, encoding: .utf8)
+        let r = try Harness.run(["run", a.path, b.path])
+        #expect(r.status == 0)
+        #expect(r.stdout == "count\n21\n")
+    }
+
+    @Test func saveWritesALoadableGraphAndRefusesToReplaceALoadedFile() throws {
+        let folder = try Harness.temporaryFolder()
+        let graph = folder.appendingPathComponent("mine.json")
+        let r = try Harness.run(["-c", ".save \(graph.path)"])
+        #expect(r.status == 0)
+        let again = try Harness.run(["-g", graph.path, "-c", "count credentials"])
+        #expect(again.stdout == "count\n100\n")
+        let before = try Data(contentsOf: graph)
+        let refused = try Harness.run(["-g", graph.path, "-c", ".save \(graph.path)"])
+        #expect(refused.status == 5)
+        #expect(refused.stderr.contains("this session loaded that file; .save --force"))
+        #expect(try Data(contentsOf: graph) == before)
+        let forced = try Harness.run(["-g", graph.path, "-c", ".save --force \(graph.path)"])
+        #expect(forced.status == 0)
+    }
+
+    @Test func outputRedirectsResultsToAFile() throws {
+        let folder = try Harness.temporaryFolder()
+        let file = folder.appendingPathComponent("out.tsv")
+        let r = try Harness.run(["-c", ".output \(file.path); count roles; .output; count learners"])
+        #expect(r.stdout == "count\n4\n")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "count\n10\n")
+    }
+
+    @Test func shellCompletionScripts() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try Harness.run(["--generate-completion-script", shell])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("credq"))
+        }
+    }
+}
+
+/// Every report script in `examples/` runs and prints what `Tests/Examples/<name>.out` holds
+/// (`CREDQ_RECORD=1` re-records).
+@Suite struct ExampleTests {
+    static let names: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: Harness.root.appendingPathComponent("examples").path)) ?? []
+        return files.filter { $0.hasSuffix(".cq") }.sorted()
+    }()
+
+    @Test func everyLearnerHasAnExample() {
+        for name in ["jane.cq", "mike.cq", "claire.cq", "rahul.cq", "providers.cq", "cloud-architect.cq", "certificate-vs-degree.cq"] {
+            #expect(Self.names.contains(name))
+        }
+    }
+
+    @Test(arguments: names)
+    func example(_ name: String) throws {
+        let r = try Harness.run(["run", "-f", "table", "examples/\(name)"])
+        #expect(r.status == 0, "\(name): \(r.stderr)")
+        #expect(r.stderr == "")
+        let expected = Harness.root.appendingPathComponent("Tests/Examples/\(name.dropLast(3)).out")
+        if ProcessInfo.processInfo.environment["CREDQ_RECORD"] != nil {
+            try FileManager.default.createDirectory(at: expected.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try r.stdout.write(to: expected, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(r.stdout == (try String(contentsOf: expected, encoding: .utf8)))
+    }
+}
