@@ -90,6 +90,7 @@ public final class Session {
     @discardableResult
     public func run(_ source: String, name: String, keepGoing: Bool = false) -> Outcome {
         var outcome = Outcome()
+        if readDepth == 0 { answersWritten = 0 }
         let (script, errors) = Parser.parse(source)
         if !errors.isEmpty {
             for e in errors { report(e, name: name, source: source) }

@@ -83,13 +83,20 @@ enum Completion {
 
     /// Names and ids of the kinds that start with `prefix` (or have a word that does), given as
     /// the rest of the name after the words already typed (`skip`).
+    /// Ids are offered only when no name or alias matches, so `jan` completes to `Jane Okafor`
+    /// rather than stopping at the common part of `jane` and `Jane Okafor`.
     static func matchingNames(prefix: String, kinds: [EntityKind], skip: String) -> [String] {
+        let names = matchingLabels(prefix: prefix, kinds: kinds, skip: skip) { [graph.name(of: $0)] + graph.aliases(of: $0) }
+        return names.isEmpty ? matchingLabels(prefix: prefix, kinds: kinds, skip: skip) { [graph.id(of: $0)] } : names
+    }
+
+    private static func matchingLabels(prefix: String, kinds: [EntityKind], skip: String, labels: (EntityRef) -> [String]) -> [String] {
         var out: [String] = []
         var seen = Set<String>()
         for kind in kinds {
             for i in 0..<graph.count(of: kind) {
                 let ref = EntityRef(kind: kind, index: i)
-                for label in [graph.name(of: ref), graph.id(of: ref)] + graph.aliases(of: ref) {
+                for label in labels(ref) {
                     let l = label.lowercased()
                     var completion: String?
                     if l.hasPrefix(prefix) {

@@ -16,5 +16,11 @@ enum Interrupt {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
+        // A launcher may have left SIGINT blocked (threads of libdispatch block signals, and a
+        // blocked mask survives exec): unblock it, or Ctrl-C would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -83,18 +83,18 @@ final class REPL {
         rl_attempted_completion_function = { text, start, end in
             Completion.complete(text: text, start: start, end: end)
         }
+        // Ctrl-C is ours, not readline's: our handler only sets a flag, and every key readline
+        // reads, and every read that a signal interrupts, checks it first. This also holds when
+        // Ctrl-C and the keys after it arrive in one burst (readline's own hook then never runs).
+        rl_catch_signals = 0
         rl_signal_event_hook = {
-            if Interrupt.pending {
-                Interrupt.clear()
-                REPLState.buffer = ""
-                rl_free_line_state()
-                rl_replace_line("", 0)
-                rl_crlf()
-                rl_set_prompt(REPL.prompt)
-                rl_on_new_line()
-                rl_redisplay()
-            }
+            REPLState.discardLineIfInterrupted()
             return 0
+        }
+        rl_getc_function = { stream in
+            let c = rl_getc(stream)
+            REPLState.discardLineIfInterrupted()
+            return c
         }
     }
 }
@@ -102,4 +102,19 @@ final class REPL {
 /// State the C callbacks reach: the statement being typed across lines.
 enum REPLState {
     nonisolated(unsafe) static var buffer = ""
+
+    /// After Ctrl-C while typing: drop the line (and a statement continued over lines) and
+    /// show a fresh prompt.
+    static func discardLineIfInterrupted() {
+        guard Interrupt.pending else { return }
+        Interrupt.clear()
+        buffer = ""
+        rl_free_line_state()
+        rl_replace_line("", 0)
+        Terminal.writeOut("^C")
+        rl_crlf()
+        rl_set_prompt(REPL.prompt)
+        rl_on_new_line()
+        rl_redisplay()
+    }
 }

@@ -105,9 +105,8 @@ final class Terminal {
         var size = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        posix_spawnattr_setflags(&attributes, 0x80)  // POSIX_SPAWN_SETSID: a new session, so the pty becomes its terminal
+        // The child opens the terminal itself after `setsid -c` makes it a session leader
+        // with this terminal as its controlling one, so Ctrl-C reaches it as SIGINT.
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_addclose(&actions, master)
@@ -120,16 +119,15 @@ final class Terminal {
         env["INPUTRC"] = "/dev/null"
         env["NO_COLOR"] = nil
         for (k, v) in environment { env[k] = v }
-        let argv = ([Harness.binary] + arguments).map { strdup($0) } + [nil]
+        let argv = (["/usr/bin/setsid", "--ctty", Harness.binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, Harness.binary, &actions, &attributes, argv, envp)
+        let rc = posix_spawn(&child, "/usr/bin/setsid", &actions, nil, argv, envp)
         posix_spawn_file_actions_destroy(&actions)
-        posix_spawnattr_destroy(&attributes)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
         pid = child
     }
@@ -176,5 +174,20 @@ final class Terminal {
             _ = waitFor("\u{0}", seconds: 0.1)
         }
         return nil
+    }
+}
+
+extension Terminal {
+    /// Waits for a fresh `credq> ` prompt after what was read so far, then forgets the output,
+    /// so keys are typed only once readline is reading them.
+    func expectPrompt(seconds: Double = 20) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let r = screen.range(of: "credq> ", options: .backwards), screen[r.upperBound...].isEmpty || !screen[r.upperBound...].contains("\n") {
+                clear()
+                return
+            }
+            waitFor("\u{0}", seconds: 0.05)
+        }
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// The REPL driven through a pseudo-terminal, keystroke by keystroke, as a person uses it.
+@Suite(.serialized) struct REPLTests {
+    static func environment(history: URL) -> [String: String] {
+        ["CREDQ_HISTORY": history.path, "HOME": history.deletingLastPathComponent().path]
+    }
+
+    @Test func answersAQueryAndLeavesOnCtrlD() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("count roles\r")
+        #expect(term.waitFor("   10"))
+        #expect(term.waitFor("(1 row)"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
+    @Test func tabCompletesANameFromItsFirstLetters() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("skills of jan\t")
+        // readline writes only what the completion adds to the line.
+        #expect(term.waitFor("e Okafor"))
+        term.type("\r")
+        #expect(term.waitFor("content-strategy"))
+        term.expectPrompt()
+        term.type("credentials | so\t")
+        #expect(term.waitFor("rt by"))
+        term.type(" name | limit 1 | select name\r")
+        #expect(term.waitFor("Agile Foundations"))
+        term.expectPrompt()
+        term.type(".fo\t")
+        #expect(term.waitFor("rmat"))
+        term.type(" json\r")
+        term.expectPrompt()
+        term.type("count roles\r")
+        #expect(term.waitFor("[\r\n  {\"count\":10}\r\n]"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
+    @Test func ctrlCClearsTheLineAndTheREPLCarriesOn() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("credentials wh")
+        #expect(term.waitFor("credentials wh"))
+        term.type("\u{3}")
+        term.clear()
+        term.type("count learners\r")
+        #expect(term.waitFor("    4"))
+        #expect(!term.screen.contains("error"))
+        term.expectPrompt()
+        // Ctrl-C in a statement continued over lines drops the whole statement.
+        term.type("credentials |\r")
+        #expect(term.waitFor("...> "))
+        term.type("\u{3}")
+        term.clear()
+        term.type("count roles\r")
+        #expect(term.waitFor("   10"))
+        #expect(!term.screen.contains("error"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
+    @Test func continuationPromptForAnUnfinishedStatement() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("credentials where cost < 45 and\r")
+        #expect(term.waitFor("  ...> "))
+        term.type("kind = course |\r")
+        #expect(term.waitFor("  ...> "))
+        term.type("count\r")
+        #expect(term.waitFor("   11"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
+    @Test func historySurvivesARestart() throws {
+        let folder = try Harness.temporaryFolder()
+        let history = folder.appendingPathComponent("history")
+        do {
+            let term = try Terminal(environment: Self.environment(history: history))
+            #expect(term.waitFor("credq> "))
+            term.type("credentials |\r")
+            #expect(term.waitFor("...> "))
+            term.type("count\r")
+            #expect(term.waitFor("  100"))
+            term.expectPrompt()
+            term.type("\u{4}")
+            #expect(term.exitStatus() == 0)
+        }
+        // One entry per statement, even one typed over two lines.
+        #expect(try String(contentsOf: history, encoding: .utf8) == "credentials | count\n")
+        let again = try Terminal(environment: Self.environment(history: history))
+        #expect(again.waitFor("credq> "))
+        again.type("\u{1B}[A")
+        #expect(again.waitFor("credentials | count"))
+        again.type("\r")
+        #expect(again.waitFor("  100"))
+        again.expectPrompt()
+        again.type("\u{4}")
+        #expect(again.exitStatus() == 0)
+    }
+
+    @Test func unwritableHistoryWarnsAndCarriesOn() throws {
+        let term = try Terminal(environment: ["CREDQ_HISTORY": "/nonexistent-folder/credq/history"])
+        #expect(term.waitFor("credq> "))
+        term.type("count roles\r")
+        #expect(term.waitFor("warning: cannot write history"))
+        #expect(term.waitFor("   10"))
+        term.expectPrompt()
+        term.type("count learners\r")
+        #expect(term.waitFor("    4"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
+    @Test func errorsInTheREPLAreReportedAndItCarriesOn() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("skills of cloud archtect\r")
+        #expect(term.waitFor("did you mean \"Cloud Solutions Architect\""))
+        // On a terminal, errors are in colour.
+        #expect(term.screen.contains("\u{1B}[1;31merror:"))
+        term.expectPrompt()
+        term.type(".quit\r")
+        #expect(term.exitStatus() == 0)
+    }
+}
