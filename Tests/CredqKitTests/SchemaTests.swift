@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// The JSON Schema in `schema/` describes format v1: it accepts the seeds and refuses broken
+/// files. Checked with Python's `jsonschema` (a standard validator), where it is installed.
+@Suite struct SchemaTests {
+    static let schema = Support.root.appendingPathComponent("schema/credq-graph-v1.schema.json").path
+
+    static let validator = """
+        import json, sys
+        import jsonschema
+        schema = json.load(open(sys.argv[1]))
+        jsonschema.Draft202012Validator.check_schema(schema)
+        v = jsonschema.Draft202012Validator(schema)
+        for path in sys.argv[2:]:
+            errors = list(v.iter_errors(json.load(open(path))))
+            print(path, "valid" if not errors else "invalid")
+        """
+
+    static let available: Bool = {
+        (try? python(["-c", "import jsonschema"]))?.status == 0
+    }()
+
+    static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: available, "needs python3 with jsonschema (pip install jsonschema)"))
+    func acceptsTheSeedsAndRefusesBrokenFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("credq-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let broken: [String: String] = [
+            "no-version": "{\"skills\": []}",
+            "bad-level": "{\"credq\": 1, \"roles\": [{\"id\": \"r\", \"name\": \"R\", \"needs\": {\"s\": 5}}]}",
+            "bad-kind": "{\"credq\": 1, \"credentials\": [{\"id\": \"c\", \"name\": \"C\", \"kind\": \"diploma\", \"provider\": \"o\"}]}",
+            "negative-cost": "{\"credq\": 1, \"credentials\": [{\"id\": \"c\", \"name\": \"C\", \"kind\": \"badge\", \"provider\": \"o\", \"cost\": -1}]}",
+            "bad-rule": "{\"credq\": 1, \"credentials\": [{\"id\": \"c\", \"name\": \"C\", \"kind\": \"badge\", \"provider\": \"o\", \"stack\": {\"n\": 2}}]}",
+            "bad-date": "{\"credq\": 1, \"learners\": [{\"id\": \"l\", \"name\": \"L\", \"holds\": [{\"id\": \"h\", \"credential\": \"c\", \"issued\": \"2024-13-01\"}]}]}",
+            "version-2": "{\"credq\": 2}",
+        ]
+        var paths: [String] = []
+        for (name, text) in broken.sorted(by: { $0.key < $1.key }) {
+            let url = folder.appendingPathComponent("\(name).json")
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            paths.append(url.path)
+        }
+        let seeds = ["organizations", "skills", "credentials", "roles", "learners"].map {
+            Support.root.appendingPathComponent("seeds/\($0).json").path
+        }
+        let result = try Self.python(["-c", Self.validator, Self.schema] + seeds + paths)
+        #expect(result.status == 0, "\(result.output)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasSuffix(" valid") }.count == seeds.count, "\(result.output)")
+        #expect(lines.filter { $0.hasSuffix(" invalid") }.count == broken.count, "\(result.output)")
+        for seed in seeds { #expect(lines.contains("\(seed) valid")) }
+    }
+}
