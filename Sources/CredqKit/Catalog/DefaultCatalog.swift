@@ -96,6 +96,7 @@ enum DefaultCatalog {
 {
   "credq": 1,
   "credentials": [
+    {"id": "ibm-data-science-badge", "name": "IBM Data Science Foundations - Level 1", "kind": "badge", "provider": "ibm", "platform": "credly", "teaches": {"data-analysis": 1, "statistics": 1}, "weeks": 1, "hours": 8, "cost": 0},
     {"id": "gda-foundations", "name": "Foundations: Data, Data, Everywhere", "kind": "course", "provider": "google", "platform": "coursera", "teaches": {"data-analysis": 1, "spreadsheets": 1}, "weeks": 3, "hours": 18, "cost": 49, "credits": 1},
     {"id": "gda-ask", "name": "Ask Questions to Make Data-Driven Decisions", "kind": "course", "provider": "google", "platform": "coursera", "teaches": {"data-analysis": 1, "spreadsheets": 2, "communication": 1}, "weeks": 3, "hours": 21, "cost": 49, "credits": 1},
     {"id": "gda-prepare", "name": "Prepare Data for Exploration", "kind": "course", "provider": "google", "platform": "coursera", "teaches": {"sql": 1, "spreadsheets": 2}, "weeks": 3, "hours": 25, "cost": 49, "credits": 1},
@@ -159,6 +160,8 @@ enum DefaultCatalog {
     {"id": "gcp-professional-cloud-architect", "name": "Google Cloud Professional Cloud Architect", "kind": "certification", "provider": "google", "teaches": {"gcp-platform": 3, "cloud-computing": 3, "solutions-architecture": 3, "kubernetes": 2, "security-fundamentals": 2}, "weeks": 12, "cost": 200, "valid_months": 24, "recognized_by": ["deloitte"]},
     {"id": "cka", "name": "Certified Kubernetes Administrator", "kind": "certification", "provider": "linux-foundation", "teaches": {"kubernetes": 3, "linux": 2}, "weeks": 8, "cost": 395, "valid_months": 24},
     {"id": "terraform-associate", "name": "HashiCorp Certified: Terraform Associate", "kind": "certification", "provider": "hashicorp", "teaches": {"infrastructure-as-code": 3, "cloud-computing": 1}, "weeks": 4, "cost": 70.5, "valid_months": 24},
+    {"id": "aws-cloud-quest-badge", "name": "AWS Cloud Quest Training Badge", "kind": "badge", "provider": "aws", "platform": "credly", "teaches": {"cloud-computing": 1, "aws-platform": 1}, "weeks": 2, "hours": 12, "cost": 0},
+    {"id": "gcp-skills-boost-badge", "name": "Google Cloud Skills Boost: Cloud Infrastructure Skill Badge", "kind": "badge", "provider": "google", "platform": "credly", "teaches": {"gcp-platform": 2, "networking": 1}, "weeks": 2, "hours": 10, "cost": 29},
     {"id": "ibm-intro-cloud", "name": "IBM Introduction to Cloud Computing", "kind": "course", "provider": "ibm", "platform": "edx", "teaches": {"cloud-computing": 1}, "weeks": 3, "hours": 12, "cost": 99},
     {"id": "li-cloud-architecture", "name": "Cloud Architecture: Core Concepts", "kind": "course", "provider": "linkedin-learning", "teaches": {"solutions-architecture": 1, "cloud-computing": 1}, "weeks": 1, "hours": 2, "cost": 40},
     {"id": "li-linux-command-line", "name": "Learning Linux Command Line", "kind": "course", "provider": "linkedin-learning", "teaches": {"linux": 1}, "weeks": 1, "hours": 3, "cost": 40},
@@ -176,6 +179,7 @@ enum DefaultCatalog {
 
     {"id": "google-project-management", "name": "Google Project Management Professional Certificate", "kind": "certificate", "provider": "google", "platform": "coursera", "teaches": {"project-management": 2, "agile": 2, "stakeholder-management": 1, "risk-management": 1}, "weeks": 24, "hours": 140, "cost": 294, "accredited_by": ["ace"], "recognized_by": ["accenture", "target-corp"]},
     {"id": "ibm-pm-fundamentals-badge", "name": "IBM SkillsBuild Project Management Fundamentals", "kind": "badge", "provider": "ibm", "platform": "credly", "teaches": {"project-management": 1}, "weeks": 1, "hours": 6, "cost": 0},
+    {"id": "ibm-agile-explorer-badge", "name": "IBM Agile Explorer", "kind": "badge", "provider": "ibm", "platform": "credly", "teaches": {"agile": 1}, "weeks": 1, "hours": 4, "cost": 0},
     {"id": "capm", "name": "Certified Associate in Project Management (CAPM)", "kind": "certification", "provider": "pmi", "teaches": {"project-management": 2, "agile": 1, "risk-management": 1}, "weeks": 8, "cost": 300, "valid_months": 36, "accredited_by": ["anab"]},
     {"id": "pmp", "name": "Project Management Professional (PMP)", "kind": "certification", "provider": "pmi", "teaches": {"project-management": 4, "stakeholder-management": 3, "risk-management": 3, "leadership": 2, "agile": 2}, "weeks": 16, "cost": 575, "valid_months": 36, "accredited_by": ["anab"], "recognized_by": ["accenture", "deloitte", "siemens", "mayo-clinic"]},
     {"id": "pmi-acp", "name": "PMI Agile Certified Practitioner (PMI-ACP)", "kind": "certification", "provider": "pmi", "teaches": {"agile": 3, "project-management": 2, "stakeholder-management": 2}, "weeks": 10, "cost": 435, "valid_months": 36},
