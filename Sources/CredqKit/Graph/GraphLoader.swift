@@ -93,6 +93,19 @@ struct RawGraph {
 
 // MARK: - Reading files into raw entities
 
+/// The keys format v1 knows, per kind of object.
+enum Keys {
+    static let organization: Set<String> = ["id", "name", "kind", "url", "keys", "revoked"]
+    static let skill: Set<String> = ["id", "name", "aliases", "category", "broader"]
+    static let credential: Set<String> = [
+        "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
+        "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
+    ]
+    static let role: Set<String> = ["id", "name", "aliases", "needs", "onet"]
+    static let learner: Set<String> = ["id", "name", "role", "goal", "holds"]
+    static let holding: Set<String> = ["id", "credential", "issued", "expires", "proof"]
+}
+
 /// Reads each file's JSON into raw entities, collecting diagnostics instead of stopping.
 struct RawReader {
     var raw = RawGraph()
@@ -160,7 +173,7 @@ struct RawReader {
     // MARK: Entities
 
     private mutating func readOrganization(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "organizations", ["id", "name", "kind", "url", "keys", "revoked"])
+        checkKeys(o, p, list: "organizations", Keys.organization)
         let id = requiredID(o, p), name = requiredString(o, p, "name")
         let kind: OrganizationKind? = requiredEnum(o, p, "kind")
         let url = optionalString(o, p, "url")
@@ -182,7 +195,7 @@ struct RawReader {
     }
 
     private mutating func readSkill(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "skills", ["id", "name", "aliases", "category", "broader"])
+        checkKeys(o, p, list: "skills", Keys.skill)
         let id = requiredID(o, p), name = requiredString(o, p, "name")
         let aliases = stringArray(o, p, "aliases")
         let category = optionalString(o, p, "category"), broader = optionalString(o, p, "broader")
@@ -191,10 +204,7 @@ struct RawReader {
     }
 
     private mutating func readCredential(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "credentials", [
-            "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
-            "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
-        ])
+        checkKeys(o, p, list: "credentials", Keys.credential)
         let id = requiredID(o, p), name = requiredString(o, p, "name")
         let kind: CredentialKind? = requiredEnum(o, p, "kind")
         let provider = requiredString(o, p, "provider")
@@ -288,7 +298,7 @@ struct RawReader {
     }
 
     private mutating func readRole(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "roles", ["id", "name", "aliases", "needs", "onet"])
+        checkKeys(o, p, list: "roles", Keys.role)
         let id = requiredID(o, p), name = requiredString(o, p, "name")
         let aliases = stringArray(o, p, "aliases")
         if o["needs"] == nil { fail(p, "missing required key \"needs\"") }
@@ -299,7 +309,7 @@ struct RawReader {
     }
 
     private mutating func readLearner(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "learners", ["id", "name", "role", "goal", "holds"])
+        checkKeys(o, p, list: "learners", Keys.learner)
         let id = requiredID(o, p), name = requiredString(o, p, "name")
         let role = optionalString(o, p, "role"), goal = optionalString(o, p, "goal")
         var holds: [RawHolding] = []
@@ -308,7 +318,7 @@ struct RawReader {
                 for (i, item) in items.enumerated() {
                     let hp = "\(p).holds[\(i)]"
                     guard case .object(let h) = item else { fail(hp, "expected a holding object, found \(item.typeName)"); continue }
-                    checkKeys(h, hp, list: "holds", ["id", "credential", "issued", "expires", "proof"])
+                    checkKeys(h, hp, list: "holds", Keys.holding)
                     let hid = requiredID(h, hp), credential = requiredString(h, hp, "credential")
                     let issued = date(h, hp, "issued", required: true), expires = date(h, hp, "expires", required: false)
                     let proof = optionalString(h, hp, "proof")

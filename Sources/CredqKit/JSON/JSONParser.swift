@@ -57,7 +57,7 @@ struct JSONParser {
         try enter()
         index += 1
         var object = JSONObject()
-        var seen = Set<String>()
+        var seen: Set<String>?  // only for large objects; small ones are scanned
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -71,7 +71,14 @@ struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
-            if !seen.insert(key).inserted {
+            let duplicate: Bool
+            if object.members.count < 16 {
+                duplicate = object.members.contains { $0.key == key }
+            } else {
+                if seen == nil { seen = Set(object.members.map(\.key)) }
+                duplicate = !seen!.insert(key).inserted
+            }
+            if duplicate {
                 throw SyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\" in one object")
             }
             skipWhitespace()
@@ -131,37 +138,52 @@ struct JSONParser {
     private mutating func parseString() throws(SyntaxError) -> String {
         let start = index
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var runStart = index
-        func flush(_ upTo: Int, into scalars: inout String.UnicodeScalarView) throws(SyntaxError) {
-            if upTo > runStart {
-                guard let run = String(validating: bytes[runStart..<upTo], as: UTF8.self) else {
-                    throw SyntaxError(offset: runStart + Self.invalidUTF8Offset(bytes[runStart..<upTo]), message: "invalid UTF-8 in a string")
-                }
-                scalars.append(contentsOf: run.unicodeScalars)
-            }
+        // Fast path: no escapes, so the string is the bytes between the quotes.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
         }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = try decode(index, end)
+            index = end + 1
+            return text
+        }
+        // Slow path: unescape into a byte buffer, then decode it once.
+        var buffer: [UInt8] = []
+        var runStart = index
         while true {
             guard index < bytes.count else {
                 throw SyntaxError(offset: start, message: "unterminated string")
             }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                try flush(index, into: &scalars)
+                _ = try decode(runStart, index)  // locates invalid UTF-8 in this run
+                buffer.append(contentsOf: bytes[runStart..<index])
                 index += 1
-                return String(scalars)
+                return String(decoding: buffer, as: UTF8.self)
             }
             if byte < 0x20 {
                 throw error("control character U+\(hex4(UInt32(byte))) must be escaped in a string")
             }
             if byte == UInt8(ascii: "\\") {
-                try flush(index, into: &scalars)
-                scalars.append(try parseEscape())
+                _ = try decode(runStart, index)
+                buffer.append(contentsOf: bytes[runStart..<index])
+                buffer.append(contentsOf: String(try parseEscape()).utf8)
                 runStart = index
                 continue
             }
             index += 1
         }
+    }
+
+    /// The bytes from `from` to `to` as a string; invalid UTF-8 is an error at its offset.
+    private func decode(_ from: Int, _ to: Int) throws(SyntaxError) -> String {
+        guard let text = String(validating: bytes[from..<to], as: UTF8.self) else {
+            throw SyntaxError(offset: from + Self.invalidUTF8Offset(bytes[from..<to]), message: "invalid UTF-8 in a string")
+        }
+        return text
     }
 
     private static func invalidUTF8Offset(_ slice: ArraySlice<UInt8>) -> Int {
