@@ -4,6 +4,9 @@ public struct Parser {
     private var tokens: [Token]
     private var current = 0
     private var errors: [ScriptError] = []
+    /// How deep conditions, `not`s and `count`s nest; bounded so no input can exhaust the stack.
+    private var depth = 0
+    static let maxDepth = 200
     /// The grammar rules this parser has entered, for the test that every rule has a golden test.
     private(set) var rulesUsed: Set<String> = []
 
@@ -123,6 +126,8 @@ public struct Parser {
     private mutating func countSource() throws(Failure) -> Source {
         rule("count_source")
         let start = advance().range.start
+        try enter()
+        defer { depth -= 1 }
         let inner = try source()
         return .count(inner, range: SourceRange(start, inner.range.end))
     }
@@ -343,6 +348,8 @@ public struct Parser {
     /// condition ::= and_condition ( 'or' and_condition )*
     private mutating func condition() throws(Failure) -> Condition {
         rule("condition")
+        try enter()
+        defer { depth -= 1 }
         var left = try andCondition()
         while matchKeyword("or") { left = .or(left, try andCondition()) }
         return left
@@ -361,6 +368,8 @@ public struct Parser {
         rule("not_condition")
         if peek().isKeyword("not"), !peek(1).isKeyword("in") {
             advance()
+            try enter()
+            defer { depth -= 1 }
             return .not(try notCondition())
         }
         return try primaryCondition()
@@ -555,6 +564,14 @@ public struct Parser {
             throw Failure()
         }
         return n
+    }
+
+    private mutating func enter() throws(Failure) {
+        depth += 1
+        if depth > Self.maxDepth {
+            errors.append(ScriptError(.tooDeep(Self.maxDepth), peek().range))
+            throw Failure()
+        }
     }
 
     private func isSeparator(_ token: Token) -> Bool { token.kind == .semicolon || token.kind == .newline }

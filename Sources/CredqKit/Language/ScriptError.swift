@@ -27,6 +27,7 @@ public enum Problem: Sendable {
     case unknownMetaCommand(String, suggestion: String?)
     case metaArgument(command: String, usage: String)
     case numberOutOfRange(String)
+    case tooDeep(Int)
 
     // Queries
     case unknownName(kinds: [EntityKind], name: String, candidates: [String])
@@ -50,7 +51,7 @@ public enum Problem: Sendable {
     public var category: ErrorCategory {
         switch self {
         case .invalidCharacter, .invalidEscape, .unterminatedString, .expectedParameterName, .unexpected,
-            .unknownMetaCommand, .metaArgument, .numberOutOfRange:
+            .unknownMetaCommand, .metaArgument, .numberOutOfRange, .tooDeep:
             .syntax
         case .graphError(let e): e.isIOError ? .io : .graph
         case .io, .readDepth: .io
@@ -71,6 +72,7 @@ public enum Problem: Sendable {
         case .unknownMetaCommand(let name, _): "unknown meta-command \".\(name)\""
         case .metaArgument(let command, let usage): ".\(command) takes \(usage)"
         case .numberOutOfRange(let text): "number \(text) is out of range"
+        case .tooDeep(let limit): "nested more than \(limit) levels deep"
         case .unknownName(let kinds, let name, _): "unknown \(Self.kindWords(kinds)) \"\(name)\""
         case .ambiguousName(let kinds, let name, _, let total):
             "\"\(name)\" matches \(total) \(Self.kindWords(kinds, plural: true))"
@@ -156,13 +158,22 @@ extension ScriptError {
         while lineEnd < scalars.count, scalars[lineEnd] != "\n" { lineEnd += 1 }
         let line = scalars[..<lineStart].filter { $0 == "\n" }.count + 1
         let column = start - lineStart + 1
+        // A long line is shown as a window around the error, so the caret stays on screen.
+        var from = lineStart, to = lineEnd, leading = "", trailing = ""
+        if lineEnd - lineStart > 120 {
+            from = max(lineStart, start - 50)
+            to = min(lineEnd, max(start + 70, min(range.end, start + 100)))
+            if from > lineStart { leading = "…" }
+            if to < lineEnd { trailing = "…" }
+        }
         var lineText = String.UnicodeScalarView()
-        lineText.append(contentsOf: scalars[lineStart..<lineEnd].map { $0 == "\t" ? " " : $0 })
-        let text = String(String(lineText).trimmingSuffix { $0 == "\r" })
-        let width = max(1, min(range.end, lineEnd) - start)
+        lineText.append(contentsOf: scalars[from..<to].map { $0 == "\t" ? " " : $0 })
+        let text = leading + String(String(lineText).trimmingSuffix { $0 == "\r" }) + trailing
+        let width = max(1, min(range.end, to) - start)
+        let indent = leading.count + (start - from)
         out += "\(bold)\(sourceName):\(line):\(column):\(reset) \(red)error:\(reset) \(bold)\(problem.message)\(reset)\n"
         out += "  \(text)\n"
-        out += "  " + String(repeating: " ", count: column - 1) + green + "^" + String(repeating: "~", count: width - 1) + reset + "\n"
+        out += "  " + String(repeating: " ", count: indent) + green + "^" + String(repeating: "~", count: width - 1) + reset + "\n"
         if let help = problem.help { out += "\(cyan)help:\(reset) \(help)\n" }
         return out + details
     }
