@@ -138,4 +138,26 @@ import Testing
         term.type(".quit\r")
         #expect(term.exitStatus() == 0)
     }
+
+    @Test func colourOnATerminalUnlessNoColor() throws {
+        let folder = try Harness.temporaryFolder()
+        let coloured = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("h1")))
+        #expect(coloured.waitFor("credq> "))
+        coloured.type("count roles\r")
+        #expect(coloured.waitFor("(1 row)"))
+        #expect(coloured.screen.contains("\u{1B}[1mcount"))
+        var env = Self.environment(history: folder.appendingPathComponent("h2"))
+        env["NO_COLOR"] = "1"
+        let plain = try Terminal(environment: env)
+        #expect(plain.waitFor("credq> "))
+        plain.type("count roles\r")
+        #expect(plain.waitFor("(1 row)"))
+        #expect(!plain.screen.contains("\u{1B}[1m"))
+        #expect(!plain.screen.contains("\u{1B}[2m"))
+        let flag = try Terminal(arguments: ["--no-color"], environment: Self.environment(history: folder.appendingPathComponent("h3")))
+        #expect(flag.waitFor("credq> "))
+        flag.type("count roles\r")
+        #expect(flag.waitFor("(1 row)"))
+        #expect(!flag.screen.contains("\u{1B}[1m"))
+    }
 }
