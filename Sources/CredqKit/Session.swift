@@ -166,7 +166,7 @@ public final class Session {
         if outputFile != nil { style.color = false }
         let text: String
         do {
-            text = try Renderer.render(table, as: format, style: style)
+            text = try Renderer.render(table, as: format, style: style, graph: graph)
         } catch {
             throw ScriptError(error.problem, error.range ?? range)
         }

@@ -56,15 +56,9 @@ struct Evaluator {
         case .partsOf(let name, _):
             return try partsOf(try resolve(name, [.credential]), range: name.range)
         case .stacks(let q):
-            // Names are checked first, so a misspelt one is reported as such.
-            _ = try resolve(q.target, [.role, .credential])
-            if let learner = q.learner { _ = try resolve(learner, [.learner]) }
-            for org in q.using { _ = try resolve(org, [.organization]) }
-            throw ScriptError(.notAvailableYet("'stacks toward' (the planner)"), q.range)
-        case .gaps(let learner, let target, let range):
-            _ = try resolve(learner, [.learner])
-            _ = try resolve(target, [.role, .credential])
-            throw ScriptError(.notAvailableYet("'gaps for' (the planner)"), range)
+            return try stacks(q)
+        case .gaps(let learner, let target, _):
+            return try gaps(learner: learner, target: target)
         case .verify(let who, _, let range):
             if let who { _ = try resolve(who, [.learner]) }
             throw ScriptError(.notAvailableYet("'verify' (signature checks)"), range)

@@ -50,6 +50,8 @@ public struct Table: Sendable {
     public var shape: Shape = .table
     /// The kind of entity every row stands for, when they all stand for one.
     public var entityKind: EntityKind?
+    /// In the `table` format, show list cells one item per line (a stack's credentials).
+    public var listsOnLines = false
 
     public enum Shape: Sendable {
         case table
@@ -57,6 +59,8 @@ public struct Table: Sendable {
         case prerequisites(target: EntityRef)
         /// A stack rule as a tree: each row has a depth and a label.
         case parts(target: EntityRef)
+        /// Stacks toward a target, with the learner's holdings.
+        case stacks(target: EntityRef, held: [Int])
     }
 
     public init(columns: [String], rows: [Row], shape: Shape = .table, entityKind: EntityKind? = nil) {

@@ -44,6 +44,8 @@ public enum Problem: Sendable {
     case readDepth(String)
     case graphError(GraphLoadError)
     case io(path: String, reason: String)
+    case noStack(target: String, reason: String)
+    case searchTooLarge(states: Int)
     case interrupted
     /// A failure inside `.read` that was already reported; counts as the given kind.
     case reported(ErrorCategory)
@@ -91,6 +93,9 @@ public enum Problem: Sendable {
         case .graphError(let e):
             e.isIOError ? "cannot read the graph file" : "the graph would be invalid: \(e.errors.count) error\(e.errors.count == 1 ? "" : "s"), nothing loaded"
         case .io(let path, let reason): "\(path): \(reason)"
+        case .noStack(let target, let reason): "no stack reaches \"\(target)\": \(reason)"
+        case .searchTooLarge(let states):
+            "the search stopped after \(states) states without proving the best stacks"
         case .interrupted: "interrupted"
         case .reported: "the script failed"
         }
@@ -110,6 +115,7 @@ public enum Problem: Sendable {
             "did you mean " + Self.orList(suggestions.map { "\"\($0)\"" }) + "?"
         case .unknownSource: "start with credentials, skills, roles, learners, organizations, or a name bound with let"
         case .unknownFormat: "formats: table, json, ndjson, csv, tsv, markdown, dot"
+        case .searchTooLarge: "narrow it with max cost, max weeks or using"
         case .unknownParameter(_, let suggestions) where !suggestions.isEmpty:
             "did you mean " + Self.orList(suggestions.map { "\"$\($0)\"" }) + "? .params lists them"
         case .unknownParameter: "set one with --param NAME=VALUE, or bind a variable with let"

@@ -1,11 +1,55 @@
 /// The `dot` format: Graphviz digraphs for answers that are graphs.
 enum DotRenderer {
-    static func render(_ table: Table) throws(ScriptError) -> String {
+    static func render(_ table: Table, graph: Graph?) throws(ScriptError) -> String {
         switch table.shape {
         case .table: throw ScriptError(.notAGraph, nil)
         case .prerequisites: return prerequisites(table)
         case .parts: return parts(table)
+        case .stacks(let target, let held):
+            guard let graph else { throw ScriptError(.notAGraph, nil) }
+            return stacks(table, target: target, held: held, graph: graph)
         }
+    }
+
+    /// Each stack as a cluster of what is to earn, in study order, with prerequisite and part
+    /// edges; the learner's holdings in a cluster of their own; the target at the end.
+    private static func stacks(_ table: Table, target: EntityRef, held: [Int], graph: Graph) -> String {
+        func label(_ c: Int) -> String {
+            let cred = graph.credentials[c]
+            return quote("\(cred.name)\n\(Value.format(cred.cost)) \(cred.currency) · \(Value.format(cred.weeks)) weeks").replacingAll("\\n", with: "\n")
+        }
+        var out = header("stacks toward \(graph.name(of: target))")
+        out += "  target [label=\(quote(graph.name(of: target))), shape=doubleoctagon, fillcolor=\"#ffe8b3\", penwidth=2];\n"
+        let heldSet = Set(held)
+        if !held.isEmpty {
+            out += "  subgraph cluster_held {\n    label=\"already held\";\n    style=\"rounded,dashed\";\n    color=\"#8aa05a\";\n"
+            for c in held { out += "    \"held-\(graph.credentials[c].id)\" [label=\(label(c)), fillcolor=\"#e3f1d4\"];\n" }
+            out += "  }\n"
+        }
+        for (i, row) in table.rows.enumerated() {
+            let rank = i + 1
+            guard case .list(let items) = row.values[4] else { continue }
+            let members = items.compactMap { v -> Int? in if case .entity(let e) = v { e.ref.index } else { nil } }
+            let inStack = Set(members)
+            func node(_ c: Int) -> String { quote("s\(rank)-\(graph.credentials[c].id)") }
+            out += "  subgraph cluster_\(rank) {\n"
+            out += "    label=\(quote("stack \(rank): \(row.values[1].plainText) · \(row.values[2].plainText) weeks · \(row.values[3].plainText) credentials"));\n"
+            out += "    style=rounded;\n    color=\"#6b7a90\";\n"
+            for c in members { out += "    \(node(c)) [label=\(label(c))];\n" }
+            out += "  }\n"
+            for (j, c) in members.enumerated() {
+                for r in graph.credentials[c].requires {
+                    if inStack.contains(r) { out += "  \(node(r)) -> \(node(c));\n" }
+                    else if heldSet.contains(r) { out += "  \"held-\(graph.credentials[r].id)\" -> \(node(c)) [style=dashed];\n" }
+                }
+                for p in graph.credentials[c].stack?.credentials ?? [] {
+                    if inStack.contains(p) { out += "  \(node(p)) -> \(node(c)) [arrowhead=diamond];\n" }
+                    else if heldSet.contains(p) { out += "  \"held-\(graph.credentials[p].id)\" -> \(node(c)) [style=dashed, arrowhead=diamond];\n" }
+                }
+                if j == members.count - 1 { out += "  \(node(c)) -> target [style=bold];\n" }
+            }
+        }
+        return out + "}\n"
     }
 
     private static func quote(_ s: String) -> String {

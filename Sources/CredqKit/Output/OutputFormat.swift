@@ -16,7 +16,8 @@ public enum Renderer {
         }
     }
 
-    public static func render(_ table: Table, as format: OutputFormat, style: Style = Style()) throws(ScriptError) -> String {
+    /// Renders a table; `graph` lets `dot` draw the edges between credentials of a stack.
+    public static func render(_ table: Table, as format: OutputFormat, style: Style = Style(), graph: Graph? = nil) throws(ScriptError) -> String {
         switch format {
         case .table: return TableRenderer.render(table, style: style)
         case .json: return json(table)
@@ -24,7 +25,7 @@ public enum Renderer {
         case .csv: return csv(table)
         case .tsv: return tsv(table)
         case .markdown: return markdown(table)
-        case .dot: return try DotRenderer.render(table)
+        case .dot: return try DotRenderer.render(table, graph: graph)
         }
     }
 

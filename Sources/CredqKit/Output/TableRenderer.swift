@@ -10,9 +10,17 @@ enum TableRenderer {
         let numeric = (0..<columns).map { c in
             !table.rows.isEmpty && table.rows.allSatisfy { $0.values[c].isNumeric || $0.values[c] == .null }
         }
+        // With listsOnLines, a list cell is one item per line: a row spans as many lines as its
+        // longest list.
+        func lines(_ value: Value) -> [Value] {
+            if table.listsOnLines, case .list(let items) = value { return items.isEmpty ? [.null] : items }
+            return [value]
+        }
         var widths = table.columns.map { min(maxCellWidth, max(1, $0.count)) }
         for row in table.rows {
-            for (c, value) in row.values.enumerated() { widths[c] = min(maxCellWidth, max(widths[c], value.plainText.count)) }
+            for (c, value) in row.values.enumerated() {
+                for line in lines(value) { widths[c] = min(maxCellWidth, max(widths[c], line.plainText.count)) }
+            }
         }
         if let total = style.width {
             // Shrink the widest column until the table fits the terminal.
@@ -38,9 +46,13 @@ enum TableRenderer {
         out += bold + line(header).dropLast() + reset + "\n"
         out += dim + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + reset + "\n"
         for row in table.rows {
-            var cells = row.values.enumerated().map { fit($1, widths[$0]) }
-            for c in cells.indices where c != columns - 1 || numeric[c] { cells[c] = pad(cells[c], c) }
-            out += String(cells.joined(separator: "  ").trimmingSuffix { $0 == " " }) + "\n"
+            let split = row.values.map(lines)
+            let height = split.map(\.count).max() ?? 1
+            for l in 0..<height {
+                var cells = split.enumerated().map { c, items in l < items.count ? fit(items[l], widths[c]) : "" }
+                for c in cells.indices where c != columns - 1 || numeric[c] { cells[c] = pad(cells[c], c) }
+                out += String(cells.joined(separator: "  ").trimmingSuffix { $0 == " " }) + "\n"
+            }
         }
         let n = table.rows.count
         out += dim + "(\(n) row\(n == 1 ? "" : "s"))" + reset + "\n"

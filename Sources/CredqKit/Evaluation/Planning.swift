@@ -1,0 +1,165 @@
+/// `stacks toward` and `gaps for`: the planner's answers as tables.
+extension Evaluator {
+    func stacks(_ q: StacksQuery) throws(ScriptError) -> Table {
+        let targetRef = try resolve(q.target, [.role, .credential])
+        var held = Set<Int>()
+        var learnerName: String?
+        if let l = q.learner {
+            let learner = try resolve(l, [.learner]).index
+            held = Set(graph.heldCredentials(of: learner))
+            learnerName = graph.learners[learner].name
+        }
+        var options = Planner.Options()
+        options.ranking = switch q.ranking {
+        case .cost: .cost
+        case .weeks: .weeks
+        case .count: .count
+        }
+        options.limit = q.limit
+        options.maxCost = q.maxCost
+        options.maxWeeks = q.maxWeeks
+        if !q.using.isEmpty {
+            var providers = Set<Int>()
+            for org in q.using { providers.insert(try resolve(org, [.organization]).index) }
+            options.providers = providers
+        }
+        let target: Planner.Target = targetRef.kind == .role ? .role(targetRef.index) : .credential(targetRef.index)
+        let planner = Planner(graph: graph, target: target, held: held, options: options, isInterrupted: isInterrupted)
+        let stacks: [Planner.Stack]
+        do {
+            stacks = try planner.plan()
+        } catch {
+            throw ScriptError(problem(for: error, target: targetRef, learner: learnerName, query: q), q.range)
+        }
+        let rows = stacks.enumerated().map { rank, stack in
+            Row([.number(Double(rank + 1)), .number(stack.cost), .number(stack.weeks), .number(Double(stack.count)),
+                 Schema.entities(graph, .credential, stack.credentials),
+                 .list(stack.credentials.map { .text(reason(for: $0, in: stack, target: target, held: held)) })])
+        }
+        var table = Table(columns: ["rank", "cost", "weeks", "count", "credentials", "why"], rows: rows,
+                          shape: .stacks(target: targetRef, held: held.sorted()))
+        table.listsOnLines = true
+        return table
+    }
+
+    /// What a credential brings to a stack: the needed skills it reaches, or the credential it
+    /// is a prerequisite or a part of.
+    private func reason(for c: Int, in stack: Planner.Stack, target: Planner.Target, held: Set<Int>) -> String {
+        var parts: [String] = []
+        switch target {
+        case .role(let r):
+            let levels = graph.skillLevels(of: Array(held))
+            let covers = graph.roles[r].needs.filter { need in
+                (levels[need.skill]?.level ?? 0) < need.level
+                    && graph.credentials[c].teaches.contains { $0.skill == need.skill && $0.level >= need.level }
+            }
+            if !covers.isEmpty { parts.append(covers.map { "\(graph.skills[$0.skill].name) \($0.level)" }.joined(separator: ", ")) }
+        case .credential(let t):
+            if c == t { parts.append("the target") }
+        }
+        for other in stack.credentials where other != c {
+            if graph.credentials[other].requires.contains(c) { parts.append("prerequisite of \(graph.credentials[other].name)") }
+            if graph.credentials[other].stack?.credentials.contains(c) == true { parts.append("part of \(graph.credentials[other].name)") }
+        }
+        return parts.isEmpty ? "" : parts.joined(separator: "; ")
+    }
+
+    private func problem(for failure: Planner.Failure, target: EntityRef, learner: String?, query q: StacksQuery) -> Problem {
+        let name = graph.name(of: target)
+        switch failure {
+        case .skillNotTaught(let skill, let level, let restricted):
+            let what = "no credential teaches \(graph.skills[skill].name) at level \(level)"
+            return .noStack(target: name, reason: restricted ? what + " from the providers in 'using'" : what)
+        case .cannotEarn(_, let reason):
+            return .noStack(target: name, reason: reason)
+        case .nothingWithinBounds:
+            var bounds: [String] = []
+            if let c = q.maxCost { bounds.append("max cost \(Value.format(c))") }
+            if let w = q.maxWeeks { bounds.append("max weeks \(Value.format(w))") }
+            return .noStack(target: name, reason: bounds.isEmpty ? "no combination of credentials meets every rule" : "none within " + bounds.joined(separator: " and "))
+        case .budgetExhausted(let states):
+            return .searchTooLarge(states: states)
+        case .interrupted:
+            return .interrupted
+        }
+    }
+
+    func gaps(learner name: NameRef, target targetName: NameRef) throws(ScriptError) -> Table {
+        let learner = try resolve(name, [.learner]).index
+        let target = try resolve(targetName, [.role, .credential])
+        let heldList = graph.heldCredentials(of: learner)
+        let held = Set(heldList)
+        if target.kind == .role {
+            let levels = graph.skillLevels(of: heldList)
+            var rows: [Row] = []
+            for need in graph.roles[target.index].needs {
+                let have = levels[need.skill]?.level ?? 0
+                guard have < need.level else { continue }
+                // Cheapest by what it costs this learner to earn: its parts and missing prerequisites too.
+                var priced: [(credential: Int, cost: Double)] = []
+                for t in graph.taughtBy[need.skill] where t.level >= need.level && !held.contains(t.credential) {
+                    var options = Planner.Options()
+                    options.limit = 1
+                    let planner = Planner(graph: graph, target: .credential(t.credential), held: held, options: options, isInterrupted: isInterrupted)
+                    if let best = try? planner.plan().first { priced.append((t.credential, best.cost)) }
+                }
+                priced.sort { ($0.cost, graph.credentials[$0.credential].id) < ($1.cost, graph.credentials[$1.credential].id) }
+                let cheapest = priced.prefix(3)
+                rows.append(Row([Schema.entity(graph, .skill, need.skill), .number(Double(need.level)), .number(Double(have)),
+                                 Schema.entities(graph, .credential, cheapest.map(\.credential)),
+                                 .list(cheapest.map { .number($0.cost) })],
+                                entity: EntityRef(kind: .skill, index: need.skill)))
+            }
+            var table = Table(columns: ["skill", "needed", "held", "cheapest", "cost_to_earn"], rows: rows, entityKind: .skill)
+            table.listsOnLines = true
+            return table
+        }
+        // A credential: the parts of its stack rule not yet held (or itself and its prerequisites).
+        let credential = graph.credentials[target.index]
+        var rows: [Row] = []
+        func row(_ c: Int, _ rule: String) -> Row {
+            let cred = graph.credentials[c]
+            return Row([.text(cred.id), .text(cred.name), .text(rule), .number(cred.cost), .number(cred.weeks), .number(cred.credits)],
+                       entity: EntityRef(kind: .credential, index: c))
+        }
+        func missing(_ rule: StackRule, _ label: String) {
+            let has = { (c: Int) in held.contains(c) }
+            switch rule {
+            case .credential(let c): if !held.contains(c) { rows.append(row(c, label)) }
+            case .all(let items): for item in items where !Planner.satisfied(item, has, graph) { missing(item, label.isEmpty ? "all of" : label) }
+            case .any(let items):
+                if !items.contains(where: { Planner.satisfied($0, has, graph) }) { for item in items { missing(item, "any of") } }
+            case .atLeast(let n, let items):
+                let k = items.filter { Planner.satisfied($0, has, graph) }.count
+                if k < n { for item in items where !Planner.satisfied(item, has, graph) { missing(item, "\(n - k) more of") } }
+            case .credits(let needed, let ids):
+                let total = ids.filter(held.contains).reduce(0) { $0 + graph.credentials[$1].credits }
+                if total < needed {
+                    for c in ids where !held.contains(c) { rows.append(row(c, "\(Value.format(needed - total)) more credits of")) }
+                }
+            }
+        }
+        if held.contains(target.index) {
+            // Already earned: nothing is missing.
+        } else if let rule = credential.stack {
+            missing(rule, "")
+        } else {
+            for p in graph.prerequisiteOrder(of: target.index) where !held.contains(p) { rows.append(row(p, "prerequisite")) }
+            rows.append(row(target.index, "the credential"))
+        }
+        return Table(columns: ["id", "name", "rule", "cost", "weeks", "credits"], rows: rows, entityKind: .credential)
+    }
+}
+
+extension Planner {
+    /// Whether holdings alone meet a rule (for `gaps`).
+    static func satisfied(_ rule: StackRule, _ has: (Int) -> Bool, _ graph: Graph) -> Bool {
+        switch rule {
+        case .credential(let c): has(c)
+        case .all(let items): items.allSatisfy { satisfied($0, has, graph) }
+        case .any(let items): items.contains { satisfied($0, has, graph) }
+        case .atLeast(let n, let items): items.filter { satisfied($0, has, graph) }.count >= n
+        case .credits(let needed, let ids): ids.filter(has).reduce(0) { $0 + graph.credentials[$1].credits } >= needed
+        }
+    }
+}
