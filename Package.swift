@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The benchmark: load time and planner latency on synthetic graphs or a graph file.
+        .executableTarget(name: "credq-bench", dependencies: ["CredqKit"]),
         .testTarget(
             name: "CredqKitTests",
             dependencies: ["CredqKit"]

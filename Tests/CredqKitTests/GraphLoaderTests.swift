@@ -90,6 +90,8 @@ import Testing
         ("{\"credq\": 1, \"organizations\": [{\"id\": \"o\", \"name\": \"O\", \"kind\": \"platform\"}], \"credentials\": [{\"id\": \"c\", \"name\": \"C\", \"kind\": \"badge\", \"provider\": \"o\", \"valid_months\": 0}]}",
          "f.json: credentials[0].valid_months: error: expected a whole number of months above 0, found 0"),
         ("{\"credq\": 1, \"learners\": [{\"id\": \"l\", \"name\": \"L\", \"goal\": \"nowhere\"}]}", "f.json: learners[0].goal: error: unknown role or credential id \"nowhere\""),
+        ("{\"credq\": 1, \"organizations\": [{\"id\": \"o\", \"name\": \"O\", \"kind\": \"platform\"}], \"credentials\": [{\"id\": \"a\", \"name\": \"A\", \"kind\": \"badge\", \"provider\": \"o\"}, {\"id\": \"c\", \"name\": \"C\", \"kind\": \"badge\", \"provider\": \"o\", \"stack\": {\"credits\": 2, \"of\": [\"a\", \"a\"]}}]}",
+         "f.json: credentials[1].stack.of[1]: error: \"a\" is listed twice in one rule"),
         ("{\"credq\": 1,\n \"skills\": [\n  {\"id\": \"a\" \"name\": \"A\"}]}", "f.json:3:14: error: expected ',' or '}' in an object, found '\"'"),
     ])
     func oneError(_ text: String, _ expected: String) {

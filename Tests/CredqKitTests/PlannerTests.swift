@@ -34,7 +34,15 @@ import Testing
             }
             if i >= 3, r.chance(30) {
                 func ref() -> String { "\"c\(r.next(i))\"" }
-                func items(_ k: Int) -> String { (0..<k).map { _ in ref() }.joined(separator: ", ") }
+                /// k distinct earlier credentials (fewer when there are not k).
+                func items(_ k: Int) -> String {
+                    var picked: [Int] = []
+                    while picked.count < min(k, i) {
+                        let c = r.next(i)
+                        if !picked.contains(c) { picked.append(c) }
+                    }
+                    return picked.map { "\"c\($0)\"" }.joined(separator: ", ")
+                }
                 let rule: String
                 switch r.next(5) {
                 case 0: rule = "{\"all\": [\(items(1 + r.next(3)))]}"
@@ -95,6 +103,11 @@ import Testing
             return ka != kb ? ka.lexicographicallyPrecedes(kb) : a.ids.lexicographicallyPrecedes(b.ids)
         }
         return found.prefix(options.limit).map { Planner.Stack(credentials: $0.members, cost: $0.cost, weeks: $0.weeks) }
+    }
+
+    @Test func dumpGraphForDebugging() throws {
+        guard let seed = ProcessInfo.processInfo.environment["CREDQ_DUMP_SEED"].flatMap(UInt64.init) else { return }
+        try Self.randomGraph(seed: seed).write(toFile: "/tmp/credq-random-\(seed).json", atomically: true, encoding: .utf8)
     }
 
     @Test(arguments: 0..<300)

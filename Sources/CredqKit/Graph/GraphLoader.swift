@@ -249,6 +249,13 @@ struct RawReader {
                     return nil
                 }
                 let rules = elements.enumerated().map { readRule($1, "\(p).\(key)[\($0)]") }
+                var listed = Set<String>()
+                for (i, rule) in rules.enumerated() {
+                    if case .credential(let id, _)? = rule, !listed.insert(id).inserted {
+                        fail("\(p).\(key)[\(i)]", "\"\(id)\" is listed twice in one rule")
+                        return nil
+                    }
+                }
                 return rules.contains { $0 == nil } ? nil : rules.map { $0! }
             }
             guard shapes.count == 1 else {

@@ -1,3 +1,4 @@
+import Foundation
 /// Finds the N best stacks toward a role or a credential, exactly as the language page
 /// defines them, by a best-first search whose lower bounds prove the order.
 ///
@@ -85,6 +86,8 @@ public struct Planner {
         var branches: [Int]
         /// For complete states: the ids, sorted, for the last tie-break.
         var sortedIDs: [String] = []
+        /// Whether `key` includes the full lower bound (computed when the state first comes out).
+        var refined = false
     }
 
     public func plan() throws(Failure) -> [Stack] {
@@ -104,13 +107,23 @@ public struct Planner {
         seen.insert(start)
         if let s = makeState(start, &memo) { heap.push(s) }
         var results: [Stack] = []
-        var popped = 0
+        var popped = 0, completes = 0, nonMinimal = 0
         while let state = heap.pop() {
             popped += 1
             if popped & 1023 == 0, isInterrupted() { throw .interrupted }
+            if debugPlanner, popped % 5000 == 0 || (debugPlanner && popped < 6) { print("  popped \(popped): key \(state.key) members \(state.members.count) complete \(state.complete)") }
             if popped > options.stateBudget { throw .budgetExhausted(states: options.stateBudget) }
+            if !state.complete, !state.refined {
+                // The full bound is worth computing only for states that reach the front.
+                guard let better = refine(state, &memo) else { continue }
+                if Self.keyLess(state.key, better.key) {
+                    heap.push(better)
+                    continue
+                }
+            }
             if state.complete {
-                guard isMinimal(state.members) else { continue }
+                completes += 1
+                guard isMinimal(state.members) else { nonMinimal += 1; continue }
                 results.append(Stack(credentials: studyOrder(state.members), cost: state.cost, weeks: state.weeks))
                 if results.count >= options.limit { break }
                 continue
@@ -119,9 +132,10 @@ public struct Planner {
                 var next = state.members
                 next.insert(c, at: next.firstIndex { $0 > c } ?? next.count)
                 guard seen.insert(next).inserted else { continue }
-                if let s = makeState(next, &memo) { heap.push(s) }
+                if let s = makeState(next, &memo, parentKey: state.key) { heap.push(s) }
             }
         }
+        if debugPlanner { print("planner: popped \(popped), completes \(completes), non-minimal \(nonMinimal), seen \(seen.count), heap left \(heap.count), results \(results.map(\.cost))") }
         if results.isEmpty, options.limit > 0 { throw .nothingWithinBounds }
         return results
     }
@@ -142,6 +156,12 @@ public struct Planner {
         }
     }
 
+    private static func keyLess(_ a: (Double, Double, Double), _ b: (Double, Double, Double)) -> Bool {
+        if a.0 != b.0 { return a.0 < b.0 }
+        if a.1 != b.1 { return a.1 < b.1 }
+        return a.2 < b.2
+    }
+
     /// The queue order: smaller key first; at equal keys partial states first; then sorted ids.
     private static func before(_ a: State, _ b: State) -> Bool {
         if a.key.0 != b.key.0 { return a.key.0 < b.key.0 }
@@ -151,8 +171,10 @@ public struct Planner {
         return a.sortedIDs.lexicographicallyPrecedes(b.sortedIDs)
     }
 
-    /// Builds a queue entry for a set of credentials, or nil when it cannot lead anywhere.
-    private func makeState(_ members: [Int], _ memo: inout Feasibility) -> State? {
+    /// Builds a queue entry for a set of credentials, or nil when it cannot lead anywhere. Its
+    /// key is cheap: what the set costs so far, and no less than its parent's key (a child's
+    /// completions are among its parent's). `refine` tightens it later.
+    private func makeState(_ members: [Int], _ memo: inout Feasibility, parentKey: (Double, Double, Double)? = nil) -> State? {
         var cost = 0.0, weeks = 0.0
         for m in members {
             cost += graph.credentials[m].cost
@@ -166,11 +188,24 @@ public struct Planner {
                          complete: true, branches: [], sortedIDs: members.map { graph.credentials[$0].id }.sorted())
         }
         if open.branches.isEmpty { return nil }
-        let extra = lowerBound(members, has, &memo)
-        if let maxCost = options.maxCost, cost + extra.cost > maxCost { return nil }
-        if let maxWeeks = options.maxWeeks, weeks + extra.weeks > maxWeeks { return nil }
-        let key = rankKey(cost + extra.cost, Double(members.count + extra.count), weeks + extra.weeks)
+        var key = rankKey(cost, Double(members.count + 1), weeks)
+        if let p = parentKey { key = (max(key.0, p.0), max(key.1, p.1), max(key.2, p.2)) }
         return State(members: members, cost: cost, weeks: weeks, key: key, complete: false, branches: open.branches)
+    }
+
+    /// The state with the full lower bound in its key, or nil when that bound rules it out.
+    private func refine(_ state: State, _ memo: inout Feasibility) -> State? {
+        let members = state.members
+        let has = { (c: Int) in self.held.contains(c) || Self.contains(members, c) }
+        let extra = lowerBound(members, has, &memo)
+        let cost = state.cost + extra.cost, weeks = state.weeks + extra.weeks
+        if let maxCost = options.maxCost, cost > maxCost { return nil }
+        if let maxWeeks = options.maxWeeks, weeks > maxWeeks { return nil }
+        let bound = rankKey(cost, Double(members.count + extra.count), weeks)
+        var refined = state
+        refined.key = (max(bound.0, state.key.0), max(bound.1, state.key.1), max(bound.2, state.key.2))
+        refined.refined = true
+        return refined
     }
 
     private func rankKey(_ cost: Double, _ count: Double, _ weeks: Double) -> (Double, Double, Double) {
@@ -278,40 +313,142 @@ public struct Planner {
 
     // MARK: - Lower bounds
 
-    /// What the open obligations must still add, at the least: for the role's unreached skills,
-    /// each skill's cheapest share of a credential that reaches it (a credential's price split
-    /// over the open skills it reaches); for missing prerequisites, their own figures. The larger
-    /// of the two is a true lower bound.
+    /// What a partial stack must still add, at the least. The open work is a set of units: each
+    /// missing prerequisite, each needed skill not reached, each composite's unmet rule. A
+    /// unit is served by a credential together with the prerequisites it lacks (its closure).
+    /// Two true lower bounds, the larger wins:
+    /// - shares: each credential's price is split evenly over the units whose closures could
+    ///   hold it; a unit is charged the least such split price of a closure that serves it;
+    /// - packing: units whose closures cannot share a credential are charged their least full
+    ///   price each, packed greedily from the dearest.
     private func lowerBound(_ members: [Int], _ has: (Int) -> Bool, _ memo: inout Feasibility) -> (cost: Double, weeks: Double, count: Int) {
-        var required = Set<Int>()
-        for m in members { for r in graph.credentials[m].requires where !has(r) { required.insert(r) } }
-        var reqCost = 0.0, reqWeeks = 0.0
-        for r in required {
-            reqCost += graph.credentials[r].cost
-            reqWeeks += graph.credentials[r].weeks
-        }
+        var missing: [Int] = []
+        for m in members { for r in graph.credentials[m].requires where !has(r) && !missing.contains(r) { missing.append(r) } }
         let open = openNeeds.filter { !covered($0, members) }
-        var shareCost = 0.0, shareWeeks = 0.0
+
+        // Each unit: the credentials that could serve it, or the rule it must meet.
+        var units: [(candidates: [Int], rule: StackRule?)] = missing.map { ([$0], nil) }
         var maxCover = 1
+        var coverCount: [Int: Int] = [:]
         for need in open {
-            var bestCost = Double.infinity, bestWeeks = Double.infinity
+            var list: [Int] = []
             for t in graph.taughtBy[need.skill] {
                 if t.level < need.level { break }
-                let c = t.credential
-                if held.contains(c) || !memo.achievable(c) { continue }
-                let reach = max(1, open.reduce(0) { n, o in
-                    n + (graph.credentials[c].teaches.contains { $0.skill == o.skill && $0.level >= o.level } ? 1 : 0)
-                })
-                maxCover = max(maxCover, reach)
-                bestCost = min(bestCost, graph.credentials[c].cost / Double(reach))
-                bestWeeks = min(bestWeeks, graph.credentials[c].weeks / Double(reach))
+                if held.contains(t.credential) || !memo.achievable(t.credential) { continue }
+                list.append(t.credential)
+                coverCount[t.credential, default: 0] += 1
+                maxCover = max(maxCover, coverCount[t.credential]!)
             }
-            if bestCost.isFinite { shareCost += bestCost }
-            if bestWeeks.isFinite { shareWeeks += bestWeeks }
+            units.append((list, nil))
+        }
+        for m in members {
+            if let rule = graph.credentials[m].stack, !satisfied(rule, has) {
+                units.append((Set(rule.credentials).filter { !has($0) && memo.achievable($0) }.sorted(), rule))
+            }
+        }
+
+        // Closures without what the partial stack already has, and each unit's footprint.
+        var closures: [Int: [Int]] = [:]
+        func closure(_ c: Int) -> [Int] {
+            if let known = closures[c] { return known }
+            let list = memo.closure(c).filter { !Self.contains(members, $0) }
+            closures[c] = list
+            return list
+        }
+        var reach: [Int: Int] = [:]
+        var footprints: [Set<Int>] = []
+        for unit in units {
+            var footprint = Set<Int>()
+            for c in unit.candidates { footprint.formUnion(closure(c)) }
+            for q in footprint { reach[q, default: 0] += 1 }
+            footprints.append(footprint)
+        }
+
+        func total(_ measure: KeyPath<Credential, Double>) -> Double {
+            func price(_ c: Int, scaled: Bool) -> Double {
+                var sum = 0.0
+                for q in closure(c) { sum += graph.credentials[q][keyPath: measure] / (scaled ? Double(reach[q] ?? 1) : 1) }
+                return sum
+            }
+            var shares = 0.0
+            var prices: [(price: Double, unit: Int)] = []
+            for (i, unit) in units.enumerated() {
+                if let rule = unit.rule {
+                    shares += ruleBound(rule, has, closure) { price($0, scaled: true) }
+                    prices.append((ruleBound(rule, has, closure) { price($0, scaled: false) }, i))
+                } else {
+                    var best = Double.infinity, bestFull = Double.infinity
+                    for c in unit.candidates {
+                        best = min(best, price(c, scaled: true))
+                        bestFull = min(bestFull, price(c, scaled: false))
+                    }
+                    if best.isFinite { shares += best }
+                    if bestFull.isFinite { prices.append((bestFull, i)) }
+                }
+            }
+            prices.sort { $0.price > $1.price }
+            var used = Set<Int>()
+            var packed = 0.0
+            for p in prices where used.isDisjoint(with: footprints[p.unit]) {
+                packed += p.price
+                used.formUnion(footprints[p.unit])
+            }
+            return max(shares, packed)
         }
         let countForNeeds = open.isEmpty ? 0 : (open.count + maxCover - 1) / maxCover
-        let count = max(required.count, countForNeeds, 1)
-        return (max(reqCost, shareCost), max(reqWeeks, shareWeeks), count)
+        let count = max(missing.count, countForNeeds, 1)
+        // Only the measure that ranks first (cost also for count, where it breaks the many ties)
+        // is worth the work, unless a bound on the other asks for it.
+        let wantsWeeks = options.ranking == .weeks || options.maxWeeks != nil
+        let wantsCost = options.ranking != .weeks || options.maxCost != nil
+        return (wantsCost ? total(\.cost) : 0, wantsWeeks ? total(\.weeks) : 0, count)
+    }
+
+    /// The least a rule can still cost at the given prices of closures. Sums are taken only over
+    /// items whose closures cannot share a credential; otherwise the dearest single item counts.
+    private func ruleBound(_ rule: StackRule, _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ price: (Int) -> Double) -> Double {
+        func footprint(_ r: StackRule) -> [Int] { Set(r.credentials).filter { !has($0) }.flatMap(closure) }
+        func disjoint(_ items: [StackRule]) -> Bool {
+            var seen = Set<Int>()
+            for item in items { for c in Set(footprint(item)) where !seen.insert(c).inserted { return false } }
+            return true
+        }
+        switch rule {
+        case .credential(let c): return has(c) ? 0 : price(c)
+        case .any(let items): return items.map { ruleBound($0, has, closure, price) }.min() ?? 0
+        case .all(let items):
+            let bounds = items.map { ruleBound($0, has, closure, price) }
+            return disjoint(items) ? bounds.reduce(0, +) : (bounds.max() ?? 0)
+        case .atLeast(let n, let items):
+            let k = items.filter { satisfied($0, has) }.count
+            guard k < n else { return 0 }
+            let rest = items.filter { !satisfied($0, has) }
+            let bounds = rest.map { ruleBound($0, has, closure, price) }.sorted()
+            return disjoint(rest) ? bounds.prefix(n - k).reduce(0, +) : (bounds.first ?? 0)
+        case .credits(let needed, let ids):
+            // The fractional knapsack: the cheapest credits first, the last one in part.
+            var still = needed - Set(ids).filter(has).reduce(0) { $0 + graph.credentials[$1].credits }
+            guard still > 0 else { return 0 }
+            let open = Set(ids).filter { !has($0) && graph.credentials[$0].credits > 0 }
+            let shared = !disjoint(open.map { StackRule.credential($0) })
+            let offers = open.map { c in
+                (price: shared ? ownPrice(c, price, closure) : price(c), credits: graph.credentials[c].credits)
+            }.sorted { $0.price / $0.credits < $1.price / $1.credits }
+            var sum = 0.0
+            for offer in offers {
+                if offer.credits >= still { return sum + offer.price * still / offer.credits }
+                sum += offer.price
+                still -= offer.credits
+            }
+            return sum
+        }
+    }
+
+    /// A credential's own share of its closure price, when closures overlap: the closure's price
+    /// less what its prerequisites add (so nothing shared is counted twice).
+    private func ownPrice(_ c: Int, _ price: (Int) -> Double, _ closure: (Int) -> [Int]) -> Double {
+        let prerequisites = closure(c).filter { $0 != c }
+        return max(0, price(c) - prerequisites.reduce(0) { $0 + price($1) } + 0)
     }
 
     // MARK: - Study order
@@ -336,6 +473,8 @@ public struct Planner {
         return order
     }
 }
+
+let debugPlanner = getenv("CREDQ_DEBUG_PLANNER") != nil
 
 // MARK: - Feasibility
 
@@ -368,6 +507,23 @@ struct Feasibility {
         case .credits(let needed, let ids):
             return ids.filter { achievable($0) }.reduce(0) { $0 + planner.graph.credentials[$1].credits } >= needed
         }
+    }
+
+    private var closures: [Int: [Int]] = [:]
+
+    /// The credential and every prerequisite it lacks, transitively (the holdings are had).
+    mutating func closure(_ c: Int) -> [Int] {
+        if let known = closures[c] { return known }
+        var out: [Int] = []
+        var seen = Set<Int>()
+        var stack = [c]
+        while let x = stack.popLast() {
+            guard !planner.held.contains(x), seen.insert(x).inserted else { continue }
+            out.append(x)
+            stack += planner.graph.credentials[x].requires
+        }
+        closures[c] = out
+        return out
     }
 
     /// A sentence saying why a credential cannot be earned.
@@ -412,6 +568,7 @@ struct Heap<Element> {
     init(before: @escaping (Element, Element) -> Bool) { self.before = before }
 
     var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
 
     mutating func push(_ e: Element) {
         items.append(e)
