@@ -21,6 +21,9 @@ public struct Graph: Sendable {
     var partOf: [[Int]] = []
     /// credential → the credentials that require it.
     var requiredBy: [[Int]] = []
+    /// credential → its cost and weeks, flat, for the planner's inner loops.
+    var costByCredential: [Double] = []
+    var weeksByCredential: [Double] = []
     /// organization → the credentials it provides.
     var provided: [[Int]] = []
     /// lowercased name or alias → entities with that exact name.
@@ -49,6 +52,8 @@ public struct Graph: Sendable {
         requiredBy = Array(repeating: [], count: credentials.count)
         holders = Array(repeating: [], count: credentials.count)
         provided = Array(repeating: [], count: organizations.count)
+        costByCredential = credentials.map(\.cost)
+        weeksByCredential = credentials.map(\.weeks)
         for (c, credential) in credentials.enumerated() {
             for t in credential.teaches { taughtBy[t.skill].append((c, t.level)) }
             for r in credential.requires { requiredBy[r].append(c) }

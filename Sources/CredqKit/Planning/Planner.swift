@@ -322,54 +322,59 @@ public struct Planner {
     /// - packing: units whose closures cannot share a credential are charged their least full
     ///   price each, packed greedily from the dearest.
     private func lowerBound(_ members: [Int], _ has: (Int) -> Bool, _ memo: inout Feasibility) -> (cost: Double, weeks: Double, count: Int) {
+        let scratch = memo.scratch
         var missing: [Int] = []
         for m in members { for r in graph.credentials[m].requires where !has(r) && !missing.contains(r) { missing.append(r) } }
-        let open = openNeeds.filter { !covered($0, members) }
 
         // Each unit: the credentials that could serve it, or the rule it must meet.
         var units: [(candidates: [Int], rule: StackRule?)] = missing.map { ([$0], nil) }
         var maxCover = 1
-        var coverCount: [Int: Int] = [:]
-        for need in open {
+        var openCount = 0
+        scratch.nextTag()
+        for need in openNeeds where !covered(need, members) {
+            openCount += 1
             var list: [Int] = []
             for t in graph.taughtBy[need.skill] {
                 if t.level < need.level { break }
                 if held.contains(t.credential) || !memo.achievable(t.credential) { continue }
                 list.append(t.credential)
-                coverCount[t.credential, default: 0] += 1
-                maxCover = max(maxCover, coverCount[t.credential]!)
+                maxCover = max(maxCover, scratch.bump(t.credential))
             }
             units.append((list, nil))
         }
         for m in members {
             if let rule = graph.credentials[m].stack, !satisfied(rule, has) {
-                units.append((Set(rule.credentials).filter { !has($0) && memo.achievable($0) }.sorted(), rule))
+                units.append((rule.credentials.filter { !has($0) && memo.achievable($0) }, rule))
             }
         }
 
-        // Closures without what the partial stack already has, and each unit's footprint.
-        var closures: [Int: [Int]] = [:]
-        func closure(_ c: Int) -> [Int] {
-            if let known = closures[c] { return known }
-            let list = memo.closure(c).filter { !Self.contains(members, $0) }
-            closures[c] = list
-            return list
-        }
-        var reach: [Int: Int] = [:]
-        var footprints: [Set<Int>] = []
+        // Each unit's footprint: its candidates with the prerequisites they lack, less what the
+        // partial stack has; and each credential's reach, the number of footprints holding it.
+        scratch.nextTag()
+        var footprints: [[Int]] = []
+        footprints.reserveCapacity(units.count)
         for unit in units {
-            var footprint = Set<Int>()
-            for c in unit.candidates { footprint.formUnion(closure(c)) }
-            for q in footprint { reach[q, default: 0] += 1 }
+            scratch.nextUnit()
+            var footprint: [Int] = []
+            for c in unit.candidates {
+                for q in memo.closure(c) where !Self.contains(members, q) && scratch.firstInUnit(q) {
+                    footprint.append(q)
+                    _ = scratch.bump(q)
+                }
+            }
             footprints.append(footprint)
         }
 
-        func total(_ measure: KeyPath<Credential, Double>) -> Double {
+        func total(weeks: Bool) -> Double {
+            let values = weeks ? graph.weeksByCredential : graph.costByCredential
             func price(_ c: Int, scaled: Bool) -> Double {
                 var sum = 0.0
-                for q in closure(c) { sum += graph.credentials[q][keyPath: measure] / (scaled ? Double(reach[q] ?? 1) : 1) }
+                for q in memo.closure(c) where !Self.contains(members, q) {
+                    sum += scaled ? values[q] / Double(max(1, scratch.count(q))) : values[q]
+                }
                 return sum
             }
+            let closure = { (c: Int) in memo.closure(c).filter { !Self.contains(members, $0) } }
             var shares = 0.0
             var prices: [(price: Double, unit: Int)] = []
             for (i, unit) in units.enumerated() {
@@ -387,21 +392,21 @@ public struct Planner {
                 }
             }
             prices.sort { $0.price > $1.price }
-            var used = Set<Int>()
+            scratch.nextUsed()
             var packed = 0.0
-            for p in prices where used.isDisjoint(with: footprints[p.unit]) {
+            for p in prices where footprints[p.unit].allSatisfy({ !scratch.isUsed($0) }) {
                 packed += p.price
-                used.formUnion(footprints[p.unit])
+                for q in footprints[p.unit] { scratch.use(q) }
             }
             return max(shares, packed)
         }
-        let countForNeeds = open.isEmpty ? 0 : (open.count + maxCover - 1) / maxCover
+        let countForNeeds = openCount == 0 ? 0 : (openCount + maxCover - 1) / maxCover
         let count = max(missing.count, countForNeeds, 1)
         // Only the measure that ranks first (cost also for count, where it breaks the many ties)
         // is worth the work, unless a bound on the other asks for it.
         let wantsWeeks = options.ranking == .weeks || options.maxWeeks != nil
         let wantsCost = options.ranking != .weeks || options.maxCost != nil
-        return (wantsCost ? total(\.cost) : 0, wantsWeeks ? total(\.weeks) : 0, count)
+        return (wantsCost ? total(weeks: false) : 0, wantsWeeks ? total(weeks: true) : 0, count)
     }
 
     /// The least a rule can still cost at the given prices of closures. Sums are taken only over
@@ -483,8 +488,13 @@ let debugPlanner = getenv("CREDQ_DEBUG_PLANNER") != nil
 struct Feasibility {
     let planner: Planner
     private var memo: [Int: Bool] = [:]
+    /// Reusable arrays for the lower bound, one slot per credential.
+    let scratch: Scratch
 
-    init(planner: Planner) { self.planner = planner }
+    init(planner: Planner) {
+        self.planner = planner
+        scratch = Scratch(count: planner.graph.credentials.count)
+    }
 
     mutating func achievable(_ c: Int) -> Bool {
         if planner.held.contains(c) { return true }
@@ -509,11 +519,9 @@ struct Feasibility {
         }
     }
 
-    private var closures: [Int: [Int]] = [:]
-
     /// The credential and every prerequisite it lacks, transitively (the holdings are had).
-    mutating func closure(_ c: Int) -> [Int] {
-        if let known = closures[c] { return known }
+    func closure(_ c: Int) -> [Int] {
+        if let known = scratch.closures[c] { return known }
         var out: [Int] = []
         var seen = Set<Int>()
         var stack = [c]
@@ -522,7 +530,7 @@ struct Feasibility {
             out.append(x)
             stack += planner.graph.credentials[x].requires
         }
-        closures[c] = out
+        scratch.closures[c] = out
         return out
     }
 
@@ -557,6 +565,52 @@ struct Feasibility {
         }
         return "it cannot be met"
     }
+}
+
+// MARK: - Scratch space
+
+/// Per-query arrays indexed by credential, reset by bumping a tag instead of clearing, so the
+/// lower bound allocates almost nothing per state.
+final class Scratch {
+    var closures: [Int: [Int]] = [:]
+    private var counts: [Int32]
+    private var countTags: [UInt32]
+    private var unitTags: [UInt32]
+    private var usedTags: [UInt32]
+    private var tag: UInt32 = 0, unit: UInt32 = 0, used: UInt32 = 0
+
+    init(count: Int) {
+        counts = Array(repeating: 0, count: count)
+        countTags = Array(repeating: 0, count: count)
+        unitTags = Array(repeating: 0, count: count)
+        usedTags = Array(repeating: 0, count: count)
+    }
+
+    func nextTag() { tag &+= 1 }
+    func nextUnit() { unit &+= 1 }
+    func nextUsed() { used &+= 1 }
+
+    /// Adds one to a credential's count under the current tag; returns the new count.
+    func bump(_ c: Int) -> Int {
+        if countTags[c] != tag {
+            countTags[c] = tag
+            counts[c] = 0
+        }
+        counts[c] += 1
+        return Int(counts[c])
+    }
+
+    func count(_ c: Int) -> Int { countTags[c] == tag ? Int(counts[c]) : 0 }
+
+    /// True the first time a credential is seen in the current unit.
+    func firstInUnit(_ c: Int) -> Bool {
+        guard unitTags[c] != unit else { return false }
+        unitTags[c] = unit
+        return true
+    }
+
+    func use(_ c: Int) { usedTags[c] = used }
+    func isUsed(_ c: Int) -> Bool { usedTags[c] == used }
 }
 
 // MARK: - A binary heap
