@@ -19,26 +19,37 @@ import Testing
     /// (nested too) over earlier credentials, small integer costs so ties happen, roles, and a
     /// learner holding a few credentials.
     static func randomGraph(seed: UInt64) -> String {
+        /// A credential before `i` in the same area as `i` (areas alternate by index).
+        func sameArea(_ c: Int, _ i: Int) -> Int {
+            let areas = seed % 2 == 1 ? 2 : 1
+            let shifted = c - (c % areas) + (i % areas)
+            return shifted < i ? shifted : max(i % areas, shifted - areas)
+        }
         var r = Random(state: seed &* 0x9E37_79B9 &+ 7)
         let nSkills = 3 + r.next(3), nCreds = 6 + r.next(7)
+        // Odd seeds split skills and credentials into two areas that share nothing, so roles
+        // that need both decompose into independent parts.
+        let areas = seed % 2 == 1 ? 2 : 1
+        func area(skill s: Int) -> Int { s % areas }
+        func area(credential c: Int) -> Int { c % areas }
         var creds: [String] = []
         for i in 0..<nCreds {
             var teaches: [String] = []
-            for s in 0..<nSkills where r.chance(35) { teaches.append("\"s\(s)\": \(1 + r.next(3))") }
+            for s in 0..<nSkills where area(skill: s) == area(credential: i) && r.chance(45) { teaches.append("\"s\(s)\": \(1 + r.next(3))") }
             var fields = "\"id\": \"c\(i)\", \"name\": \"C\(i)\", \"kind\": \"course\", \"provider\": \"o\(r.next(3))\""
             fields += ", \"teaches\": {\(teaches.joined(separator: ", "))}, \"cost\": \([0, 10, 10, 20, 30, 40][r.next(6)])"
             fields += ", \"weeks\": \(1 + r.next(3)), \"credits\": \(r.next(4))"
-            if i > 0, r.chance(30) {
-                let reqs = Set((0..<(1 + r.next(2))).map { _ in r.next(i) })
+            if i > areas, r.chance(30) {
+                let reqs = Set((0..<(1 + r.next(2))).map { _ in sameArea(r.next(i), i) })
                 fields += ", \"requires\": [\(reqs.sorted().map { "\"c\($0)\"" }.joined(separator: ", "))]"
             }
-            if i >= 3, r.chance(30) {
-                func ref() -> String { "\"c\(r.next(i))\"" }
+            if i >= 3 * areas, r.chance(30) {
+                func ref() -> String { "\"c\(sameArea(r.next(i), i))\"" }
                 /// k distinct earlier credentials (fewer when there are not k).
                 func items(_ k: Int) -> String {
                     var picked: [Int] = []
-                    while picked.count < min(k, i) {
-                        let c = r.next(i)
+                    while picked.count < min(k, i / areas) {
+                        let c = sameArea(r.next(i), i)
                         if !picked.contains(c) { picked.append(c) }
                     }
                     return picked.map { "\"c\($0)\"" }.joined(separator: ", ")
@@ -177,13 +188,14 @@ extension PlannerTests {
     /// The random cases cover what they claim: several stacks, ties, unreachable targets,
     /// composites in answers, and holdings that matter.
     @Test func randomCasesCoverTheInterestingShapes() throws {
-        var several = 0, unreachable = 0, withComposite = 0, ties = 0
+        var several = 0, unreachable = 0, withComposite = 0, ties = 0, decomposed = 0
         for seed in 0..<150 {
             let graph = try GraphLoader.load([GraphSource(name: "r.json", bytes: Array(Self.randomGraph(seed: UInt64(seed)).utf8))]).graph
             for role in graph.roles.indices {
                 var options = Planner.Options()
                 options.limit = 6
                 let stacks = Self.exhaustive(graph, .role(role), held: [], options)
+                if Planner(graph: graph, target: .role(role), held: [], options: options).independentNeeds().count > 1 { decomposed += 1 }
                 if stacks.count >= 2 { several += 1 }
                 if stacks.isEmpty { unreachable += 1 }
                 if stacks.contains(where: { $0.credentials.contains { graph.credentials[$0].stack != nil } }) { withComposite += 1 }
@@ -194,6 +206,7 @@ extension PlannerTests {
         #expect(unreachable > 10)
         #expect(withComposite > 15)
         #expect(ties > 10)
-        print("random role queries: \(several) with several stacks, \(unreachable) unreachable, \(withComposite) with a composite, \(ties) with full ties")
+        #expect(decomposed > 50)
+        print("random role queries: \(several) with several stacks, \(unreachable) unreachable, \(withComposite) with a composite, \(ties) with full ties, \(decomposed) in independent parts")
     }
 }

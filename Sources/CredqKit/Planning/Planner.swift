@@ -57,7 +57,7 @@ public struct Planner {
     let isInterrupted: @Sendable () -> Bool
 
     /// The role's needs that the holdings do not reach.
-    private let openNeeds: [SkillLevel]
+    private var openNeeds: [SkillLevel]
 
     public init(graph: Graph, target: Target, held: Set<Int>, options: Options, isInterrupted: @escaping @Sendable () -> Bool = { false }) {
         self.graph = graph
@@ -92,7 +92,98 @@ public struct Planner {
 
     public func plan() throws(Failure) -> [Stack] {
         if options.limit <= 0 { return [] }
+        if case .role = target, canDecompose {
+            let components = independentNeeds()
+            if components.count > 1 { return try planByComponents(components) }
+        }
+        return try search()
+    }
+
+    // MARK: - Independent parts of a role
+
+    /// Whether the best stacks of independent parts combine into the best stacks of the whole:
+    /// true unless a bound applies to a measure other than the first one ranked.
+    private var canDecompose: Bool {
+        switch options.ranking {
+        case .cost: options.maxWeeks == nil
+        case .weeks: options.maxCost == nil
+        case .count: options.maxCost == nil && options.maxWeeks == nil
+        }
+    }
+
+    /// The open needs in groups that no credential can serve across: everything that could be
+    /// added for a need (its candidates, their missing prerequisites and the credentials their
+    /// stack rules name, transitively) is that need's universe; needs whose universes meet are
+    /// in one group.
+    func independentNeeds() -> [[SkillLevel]] {
         var memo = Feasibility(planner: self)
+        defer { memo.finish() }
+        var owner: [Int: Int] = [:]  // credential → the first need whose universe holds it
+        var parent = Array(openNeeds.indices)
+        func find(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        for (i, need) in openNeeds.enumerated() {
+            var stack = graph.taughtBy[need.skill].filter { $0.level >= need.level }.map(\.credential)
+            var seen = Set<Int>()
+            while let c = stack.popLast() {
+                guard !held.contains(c), seen.insert(c).inserted, memo.achievable(c) else { continue }
+                if let j = owner[c] { parent[find(i)] = find(j) } else { owner[c] = i }
+                stack += graph.credentials[c].requires
+                if let rule = graph.credentials[c].stack { stack += rule.credentials }
+            }
+        }
+        var groups: [Int: [SkillLevel]] = [:]
+        var order: [Int] = []
+        for (i, need) in openNeeds.enumerated() {
+            let root = find(i)
+            if groups[root] == nil { order.append(root) }
+            groups[root, default: []].append(need)
+        }
+        return order.map { groups[$0]! }
+    }
+
+    /// The N best stacks of each group, combined: groups share no credential, so a stack of the
+    /// whole is one stack of each group, its figures their sums, and the N best of the whole are
+    /// among combinations of each group's N best (the rank order survives adding a disjoint part).
+    private func planByComponents(_ components: [[SkillLevel]]) throws(Failure) -> [Stack] {
+        var combined: [(members: [Int], cost: Double, weeks: Double)] = [([], 0, 0)]
+        for needs in components {
+            var part = self
+            part.openNeeds = needs
+            let stacks = try part.search()
+            var products: [(members: [Int], cost: Double, weeks: Double)] = []
+            for a in combined {
+                for b in stacks {
+                    let cost = a.cost + b.cost, weeks = a.weeks + b.weeks
+                    if let m = options.maxCost, cost > m { continue }
+                    if let m = options.maxWeeks, weeks > m { continue }
+                    products.append(((a.members + b.credentials).sorted(), cost, weeks))
+                }
+            }
+            let keyed = products.map { p in
+                (p, rankKey(p.cost, Double(p.members.count), p.weeks), p.members.map { graph.credentials[$0].id }.sorted())
+            }
+            combined = keyed.sorted { x, y in
+                if x.1 != y.1 { return Self.keyLess(x.1, y.1) }
+                return x.2.lexicographicallyPrecedes(y.2)
+            }.prefix(options.limit).map(\.0)
+            if combined.isEmpty { throw .nothingWithinBounds }
+        }
+        return combined.map { Stack(credentials: studyOrder($0.members), cost: $0.cost, weeks: $0.weeks) }
+    }
+
+    // MARK: - Search
+
+    /// The best-first search over one target (or one group of a role's needs).
+    private func search() throws(Failure) -> [Stack] {
+        var memo = Feasibility(planner: self)
+        defer { memo.finish() }
         try precheck(&memo)
         let start: [Int]
         switch target {
@@ -493,8 +584,11 @@ struct Feasibility {
 
     init(planner: Planner) {
         self.planner = planner
-        scratch = Scratch(count: planner.graph.credentials.count)
+        scratch = Scratch.pool.take(count: planner.graph.credentials.count)
     }
+
+    /// Gives the scratch arrays back for the next query.
+    func finish() { Scratch.pool.give(scratch) }
 
     mutating func achievable(_ c: Int) -> Bool {
         if planner.held.contains(c) { return true }
@@ -571,8 +665,31 @@ struct Feasibility {
 
 /// Per-query arrays indexed by credential, reset by bumping a tag instead of clearing, so the
 /// lower bound allocates almost nothing per state.
-final class Scratch {
+final class Scratch: @unchecked Sendable {
+    /// Scratch arrays are as large as the graph: queries reuse them rather than allocate anew.
+    static let pool = Pool()
+
+    final class Pool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var free: [Scratch] = []
+
+        func take(count: Int) -> Scratch {
+            lock.lock()
+            defer { lock.unlock() }
+            if let i = free.firstIndex(where: { $0.size == count }) { return free.remove(at: i) }
+            return Scratch(count: count)
+        }
+
+        func give(_ s: Scratch) {
+            s.closures.removeAll(keepingCapacity: true)
+            lock.lock()
+            defer { lock.unlock() }
+            if free.count < 4 { free.append(s) }
+        }
+    }
+
     var closures: [Int: [Int]] = [:]
+    var size: Int { counts.count }
     private var counts: [Int32]
     private var countTags: [UInt32]
     private var unitTags: [UInt32]
