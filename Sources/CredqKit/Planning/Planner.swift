@@ -374,7 +374,8 @@ public struct Planner {
         case .any(let items), .atLeast(_, let items):
             for item in items where !satisfied(item, has) { branches(item, has, into: &out) }
         case .credits(_, let ids):
-            for c in ids where !has(c) { out.append(c) }
+            // Only a credential that carries credits can bring the total up.
+            for c in ids where !has(c) && graph.credentials[c].credits > 0 { out.append(c) }
         }
     }
 
