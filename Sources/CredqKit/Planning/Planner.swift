@@ -466,13 +466,15 @@ public struct Planner {
                 }
                 return sum
             }
-            let closure = { (c: Int) in memo.closure(c).filter { !Self.contains(members, $0) } }
+            // Unfiltered closures only decide whether items can share a credential: a test that,
+            // if anything, says "shared" too often, which only weakens the bound.
+            let rawClosure = { (c: Int) in memo.closure(c) }
             var shares = 0.0
             var prices: [(price: Double, unit: Int)] = []
             for (i, unit) in units.enumerated() {
                 if let rule = unit.rule {
-                    shares += ruleBound(rule, has, closure) { price($0, scaled: true) }
-                    prices.append((ruleBound(rule, has, closure) { price($0, scaled: false) }, i))
+                    shares += ruleBound(rule, has, rawClosure, scratch) { price($0, scaled: true) }
+                    prices.append((ruleBound(rule, has, rawClosure, scratch) { price($0, scaled: false) }, i))
                 } else {
                     var best = Double.infinity, bestFull = Double.infinity
                     for c in unit.candidates {
@@ -503,24 +505,19 @@ public struct Planner {
 
     /// The least a rule can still cost at the given prices of closures. Sums are taken only over
     /// items whose closures cannot share a credential; otherwise the dearest single item counts.
-    private func ruleBound(_ rule: StackRule, _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ price: (Int) -> Double) -> Double {
-        func footprint(_ r: StackRule) -> [Int] { Set(r.credentials).filter { !has($0) }.flatMap(closure) }
-        func disjoint(_ items: [StackRule]) -> Bool {
-            var seen = Set<Int>()
-            for item in items { for c in Set(footprint(item)) where !seen.insert(c).inserted { return false } }
-            return true
-        }
+    private func ruleBound(_ rule: StackRule, _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ scratch: Scratch, _ price: (Int) -> Double) -> Double {
+        func disjoint(_ items: [StackRule]) -> Bool { Self.disjointClosures(items, has, closure, scratch) }
         switch rule {
         case .credential(let c): return has(c) ? 0 : price(c)
-        case .any(let items): return items.map { ruleBound($0, has, closure, price) }.min() ?? 0
+        case .any(let items): return items.map { ruleBound($0, has, closure, scratch, price) }.min() ?? 0
         case .all(let items):
-            let bounds = items.map { ruleBound($0, has, closure, price) }
+            let bounds = items.map { ruleBound($0, has, closure, scratch, price) }
             return disjoint(items) ? bounds.reduce(0, +) : (bounds.max() ?? 0)
         case .atLeast(let n, let items):
             let k = items.filter { satisfied($0, has) }.count
             guard k < n else { return 0 }
             let rest = items.filter { !satisfied($0, has) }
-            let bounds = rest.map { ruleBound($0, has, closure, price) }.sorted()
+            let bounds = rest.map { ruleBound($0, has, closure, scratch, price) }.sorted()
             return disjoint(rest) ? bounds.prefix(n - k).reduce(0, +) : (bounds.first ?? 0)
         case .credits(let needed, let ids):
             // The fractional knapsack: the cheapest credits first, the last one in part.
@@ -539,6 +536,17 @@ public struct Planner {
             }
             return sum
         }
+    }
+
+    /// Whether no credential lies in the closures of two of the items.
+    private static func disjointClosures(_ items: [StackRule], _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ scratch: Scratch) -> Bool {
+        scratch.nextMark()
+        for (i, item) in items.enumerated() {
+            for x in item.credentials where !has(x) {
+                for c in closure(x) where !scratch.mark(c, item: i) { return false }
+            }
+        }
+        return true
     }
 
     /// A credential's own share of its closure price, when closures overlap: the closure's price
@@ -578,28 +586,35 @@ let debugPlanner = getenv("CREDQ_DEBUG_PLANNER") != nil
 /// Which credentials can be earned at all, given the holdings and the providers allowed:
 /// memoized per query, computed only for the credentials the search touches.
 struct Feasibility {
-    let planner: Planner
-    private var memo: [Int: Bool] = [:]
+    /// What feasibility depends on, kept apart from the planner so that copies stay cheap.
+    private let credentials: [Credential]
+    private let organizations: [Organization]
+    private let held: Set<Int>
+    private let providers: Set<Int>?
     /// Reusable arrays for the lower bound, one slot per credential.
     let scratch: Scratch
 
     init(planner: Planner) {
-        self.planner = planner
+        credentials = planner.graph.credentials
+        organizations = planner.graph.organizations
+        held = planner.held
+        providers = planner.options.providers
         scratch = Scratch.pool.take(count: planner.graph.credentials.count)
+        scratch.newQuery()
     }
 
     /// Gives the scratch arrays back for the next query.
     func finish() { Scratch.pool.give(scratch) }
 
     mutating func achievable(_ c: Int) -> Bool {
-        if planner.held.contains(c) { return true }
-        if let known = memo[c] { return known }
-        memo[c] = false  // a cycle through requires and rules together cannot be earned
-        let credential = planner.graph.credentials[c]
-        var ok = planner.options.providers.map { $0.contains(credential.provider) } ?? true
+        if held.contains(c) { return true }
+        if let known = scratch.feasible(c) { return known }
+        scratch.setFeasible(c, false)  // a cycle through requires and rules together cannot be earned
+        let credential = credentials[c]
+        var ok = providers.map { $0.contains(credential.provider) } ?? true
         if ok { ok = credential.requires.allSatisfy { achievable($0) } }
         if ok, let rule = credential.stack { ok = satisfiable(rule) }
-        memo[c] = ok
+        scratch.setFeasible(c, ok)
         return ok
     }
 
@@ -610,7 +625,7 @@ struct Feasibility {
         case .any(let items): return items.contains { satisfiable($0) }
         case .atLeast(let n, let items): return items.filter { satisfiable($0) }.count >= n
         case .credits(let needed, let ids):
-            return ids.filter { achievable($0) }.reduce(0) { $0 + planner.graph.credentials[$1].credits } >= needed
+            return ids.filter { achievable($0) }.reduce(0) { $0 + credentials[$1].credits } >= needed
         }
     }
 
@@ -621,9 +636,9 @@ struct Feasibility {
         var seen = Set<Int>()
         var stack = [c]
         while let x = stack.popLast() {
-            guard !planner.held.contains(x), seen.insert(x).inserted else { continue }
+            guard !held.contains(x), seen.insert(x).inserted else { continue }
             out.append(x)
-            stack += planner.graph.credentials[x].requires
+            stack += credentials[x].requires
         }
         scratch.closures[c] = out
         return out
@@ -631,21 +646,19 @@ struct Feasibility {
 
     /// A sentence saying why a credential cannot be earned.
     mutating func whyNot(_ c: Int) -> String {
-        let g = planner.graph
-        let credential = g.credentials[c]
-        if let providers = planner.options.providers, !providers.contains(credential.provider) {
-            return "\"\(credential.name)\" is awarded by \(g.organizations[credential.provider].name), not by the providers in 'using'"
+                let credential = credentials[c]
+        if let providers = providers, !providers.contains(credential.provider) {
+            return "\"\(credential.name)\" is awarded by \(organizations[credential.provider].name), not by the providers in 'using'"
         }
         if let r = credential.requires.first(where: { !achievable($0) }) {
-            return "it requires \"\(g.credentials[r].name)\", which cannot be earned: " + whyNot(r)
+            return "it requires \"\(credentials[r].name)\", which cannot be earned: " + whyNot(r)
         }
         if let rule = credential.stack { return "the stack rule of \"\(credential.name)\" cannot be met: " + whyRule(rule) }
         return "\"\(credential.name)\" cannot be earned"
     }
 
     private mutating func whyRule(_ rule: StackRule) -> String {
-        let g = planner.graph
-        switch rule {
+                switch rule {
         case .credential(let c): return whyNot(c)
         case .all(let items):
             if let bad = items.first(where: { !satisfiable($0) }) { return whyRule(bad) }
@@ -655,7 +668,7 @@ struct Feasibility {
             let k = items.filter { satisfiable($0) }.count
             return "it needs \(n) of \(items.count) items but only \(k) can be met"
         case .credits(let needed, let ids):
-            let total = ids.filter { achievable($0) }.reduce(0) { $0 + g.credentials[$1].credits }
+            let total = ids.filter { achievable($0) }.reduce(0) { $0 + credentials[$1].credits }
             return "it needs \(Value.format(needed)) credits but the credentials that can be earned carry only \(Value.format(total))"
         }
         return "it cannot be met"
@@ -691,6 +704,19 @@ final class Scratch: @unchecked Sendable {
 
     var closures: [Int: [Int]] = [:]
     var size: Int { counts.count }
+    private var feasibleTags: [UInt32]
+    private var feasibleValues: [Bool]
+    private var query: UInt32 = 0
+
+    /// Forgets what was known of feasibility (it depends on the holdings and providers).
+    func newQuery() { query &+= 1 }
+
+    func feasible(_ c: Int) -> Bool? { feasibleTags[c] == query ? feasibleValues[c] : nil }
+
+    func setFeasible(_ c: Int, _ value: Bool) {
+        feasibleTags[c] = query
+        feasibleValues[c] = value
+    }
     private var counts: [Int32]
     private var countTags: [UInt32]
     private var unitTags: [UInt32]
@@ -702,6 +728,10 @@ final class Scratch: @unchecked Sendable {
         countTags = Array(repeating: 0, count: count)
         unitTags = Array(repeating: 0, count: count)
         usedTags = Array(repeating: 0, count: count)
+        feasibleTags = Array(repeating: 0, count: count)
+        markTags = Array(repeating: 0, count: count)
+        markItems = Array(repeating: 0, count: count)
+        feasibleValues = Array(repeating: false, count: count)
     }
 
     func nextTag() { tag &+= 1 }
@@ -724,6 +754,20 @@ final class Scratch: @unchecked Sendable {
     func firstInUnit(_ c: Int) -> Bool {
         guard unitTags[c] != unit else { return false }
         unitTags[c] = unit
+        return true
+    }
+
+    private var markTags: [UInt32]
+    private var markItems: [Int32]
+    private var markTag: UInt32 = 0
+
+    func nextMark() { markTag &+= 1 }
+
+    /// Marks a credential as in item `item`'s footprint; false when another item has it.
+    func mark(_ c: Int, item: Int) -> Bool {
+        if markTags[c] == markTag { return markItems[c] == Int32(item) }
+        markTags[c] = markTag
+        markItems[c] = Int32(item)
         return true
     }
 
