@@ -236,3 +236,30 @@ import Testing
         #expect(r.stdout == (try String(contentsOf: expected, encoding: .utf8)))
     }
 }
+
+/// Pathway pictures: `-f dot` draws stacks that Graphviz renders.
+@Suite struct DotTests {
+    static let graphviz = FileManager.default.isExecutableFile(atPath: "/usr/bin/dot")
+
+    @Test func stacksAsADigraph() throws {
+        let r = try Harness.run(["-f", "dot", "-c", "stacks toward cloud architect for mike limit 2"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("digraph credq {"))
+        #expect(r.stdout.contains("subgraph cluster_held"))
+        #expect(r.stdout.contains("label=\"stack 1: 400.5 USD · 22 weeks · 3 credentials\""))
+        #expect(r.stdout.contains("\"s1-azure-az-104\" -> \"s1-azure-az-305\";"))
+        #expect(r.stdout.contains("\"s1-azure-az-305\" -> target [style=bold];"))
+    }
+
+    @Test(.enabled(if: graphviz, "needs Graphviz (apt-get install graphviz)"))
+    func graphvizRendersEveryGraphAnswer() throws {
+        for query in ["stacks toward cloud architect for mike", "stacks toward gt-ms-analytics limit 2",
+                      "prerequisites of cissp", "parts of mitx-sds-micromasters"] {
+            let r = try Harness.run(["-f", "dot", "-c", query])
+            #expect(r.status == 0)
+            let svg = try #require(try Harness.tool("dot", ["-Tsvg"], stdin: r.stdout))
+            #expect(svg.status == 0, "\(query): \(svg.stdout)")
+            #expect(svg.stdout.contains("<svg"), "\(query)")
+        }
+    }
+}

@@ -33,11 +33,14 @@ enum DotRenderer {
             let inStack = Set(members)
             func node(_ c: Int) -> String { quote("s\(rank)-\(graph.credentials[c].id)") }
             out += "  subgraph cluster_\(rank) {\n"
-            out += "    label=\(quote("stack \(rank): \(row.values[1].plainText) · \(row.values[2].plainText) weeks · \(row.values[3].plainText) credentials"));\n"
+            let currency = members.first.map { graph.credentials[$0].currency } ?? ""
+            out += "    label=\(quote("stack \(rank): \(row.values[1].plainText) \(currency) · \(row.values[2].plainText) weeks · \(row.values[3].plainText) credentials"));\n"
             out += "    style=rounded;\n    color=\"#6b7a90\";\n"
             for c in members { out += "    \(node(c)) [label=\(label(c))];\n" }
             out += "  }\n"
-            for (j, c) in members.enumerated() {
+            // What nothing else in the stack needs leads to the target.
+            let needed = Set(members.flatMap { graph.credentials[$0].requires + (graph.credentials[$0].stack?.credentials ?? []) })
+            for c in members {
                 for r in graph.credentials[c].requires {
                     if inStack.contains(r) { out += "  \(node(r)) -> \(node(c));\n" }
                     else if heldSet.contains(r) { out += "  \"held-\(graph.credentials[r].id)\" -> \(node(c)) [style=dashed];\n" }
@@ -46,7 +49,7 @@ enum DotRenderer {
                     if inStack.contains(p) { out += "  \(node(p)) -> \(node(c)) [arrowhead=diamond];\n" }
                     else if heldSet.contains(p) { out += "  \"held-\(graph.credentials[p].id)\" -> \(node(c)) [style=dashed, arrowhead=diamond];\n" }
                 }
-                if j == members.count - 1 { out += "  \(node(c)) -> target [style=bold];\n" }
+                if !needed.contains(c) { out += "  \(node(c)) -> target [style=bold];\n" }
             }
         }
         return out + "}\n"
