@@ -132,6 +132,8 @@ public final class Session {
 
     private func report(_ error: ScriptError, name: String, source: String) {
         if case .reported = error.problem { return }
+        // On a terminal the ^C that stopped a query is echoed without a line end.
+        if case .interrupted = error.problem, colorErrors { writeErr("\n") }
         writeErr(error.rendered(sourceName: name, source: source, color: colorErrors))
     }
 

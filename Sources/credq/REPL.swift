@@ -44,7 +44,6 @@ final class REPL {
             remember(entry)
             Interrupt.clear()
             let outcome = session.run(entry, name: "<repl>")
-            if outcome.worst == .interrupted { Terminal.writeErr("(interrupted)\n") }
             lastFailure = outcome.worst
             if session.quitRequested { break }
         }

@@ -160,4 +160,40 @@ import Testing
         #expect(flag.waitFor("(1 row)"))
         #expect(!flag.screen.contains("\u{1B}[1m"))
     }
+
+    /// A graph where a role has a vast number of minimal stacks: every one of 80 equal-priced
+    /// credentials teaches three of the twelve skills the role needs.
+    static func vastGraph() -> String {
+        let skills = (0..<12).map { "{\"id\": \"s\($0)\", \"name\": \"S\($0)\"}" }.joined(separator: ", ")
+        let credentials = (0..<80).map { i in
+            let taught = Set([i % 12, (i * 5 + 1) % 12, (i * 7 + 3) % 12]).sorted().map { "\"s\($0)\": 1" }
+            return "{\"id\": \"c\(i)\", \"name\": \"C\(i)\", \"kind\": \"course\", \"provider\": \"o\", \"cost\": 10, \"weeks\": 1, "
+                + "\"teaches\": {\(taught.joined(separator: ", "))}}"
+        }.joined(separator: ", ")
+        let needs = (0..<12).map { "\"s\($0)\": 1" }.joined(separator: ", ")
+        return "{\"credq\": 1, \"organizations\": [{\"id\": \"o\", \"name\": \"O\", \"kind\": \"platform\"}], "
+            + "\"skills\": [\(skills)], \"credentials\": [\(credentials)], "
+            + "\"roles\": [{\"id\": \"r\", \"name\": \"Everything\", \"needs\": {\(needs)}}]}"
+    }
+
+    @Test func ctrlCStopsALongSearchAndTheREPLCarriesOn() throws {
+        let folder = try Harness.temporaryFolder()
+        let graph = folder.appendingPathComponent("vast.json")
+        try Self.vastGraph().write(to: graph, atomically: true, encoding: .utf8)
+        let term = try Terminal(arguments: ["-g", graph.path], environment: Self.environment(history: folder.appendingPathComponent("h")))
+        #expect(term.waitFor("credq> "))
+        term.clear()
+        term.type("stacks toward everything limit 10000000 | count\r")
+        #expect(term.waitFor("| count"))
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(!term.screen.contains("credq> "), "the search ended before Ctrl-C: the test graph is too small")
+        term.type("\u{3}")
+        #expect(term.waitFor("interrupted"))
+        term.expectPrompt()
+        term.type("count credentials\r")
+        #expect(term.waitFor("   80"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
 }
