@@ -56,12 +56,19 @@ public enum Help {
           parts of google data analytics certificate              its stack rule as a tree
         """),
         ("planning", "stacks toward, gaps, compare", """
-          compare google data analytics certificate, bsc computer science
-                                      side by side: kind, provider, weeks, cost, credits, skills,
-                                      accreditation, recognition, what it stacks into
+          stacks toward cloud architect                   the 5 cheapest ways to a role
           stacks toward cloud architect for mike by weeks limit 3
-          gaps for mike toward cloud architect
-                                      (stacks and gaps come with the planner, in a later version)
+          stacks toward google data analytics certificate for jane max cost 500
+          stacks toward cloud architect using aws, microsoft, hashicorp
+          gaps for mike toward cloud architect            what is missing, and the cheapest fixes
+          compare google data analytics certificate, bsc computer science
+
+        A stack is a set of credentials, none already held, that meets the target (every skill
+        a role needs at its level, or the credential itself), with every prerequisite and every
+        stack rule met, and nothing in it that could be left out. Stacks rank by total cost,
+        then count, then weeks (by weeks: weeks first; by count: count first). The answer is
+        the true best, proven by the search; max cost and max weeks drop stacks over a bound;
+        using keeps only credentials from those providers. Ctrl-C stops a long search.
         """),
         ("names", "how names resolve", """
         Write names as bare words or in quotes: stacks toward cloud architect is the same as
