@@ -202,7 +202,6 @@ public struct Planner {
         while let state = heap.pop() {
             popped += 1
             if popped & 1023 == 0, isInterrupted() { throw .interrupted }
-            if debugPlanner, popped % 5000 == 0 || (debugPlanner && popped < 6) { print("  popped \(popped): key \(state.key) members \(state.members.count) complete \(state.complete)") }
             if popped > options.stateBudget { throw .budgetExhausted(states: options.stateBudget) }
             if !state.complete, !state.refined {
                 // The full bound is worth computing only for states that reach the front.
@@ -226,7 +225,10 @@ public struct Planner {
                 if let s = makeState(next, &memo, parentKey: state.key) { heap.push(s) }
             }
         }
-        if debugPlanner { print("planner: popped \(popped), completes \(completes), non-minimal \(nonMinimal), seen \(seen.count), heap left \(heap.count), results \(results.map(\.cost))") }
+        if debugPlanner {
+            // CREDQ_DEBUG_PLANNER=1: how much searching each answer took, on stderr.
+            FileHandle.standardError.write(Data("planner: \(popped) states out of the queue, \(completes) complete (\(nonMinimal) not minimal), \(seen.count) sets seen, \(heap.count) left\n".utf8))
+        }
         if results.isEmpty, options.limit > 0 { throw .nothingWithinBounds }
         return results
     }
@@ -579,6 +581,7 @@ public struct Planner {
     }
 }
 
+/// Whether to report search statistics (the CREDQ_DEBUG_PLANNER environment variable).
 let debugPlanner = getenv("CREDQ_DEBUG_PLANNER") != nil
 
 // MARK: - Feasibility
