@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // GNU readline, seen by the executable only.
@@ -19,7 +20,13 @@ let package = Package(
             providers: [.apt(["libreadline-dev"]), .brew(["readline"])]
         ),
         // The engine: graph, language, evaluation, output. No terminal, no argv.
-        .target(name: "CredqKit"),
+        .target(
+            name: "CredqKit",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // The thin command-line front end: arguments, REPL, script runner.
         .executableTarget(
             name: "credq",
@@ -33,7 +40,11 @@ let package = Package(
         .executableTarget(name: "credq-bench", dependencies: ["CredqKit"]),
         .testTarget(
             name: "CredqKitTests",
-            dependencies: ["CredqKit"]
+            dependencies: [
+                "CredqKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "CredqCLITests",

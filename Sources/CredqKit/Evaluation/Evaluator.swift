@@ -59,9 +59,8 @@ struct Evaluator {
             return try stacks(q)
         case .gaps(let learner, let target, _):
             return try gaps(learner: learner, target: target)
-        case .verify(let who, _, let range):
-            if let who { _ = try resolve(who, [.learner]) }
-            throw ScriptError(.notAvailableYet("'verify' (signature checks)"), range)
+        case .verify(let who, let day, _):
+            return try verify(who, on: day ?? Day.today)
         case .compare(let names, _):
             var refs: [EntityRef] = []
             for n in names { refs.append(try resolve(n, [.credential])) }

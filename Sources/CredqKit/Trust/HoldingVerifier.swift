@@ -1,0 +1,181 @@
+import Foundation
+
+/// What `verify` says of a holding.
+public enum VerificationStatus: String, Sendable, CaseIterable {
+    case valid, tampered
+    case unknownKey = "unknown-key"
+    case untrustedKey = "untrusted-key"
+    case expired
+    case notYetValid = "not-yet-valid"
+    case revoked, unsigned, unsupported, malformed
+}
+
+/// Checks a holding's proof, a compact JWS signed by the credential's provider, against the
+/// provider's published keys, the holding itself, the provider's revocations and a date.
+///
+/// The payload's claims must agree with the holding: `jti` (the holding id), `sub` or
+/// `vc.credentialSubject.id` (the learner id), `vc.credentialSubject.achievement.id` (the
+/// credential id), `nbf` or `vc.validFrom` (the issue date) and, when present, `exp` or
+/// `vc.validUntil` (the expiry). Any disagreement is tampering.
+struct HoldingVerifier {
+    let graph: Graph
+
+    struct Result {
+        var status: VerificationStatus
+        var keyID: String?
+        var reason: String
+    }
+
+    func verify(learner: Int, holding: Holding, on day: Day) -> Result {
+        let credential = graph.credentials[holding.credential]
+        let issuer = graph.organizations[credential.provider]
+        guard let proof = holding.proof else {
+            return Result(status: .unsigned, keyID: nil, reason: "the holding carries no proof")
+        }
+        let jws: CompactJWS
+        do {
+            jws = try CompactJWS(proof)
+        } catch {
+            let why: String = switch error {
+            case .notThreeParts(let n): "a compact JWS has 3 parts, this proof has \(n) (cut short?)"
+            case .badBase64(let part): "the \(part) is not base64url"
+            case .notJSONObject(let part): "the \(part) is not a JSON object"
+            }
+            return Result(status: .malformed, keyID: nil, reason: why)
+        }
+        var keyID: String?
+        if case .string(let k)? = jws.header["kid"] { keyID = k }
+        guard case .string(let alg)? = jws.header["alg"] else {
+            return Result(status: .malformed, keyID: keyID, reason: "the header names no \"alg\"")
+        }
+        if alg == "none" {
+            return Result(status: .unsigned, keyID: keyID, reason: "the token declares alg none: it carries no signature")
+        }
+        if alg.hasPrefix("HS") {
+            return Result(status: .unsupported, keyID: keyID, reason: "\(alg) is a shared-secret MAC, not a signature an issuer's public key can check")
+        }
+        guard ["RS256", "ES256", "EdDSA"].contains(alg) else {
+            return Result(status: .unsupported, keyID: keyID, reason: "credq does not check \(alg) signatures (it checks RS256, ES256 and EdDSA)")
+        }
+
+        // The issuer's published key: by kid, or its only key for this algorithm.
+        var published: [(kid: String?, jwk: JSONObject)] = []
+        for case .object(let jwk) in issuer.keys {
+            var kid: String?
+            if case .string(let k)? = jwk["kid"] { kid = k }
+            published.append((kid, jwk))
+        }
+        let candidates = keyID.map { k in published.filter { $0.kid == k } } ?? published
+        var key: PublicKey?
+        for c in candidates {
+            if let k = try? PublicKey(jwk: c.jwk), k.accepts(alg) {
+                key = k
+                break
+            }
+        }
+        if key == nil {
+            // A key carried in the token itself proves nothing about who signed it.
+            if case .object(let embedded)? = jws.header["jwk"], let k = try? PublicKey(jwk: embedded), k.accepts(alg) {
+                if k.isValidSignature(jws.signature, for: jws.signingInput) {
+                    return Result(status: .untrustedKey, keyID: keyID,
+                                  reason: "the signature is good, but by a key in the token, not one \(issuer.name) published")
+                }
+                return Result(status: .tampered, keyID: keyID, reason: "the signature does not match the content")
+            }
+            if let k = keyID, let owner = graph.organizations.first(where: { o in o.keys.contains { if case .object(let j) = $0, case .string(k)? = j["kid"] { true } else { false } } }) {
+                return Result(status: .unknownKey, keyID: keyID, reason: "key \(k) belongs to \(owner.name), not to the issuer \(issuer.name)")
+            }
+            return Result(status: .unknownKey, keyID: keyID,
+                          reason: keyID.map { "\(issuer.name) published no key \($0) for \(alg)" } ?? "\(issuer.name) published no \(alg) key")
+        }
+        guard key!.isValidSignature(jws.signature, for: jws.signingInput) else {
+            return Result(status: .tampered, keyID: keyID, reason: "the signature does not match the content")
+        }
+        if let disagreement = claimsDisagree(jws.payload, learner: learner, holding: holding) {
+            return Result(status: .tampered, keyID: keyID, reason: disagreement)
+        }
+        if issuer.revoked.contains(holding.id) {
+            return Result(status: .revoked, keyID: keyID, reason: "\(issuer.name) revoked it")
+        }
+        if day < holding.issued {
+            return Result(status: .notYetValid, keyID: keyID, reason: "valid from \(holding.issued)")
+        }
+        if let expiry = graph.expiry(of: holding), day >= expiry {
+            return Result(status: .expired, keyID: keyID, reason: "expired on \(expiry)")
+        }
+        return Result(status: .valid, keyID: keyID, reason: "signed by \(issuer.name)")
+    }
+
+    /// Why the signed claims and the holding disagree, or nil when they agree.
+    private func claimsDisagree(_ payload: JSONObject, learner: Int, holding: Holding) -> String? {
+        func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
+        func object(_ v: JSONValue?) -> JSONObject? { if case .object(let o)? = v { o } else { nil } }
+        let vc = object(payload["vc"]) ?? payload
+        let subject = object(vc["credentialSubject"])
+        let learnerID = graph.learners[learner].id
+        let credential = graph.credentials[holding.credential]
+        if let jti = string(payload["jti"]) ?? string(vc["id"]), jti != holding.id {
+            return "the token is for holding \(jti), not \(holding.id)"
+        }
+        guard let sub = string(payload["sub"]) ?? string(subject?["id"]) else { return "the token names no subject" }
+        if sub != learnerID { return "the token was issued to \(sub), not \(learnerID)" }
+        guard let achievement = string(object(subject?["achievement"])?["id"]) ?? string(payload["achievement"]) else {
+            return "the token names no achievement"
+        }
+        if achievement != credential.id, achievement != credential.url {
+            return "the token is for achievement \(achievement), not \(credential.id)"
+        }
+        guard let issued = date(payload["nbf"]) ?? date(vc["validFrom"]) ?? date(vc["issuanceDate"]) else {
+            return "the token has no issue date"
+        }
+        if issued != holding.issued { return "the token was issued \(issued), the holding says \(holding.issued)" }
+        if let expires = date(payload["exp"]) ?? date(vc["validUntil"]) ?? date(vc["expirationDate"]),
+           let holdingExpiry = graph.expiry(of: holding), expires != holdingExpiry {
+            return "the token expires \(expires), the holding says \(holdingExpiry)"
+        }
+        return nil
+    }
+
+    /// A date from seconds since 1970 or an ISO 8601 date or date-time.
+    private func date(_ value: JSONValue?) -> Day? {
+        switch value {
+        case .number(let seconds)?:
+            let days = Int((seconds / 86_400).rounded(.down))
+            return Day(daysSince1970: days)
+        case .string(let s)?:
+            return Day(String(s.prefix(10)))
+        default:
+            return nil
+        }
+    }
+}
+
+extension Day {
+    /// The civil date `days` after 1970-01-01.
+    init(daysSince1970 days: Int) {
+        // Howard Hinnant's days-from-civil inverse.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+    }
+
+    /// Days since 1970-01-01.
+    var daysSince1970: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Today, in UTC.
+    public static var today: Day { Day(daysSince1970: Int(Date().timeIntervalSince1970 / 86_400)) }
+}

@@ -1,0 +1,102 @@
+import Crypto
+import CryptoExtras
+import Foundation
+
+/// Base64url without padding, as JOSE uses it.
+enum Base64URL {
+    static func decode(_ text: Substring) -> [UInt8]? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s).map { Array($0) }
+    }
+
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// A compact JWS: `header.payload.signature`, each part base64url.
+struct CompactJWS {
+    var header: JSONObject
+    var payload: JSONObject
+    var signature: [UInt8]
+    /// The bytes the signature covers: `header.payload` as written.
+    var signingInput: [UInt8]
+
+    enum ParseError: Error, Equatable {
+        case notThreeParts(Int)
+        case badBase64(String)
+        case notJSONObject(String)
+    }
+
+    init(_ token: String) throws(ParseError) {
+        let parts = token.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .notThreeParts(parts.count) }
+        guard let h = Base64URL.decode(parts[0]) else { throw .badBase64("header") }
+        guard let p = Base64URL.decode(parts[1]) else { throw .badBase64("payload") }
+        guard let s = Base64URL.decode(parts[2]) else { throw .badBase64("signature") }
+        guard case .object(let header)? = try? JSONParser.parse(h) else { throw .notJSONObject("header") }
+        guard case .object(let payload)? = try? JSONParser.parse(p) else { throw .notJSONObject("payload") }
+        self.header = header
+        self.payload = payload
+        signature = s
+        signingInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
+    }
+}
+
+/// A public key from a JWK: RSA, EC P-256 or Ed25519.
+enum PublicKey {
+    case rsa(_RSA.Signing.PublicKey)
+    case p256(P256.Signing.PublicKey)
+    case ed25519(Curve25519.Signing.PublicKey)
+
+    enum KeyError: Error, Equatable { case unsupported(String), invalid(String) }
+
+    init(jwk: JSONObject) throws(KeyError) {
+        func field(_ name: String) throws(KeyError) -> [UInt8] {
+            guard case .string(let s)? = jwk[name], let bytes = Base64URL.decode(s[...]) else { throw .invalid("the JWK lacks \"\(name)\"") }
+            return bytes
+        }
+        guard case .string(let kty)? = jwk["kty"] else { throw .invalid("the JWK lacks \"kty\"") }
+        switch kty {
+        case "RSA":
+            let n = try field("n"), e = try field("e")
+            guard let key = try? _RSA.Signing.PublicKey(n: n, e: e) else { throw .invalid("the RSA key does not parse") }
+            self = .rsa(key)
+        case "EC":
+            guard case .string("P-256")? = jwk["crv"] else { throw .unsupported("EC keys on curves other than P-256") }
+            let x = try field("x"), y = try field("y")
+            guard let key = try? P256.Signing.PublicKey(rawRepresentation: x + y) else { throw .invalid("the P-256 point is not on the curve") }
+            self = .p256(key)
+        case "OKP":
+            guard case .string("Ed25519")? = jwk["crv"] else { throw .unsupported("OKP keys other than Ed25519") }
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: try field("x")) else { throw .invalid("the Ed25519 key does not parse") }
+            self = .ed25519(key)
+        default:
+            throw .unsupported("\(kty) keys")
+        }
+    }
+
+    /// The JOSE algorithm this key verifies, and whether it matches `alg`.
+    func accepts(_ alg: String) -> Bool {
+        switch self {
+        case .rsa: alg == "RS256"
+        case .p256: alg == "ES256"
+        case .ed25519: alg == "EdDSA"
+        }
+    }
+
+    func isValidSignature(_ signature: [UInt8], for data: [UInt8]) -> Bool {
+        switch self {
+        case .rsa(let key):
+            return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
+        case .p256(let key):
+            guard let sig = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            return key.isValidSignature(sig, for: SHA256.hash(data: data))
+        case .ed25519(let key):
+            return key.isValidSignature(signature, for: data)
+        }
+    }
+}
