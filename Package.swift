@@ -36,6 +36,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Signs the default catalog's holdings with fresh issuer keys (see its header).
+        .executableTarget(
+            name: "credq-sign",
+            dependencies: [
+                "CredqKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // The benchmark: load time and planner latency on synthetic graphs or a graph file.
         .executableTarget(name: "credq-bench", dependencies: ["CredqKit"]),
         .testTarget(
