@@ -91,7 +91,7 @@ struct Credq: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "credq 0.1.0",
-        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, VerifyCommand.self]
     )
 
     @OptionGroup var options: GlobalOptions
@@ -222,5 +222,69 @@ struct ValidateCommand: ParsableCommand {
             Terminal.writeErr("invalid: \(n) error\(n == 1 ? "" : "s")\n")
             throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
         }
+    }
+}
+
+/// `credq verify FILE... [--key FILE]... [--revocation-list FILE]...`: credentials as they come.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify credential files: Open Badges 3.0 VC-JWT or JSON, Open Badges 2.0 signed assertions.",
+        discussion: "Exit status 0 only when every file is valid; 1 when one is not; 2 when a --key or --revocation-list file is not one; 5 when a file cannot be read.")
+
+    @Argument(help: ArgumentHelp("Credential files (a compact JWS, or JSON).", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .customLong("key"), help: ArgumentHelp("A public key: JWK, JWKS, PEM, or an Open Badges 2.0 CryptographicKey (repeatable).", valueName: "file"))
+    var keyFiles: [String] = []
+
+    @Option(name: .customLong("revocation-list"), help: ArgumentHelp("An Open Badges 2.0 RevocationList or a 1EdTech revocation list (repeatable).", valueName: "file"))
+    var revocationFiles: [String] = []
+
+    @Option(name: .customLong("at"), help: ArgumentHelp("Check as of this day instead of today.", valueName: "YYYY-MM-DD"))
+    var at: String?
+
+    @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        if let at, Day(at) == nil { throw ValidationError("--at takes a date YYYY-MM-DD, got '\(at)'") }
+    }
+
+    mutating func run() throws {
+        func read(_ path: String) throws -> [UInt8] {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                Terminal.writeErr("credq: \(path): cannot be read\n")
+                throw ExitWith(status: .io)
+            }
+            return Array(data)
+        }
+        var keys: [CredentialFiles.Key] = []
+        var revoked = Set<String>()
+        do {
+            for path in keyFiles { keys += try CredentialFiles.keys(from: try read(path), name: path) }
+            for path in revocationFiles { revoked.formUnion(try CredentialFiles.revokedIDs(from: try read(path), name: path)) }
+        } catch let error as CredentialFiles.FileError {
+            Terminal.writeErr("credq: \(error.description)\n")
+            throw ExitWith(status: .usage)
+        }
+        let day = at.flatMap(Day.init) ?? Day.today
+        var rows: [Row] = []
+        var allValid = true
+        for path in files {
+            let outcome = CredentialFiles.verify(try read(path), name: path, keys: keys, revoked: revoked, on: day)
+            if outcome.status != .valid { allValid = false }
+            rows.append(Row([.text(outcome.file), .text(outcome.issuer), outcome.keyID.map(Value.text) ?? .null,
+                             .text(outcome.status.rawValue), .text(outcome.reason)]))
+        }
+        let table = Table(columns: ["file", "issuer", "key_id", "status", "reason"], rows: rows)
+        let chosen = options.format.flatMap { OutputFormat(rawValue: $0.lowercased()) } ?? (Terminal.stdoutIsTerminal ? .table : .tsv)
+        let style = Renderer.Style(color: Terminal.colorAllowed(noColorFlag: options.noColor) && Terminal.stdoutIsTerminal, width: Terminal.width)
+        do {
+            Terminal.writeOut(try Renderer.render(table, as: chosen, style: style))
+        } catch {
+            Terminal.writeErr("credq: \(error.problem.message)\n")
+            throw ExitWith(status: .queryError)
+        }
+        throw ExitWith(status: allValid ? .success : .queryError)
     }
 }

@@ -31,7 +31,8 @@ enum ExitStatus: Int32 {
     static let helpText = """
         EXIT STATUS:
           0    success
-          1    query error: an unknown name, no stack reaches the target, a type error
+          1    query error: an unknown name, no stack reaches the target, a type error;
+               for credq verify, a credential that is not valid
           2    usage error: wrong command-line arguments
           3    syntax error in a script
           4    invalid graph data

@@ -263,3 +263,31 @@ import Testing
         }
     }
 }
+
+/// `credq verify FILE...` as a process: statuses in the output, exit 0 only when all are valid.
+@Suite struct VerifyCommandTests {
+    static let folder = "Tests/Fixtures/verify"
+
+    @Test func validWithTheIssuersKey() throws {
+        let r = try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--key", "\(Self.folder)/issuer-key.jwk", "--at", "2026-11-29"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "file\tissuer\tkey_id\tstatus\treason\nTests/Fixtures/verify/badge.jwt\tExample Issuer\tissuer-1\tvalid\tthe signature verifies with the key given\n")
+    }
+
+    @Test func anyInvalidFileMakesTheStatusNonZero() throws {
+        let r = try Harness.run(["verify", "-f", "json", "\(Self.folder)/badge.jwt", "\(Self.folder)/revoked-badge.jwt",
+                                 "--key", "\(Self.folder)/issuer-key.jwk", "--revocation-list", "\(Self.folder)/revocations.json", "--at", "2026-11-29"])
+        #expect(r.status == 1)
+        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.map { $0["status"] as? String } == ["valid", "revoked"])
+        let noKey = try Harness.run(["verify", "\(Self.folder)/badge.jwt"])
+        #expect(noKey.status == 1)
+        #expect(noKey.stdout.contains("\tunknown-key\t"))
+    }
+
+    @Test func filesThatAreNotKeysOrCannotBeRead() throws {
+        #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--key", "\(Self.folder)/revocations.json"]).status == 2)
+        #expect(try Harness.run(["verify", "/nonexistent/badge.jwt"]).status == 5)
+        #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--at", "yesterday"]).status == 2)
+    }
+}

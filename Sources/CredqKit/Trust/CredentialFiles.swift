@@ -1,0 +1,202 @@
+import Crypto
+import CryptoExtras
+import Foundation
+
+/// `credq verify FILE...`: credentials as they come (an Open Badges 3.0 VC-JWT, an Open Badges
+/// 2.0 signed assertion, or a JSON credential), checked against keys and revocation lists given
+/// as files.
+public enum CredentialFiles {
+    /// A public key from a file, with the names a token may use for it.
+    public struct Key: Sendable {
+        var key: PublicKey
+        var kid: String?
+        /// An Open Badges 2.0 CryptographicKey's `id` (the URL an assertion's `verification.creator` names).
+        var id: String?
+        var source: String
+    }
+
+    public struct Outcome: Sendable {
+        public var file: String
+        public var issuer: String
+        public var keyID: String?
+        public var status: VerificationStatus
+        public var reason: String
+    }
+
+    public enum FileError: Error, Sendable, CustomStringConvertible {
+        case notAKey(String, String)
+        case notARevocationList(String)
+        public var description: String {
+            switch self {
+            case .notAKey(let file, let why): "\(file): not a key: \(why)"
+            case .notARevocationList(let file): "\(file): not a revocation list (an Open Badges RevocationList or a 1EdTech revocation list)"
+            }
+        }
+    }
+
+    // MARK: - Keys
+
+    /// Keys from a JWK, a JWKS, an Open Badges 2.0 CryptographicKey (`publicKeyPem`) or a PEM file.
+    public static func keys(from bytes: [UInt8], name: String) throws(FileError) -> [Key] {
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("-----BEGIN") {
+            guard let key = pem(text) else { throw .notAKey(name, "a PEM public key that is neither RSA nor P-256") }
+            return [Key(key: key, kid: nil, id: nil, source: name)]
+        }
+        guard case .object(let object)? = try? JSONParser.parse(bytes) else { throw .notAKey(name, "neither PEM nor a JSON object") }
+        func string(_ k: String) -> String? { if case .string(let s)? = object[k] { s } else { nil } }
+        if case .array(let list)? = object["keys"] {
+            var out: [Key] = []
+            for case .object(let jwk) in list {
+                do {
+                    let kid: String? = if case .string(let k)? = jwk["kid"] { k } else { nil }
+                    out.append(Key(key: try PublicKey(jwk: jwk), kid: kid, id: nil, source: name))
+                } catch {
+                    throw .notAKey(name, "a key in the set: \(error)")
+                }
+            }
+            return out
+        }
+        if let pemText = string("publicKeyPem") {
+            guard let key = pem(pemText) else { throw .notAKey(name, "its publicKeyPem is neither RSA nor P-256") }
+            return [Key(key: key, kid: nil, id: string("id"), source: name)]
+        }
+        if object["kty"] != nil {
+            do {
+                return [Key(key: try PublicKey(jwk: object), kid: string("kid"), id: nil, source: name)]
+            } catch {
+                throw .notAKey(name, "\(error)")
+            }
+        }
+        throw .notAKey(name, "a JSON object without kty, keys or publicKeyPem")
+    }
+
+    private static func pem(_ text: String) -> PublicKey? {
+        if let k = try? _RSA.Signing.PublicKey(pemRepresentation: text) { return .rsa(k) }
+        if let k = try? _RSA.Signing.PublicKey(unsafePEMRepresentation: text) { return .rsa(k) }
+        if let k = try? P256.Signing.PublicKey(pemRepresentation: text) { return .p256(k) }
+        return nil
+    }
+
+    // MARK: - Revocation lists
+
+    /// The ids an Open Badges 2.0 `RevocationList` (`revokedAssertions`) or a 1EdTech revocation
+    /// list (`revokedCredentials`) names, as strings or as objects with an `id`.
+    public static func revokedIDs(from bytes: [UInt8], name: String) throws(FileError) -> Set<String> {
+        guard case .object(let object)? = try? JSONParser.parse(bytes) else { throw .notARevocationList(name) }
+        var ids = Set<String>()
+        var found = false
+        for key in ["revokedAssertions", "revokedCredentials", "revoked"] {
+            guard case .array(let list)? = object[key] else { continue }
+            found = true
+            for item in list {
+                switch item {
+                case .string(let s): ids.insert(s)
+                case .object(let o): if case .string(let s)? = o["id"] { ids.insert(s) }
+                default: break
+                }
+            }
+        }
+        guard found else { throw .notARevocationList(name) }
+        return ids
+    }
+
+    // MARK: - Credentials
+
+    public static func verify(_ bytes: [UInt8], name: String, keys: [Key], revoked: Set<String>, on day: Day) -> Outcome {
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("{") {
+            guard case .object(let object)? = try? JSONParser.parse(bytes) else {
+                return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: "not valid JSON")
+            }
+            let issuer = issuerName(object)
+            if case .object(let proof)? = object["proof"] {
+                let type = [proof["type"], proof["cryptosuite"]].compactMap { v -> String? in if case .string(let s)? = v { s } else { nil } }
+                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported,
+                               reason: "credq does not check \(type.isEmpty ? "this proof" : type.joined(separator: " ")) proofs")
+            }
+            if case .array = object["proof"] {
+                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported, reason: "credq does not check proof sets")
+            }
+            return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsigned, reason: "a JSON credential without a proof")
+        }
+        let jws: CompactJWS
+        do {
+            jws = try CompactJWS(text)
+        } catch {
+            let why: String = switch error {
+            case .notThreeParts(let n): "a compact JWS has 3 parts, this has \(n) (cut short?)"
+            case .badBase64(let part): "the \(part) is not base64url"
+            case .notJSONObject(let part): "the \(part) is not a JSON object"
+            }
+            return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: why)
+        }
+        let payload = jws.payload
+        let vc: JSONObject = if case .object(let o)? = payload["vc"] { o } else { payload }
+        let issuer = issuerName(vc) == "" ? issuerName(payload) : issuerName(vc)
+        let kid: String? = if case .string(let k)? = jws.header["kid"] { k } else { nil }
+        func outcome(_ status: VerificationStatus, _ reason: String, key: String? = kid) -> Outcome {
+            Outcome(file: name, issuer: issuer, keyID: key, status: status, reason: reason)
+        }
+        guard case .string(let alg)? = jws.header["alg"] else { return outcome(.malformed, "the header names no \"alg\"") }
+        if alg == "none" { return outcome(.unsigned, "the token declares alg none: it carries no signature") }
+        if alg.hasPrefix("HS") { return outcome(.unsupported, "\(alg) is a shared-secret MAC, not a signature a public key can check") }
+        guard ["RS256", "ES256", "EdDSA"].contains(alg) else {
+            return outcome(.unsupported, "credq does not check \(alg) signatures (it checks RS256, ES256 and EdDSA)")
+        }
+        // Which given keys the token names: its kid, or an Open Badges 2.0 verification.creator.
+        var creator: String?
+        if case .object(let verification)? = payload["verification"], case .string(let c)? = verification["creator"] { creator = c }
+        var named = keys.filter { k in (kid != nil && k.kid == kid) || (creator != nil && k.id == creator) }
+        if kid == nil, creator == nil { named = keys }
+        let usable = named.filter { $0.key.accepts(alg) }
+        if let good = usable.first(where: { $0.key.isValidSignature(jws.signature, for: jws.signingInput) }) {
+            return checkClaims(payload, vc: vc, revoked: revoked, on: day, outcome: { outcome($0, $1, key: kid ?? good.id ?? good.source) })
+        }
+        // A key carried in the token proves only that whoever made the token holds it.
+        if case .object(let embedded)? = jws.header["jwk"], let key = try? PublicKey(jwk: embedded), key.accepts(alg) {
+            if key.isValidSignature(jws.signature, for: jws.signingInput) {
+                return outcome(.untrustedKey, "the signature is good, but by a key carried in the token; give the issuer's key with --key")
+            }
+            return outcome(.tampered, "the signature does not match the content")
+        }
+        if !usable.isEmpty { return outcome(.tampered, "the signature does not match the content") }
+        let wanted = kid.map { "key \($0)" } ?? creator.map { "key \($0)" } ?? "an \(alg) key"
+        return outcome(.unknownKey, "no key given matches \(wanted); give the issuer's key with --key")
+    }
+
+    private static func checkClaims(_ payload: JSONObject, vc: JSONObject, revoked: Set<String>, on day: Day,
+                                    outcome: (VerificationStatus, String) -> Outcome) -> Outcome {
+        func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
+        func date(_ v: JSONValue?) -> Day? {
+            switch v {
+            case .number(let seconds)?: Day(daysSince1970: Int((seconds / 86_400).rounded(.down)))
+            case .string(let s)?: Day(String(s.prefix(10)))
+            default: nil
+            }
+        }
+        for id in [string(payload["jti"]), string(vc["id"]), string(payload["id"])].compactMap({ $0 }) where revoked.contains(id) {
+            return outcome(.revoked, "\(id) is on the revocation list")
+        }
+        if let from = date(payload["nbf"]) ?? date(vc["validFrom"]) ?? date(vc["issuanceDate"]) ?? date(payload["issuedOn"]), day < from {
+            return outcome(.notYetValid, "valid from \(from)")
+        }
+        if let until = date(payload["exp"]) ?? date(vc["validUntil"]) ?? date(vc["expirationDate"]) ?? date(payload["expires"]), day >= until {
+            return outcome(.expired, "expired on \(until)")
+        }
+        return outcome(.valid, "the signature verifies with the key given")
+    }
+
+    private static func issuerName(_ object: JSONObject) -> String {
+        switch object["issuer"] {
+        case .string(let s)?: return s
+        case .object(let o)?:
+            if case .string(let n)? = o["name"] { return n }
+            if case .string(let i)? = o["id"] { return i }
+        default: break
+        }
+        if case .string(let iss)? = object["iss"] { return iss }
+        if case .string(let badge)? = object["badge"] { return badge }
+        return ""
+    }
+}
