@@ -91,7 +91,7 @@ struct Credq: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "credq 0.1.0",
-        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, VerifyCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, VerifyCommand.self, ImportCommand.self]
     )
 
     @OptionGroup var options: GlobalOptions
@@ -286,5 +286,52 @@ struct VerifyCommand: ParsableCommand {
             throw ExitWith(status: .queryError)
         }
         throw ExitWith(status: allValid ? .success : .queryError)
+    }
+}
+
+/// `credq import ...`: real data into a graph in format v1.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Convert real data into a graph in format v1.",
+        subcommands: [ImportOnet.self])
+}
+
+/// Writes a converted graph to stdout, or atomically to `-o FILE`.
+func writeGraph(_ json: String, to output: String?) throws {
+    guard let output else {
+        Terminal.writeOut(json)
+        return
+    }
+    do {
+        try AtomicFile.write(json, to: output)
+    } catch {
+        Terminal.writeErr("credq: \(output): cannot write: \(error)\n")
+        throw ExitWith(status: .io)
+    }
+}
+
+/// `credq import onet DIR`: O*NET's text release.
+struct ImportOnet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onet",
+        abstract: "O*NET occupations as roles (alternate titles as aliases), technology skills as skills and needs.")
+
+    @Argument(help: ArgumentHelp("The folder of O*NET's text release (Occupation Data.txt, Alternate Titles.txt, Technology Skills.txt).", valueName: "dir"))
+    var directory: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
+    var output: String?
+
+    mutating func run() throws {
+        let result: OnetImporter.Result
+        do {
+            result = try OnetImporter.convert(directory: directory)
+        } catch {
+            Terminal.writeErr("credq: \(error.description)\n")
+            throw ExitWith(status: .io)
+        }
+        for line in result.report { Terminal.writeErr("credq: \(line)\n") }
+        try writeGraph(result.json, to: output)
+        Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
     }
 }

@@ -291,3 +291,19 @@ import Testing
         #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--at", "yesterday"]).status == 2)
     }
 }
+
+/// `credq import onet` as a process: the graph on stdout or in a file, unmapped lines on stderr.
+@Suite struct ImportCommandTests {
+    @Test func onetToAFileThatLoads() throws {
+        let folder = try Harness.temporaryFolder()
+        let out = folder.appendingPathComponent("onet.json")
+        let r = try Harness.run(["import", "onet", "Tests/Fixtures/onet", "-o", out.path])
+        #expect(r.status == 0)
+        #expect(r.stdout == "")
+        #expect(r.stderr.contains("Technology Skills.txt:5: skipped: 2 fields, expected 6"))
+        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 3 lines not mapped (listed above)\n"))
+        let q = try Harness.run(["-g", out.path, "-c", "roles where aliases ~ 'cloud architect' | select id"])
+        #expect(q.stdout == "id\n15-9999.01\n15-9999.02\n")
+        #expect(try Harness.run(["import", "onet", "/nonexistent"]).status == 5)
+    }
+}
