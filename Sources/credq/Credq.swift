@@ -293,7 +293,7 @@ struct VerifyCommand: ParsableCommand {
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Convert real data into a graph in format v1.",
-        subcommands: [ImportOnet.self])
+        subcommands: [ImportOpenBadges.self, ImportOnet.self])
 }
 
 /// Writes a converted graph to stdout, or atomically to `-o FILE`.
@@ -333,5 +333,36 @@ struct ImportOnet: ParsableCommand {
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
         try writeGraph(result.json, to: output)
         Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
+    }
+}
+
+/// `credq import openbadges FILE...`: Open Badges 3.0 credentials.
+struct ImportOpenBadges: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openbadges",
+        abstract: "Open Badges 3.0 credentials (JSON or VC-JWT): achievements, issuers, alignments, and the holdings with their proofs.")
+
+    @Argument(help: ArgumentHelp("Credential files.", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .long, help: ArgumentHelp("The learner who holds them (default: each credential subject's id).", valueName: "id"))
+    var learner: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
+    var output: String?
+
+    mutating func run() throws {
+        var inputs: [(name: String, bytes: [UInt8])] = []
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                Terminal.writeErr("credq: \(path): cannot be read\n")
+                throw ExitWith(status: .io)
+            }
+            inputs.append((path, Array(data)))
+        }
+        let result = OpenBadgesImporter.convert(inputs, learner: learner)
+        for line in result.report { Terminal.writeErr("credq: \(line)\n") }
+        try writeGraph(result.json, to: output)
+        Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
     }
 }

@@ -307,3 +307,13 @@ import Testing
         #expect(try Harness.run(["import", "onet", "/nonexistent"]).status == 5)
     }
 }
+
+extension ImportCommandTests {
+    @Test func openBadgesToStdout() throws {
+        let r = try Harness.run(["import", "openbadges", "Tests/Fixtures/openbadges/data-course.json", "--learner", "sam"])
+        #expect(r.status == 0)
+        #expect(r.stderr == "imported 1 achievements and 1 holdings\n")
+        let graph = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect((graph?["credentials"] as? [[String: Any]])?.first?["kind"] as? String == "course")
+    }
+}

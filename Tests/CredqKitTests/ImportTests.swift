@@ -45,3 +45,41 @@ import Testing
         #expect(listing == ["15-1241.00", "15-1243.00", "15-1299.08"])
     }
 }
+
+extension ImportTests {
+    static func fixture(_ name: String) throws -> (name: String, bytes: [UInt8]) {
+        (name, Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/openbadges/\(name)"))))
+    }
+
+    @Test func openBadgesCredentialBecomesAchievementIssuerSkillsAndHolding() throws {
+        let result = OpenBadgesImporter.convert([try Self.fixture("data-course.json"), try Self.fixture("endorsement.json")], learner: nil)
+        #expect(result.report == ["endorsement.json: skipped: not an OpenBadgeCredential (type VerifiableCredential, EndorsementCredential)"])
+        let graph = try Support.load([("ob.json", result.json)]).graph
+        let course = graph.credentials[graph.index(of: "https://uni.example/achievements/data-101", kind: .credential)!]
+        #expect(course.kind == .course && course.credits == 3 && course.name == "Data Analysis 101")
+        #expect(graph.organizations[course.provider].name == "Example University")
+        #expect(course.teaches.map { graph.skills[$0.skill].id } == ["https://skills.example/data-analysis", "spreadsheets"])
+        let sam = graph.learners[graph.index(of: "did:example:sam", kind: .learner)!]
+        #expect(sam.holdings.map(\.id) == ["https://uni.example/credentials/77"])
+        #expect(sam.holdings[0].issued == Day("2025-09-01") && sam.holdings[0].expires == Day("2028-09-01"))
+        // Named learner; the same credential twice gets a second id and a report line.
+        let twice = OpenBadgesImporter.convert([try Self.fixture("data-course.json"), try Self.fixture("data-course.json")], learner: "sam")
+        #expect(twice.report == ["data-course.json: credential id https://uni.example/credentials/77 was already imported: this holding is https://uni.example/credentials/77#2"])
+        #expect(try Support.load([("ob.json", twice.json)]).graph.learners[0].id == "sam")
+    }
+
+    static let realBadges = Support.root.deletingLastPathComponent().appendingPathComponent("shared/realdata/openbadges")
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: realBadges.path), "needs ../shared/realdata"))
+    func realOpenBadgesExamplesLoad() throws {
+        let folder = Self.realBadges.appendingPathComponent("ob3-spec-examples")
+        var inputs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { name in
+            (name: name, bytes: Array(try Data(contentsOf: folder.appendingPathComponent(name))))
+        }
+        inputs.append(("vc.jwt", Array(try Data(contentsOf: Self.realBadges.appendingPathComponent("signed/simple-rs256-embedded-jwk.jwt")))))
+        let result = OpenBadgesImporter.convert(inputs, learner: "pat")
+        let graph = try Support.load([("ob.json", result.json)]).graph
+        #expect(graph.credentials.contains { $0.kind == .degree && $0.credits == 36 })
+        #expect(graph.learners[0].holdings.contains { $0.proof != nil })
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Converts Open Badges 3.0 credentials (JSON, or a VC-JWT whose proof is kept) into a graph in
+/// format v1: each achievement a credential, each issuer an organization, each alignment a
+/// skill the credential teaches, and each credential a holding of one learner.
+///
+/// Open Badges says nothing of skill levels: an alignment is taught at level 1. Issuers have no
+/// kind in Open Badges: an issuer becomes an `industry` organization unless its type says
+/// otherwise. Everything that cannot be mapped is reported.
+public enum OpenBadgesImporter {
+    public struct Result: Sendable {
+        public var json: String
+        public var report: [String]
+        public var credentials: Int
+        public var holdings: Int
+    }
+
+    static let kinds: [String: CredentialKind] = [
+        "Badge": .badge, "Course": .course, "Certificate": .certificate, "Certification": .certification,
+        "License": .certification, "MicroCredential": .microcredential, "Degree": .degree, "AssociateDegree": .degree,
+        "BachelorDegree": .degree, "MasterDegree": .degree, "DoctoralDegree": .degree, "ProfessionalDoctorate": .degree,
+        "Diploma": .degree, "GeneralEducationDevelopment": .certificate, "CertificateOfCompletion": .certificate,
+    ]
+
+    /// `files` as (name, bytes); `learner` names the holder (else the credential subject's id).
+    public static func convert(_ files: [(name: String, bytes: [UInt8])], learner: String?) -> Result {
+        var report: [String] = []
+        var organizations: [String: JSONObject] = [:], orgOrder: [String] = []
+        var skills: [String: JSONObject] = [:], skillOrder: [String] = []
+        var credentials: [String: JSONObject] = [:], credentialOrder: [String] = []
+        var learners: [String: (name: String, holds: [JSONValue])] = [:], learnerOrder: [String] = []
+        var holdingIDs = Set<String>()
+        func s(_ v: String) -> JSONValue { .string(v) }
+        func str(_ v: JSONValue?) -> String? { if case .string(let x)? = v { x } else { nil } }
+        func obj(_ v: JSONValue?) -> JSONObject? { if case .object(let o)? = v { o } else { nil } }
+        func types(_ v: JSONValue?) -> [String] {
+            switch v {
+            case .string(let t)?: [t]
+            case .array(let items)?: items.compactMap(str)
+            default: []
+            }
+        }
+
+        for file in files {
+            var proof: String?
+            var document: JSONObject
+            let text = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.hasPrefix("{") {
+                guard case .object(let o)? = try? JSONParser.parse(file.bytes) else { report.append("\(file.name): skipped: not valid JSON"); continue }
+                document = o
+            } else if let jws = try? CompactJWS(text) {
+                document = obj(jws.payload["vc"]) ?? jws.payload
+                proof = text
+            } else {
+                report.append("\(file.name): skipped: neither JSON nor a compact JWS")
+                continue
+            }
+            guard types(document["type"]).contains(where: { $0 == "OpenBadgeCredential" || $0 == "AchievementCredential" }) else {
+                report.append("\(file.name): skipped: not an OpenBadgeCredential (type \(types(document["type"]).joined(separator: ", ")))")
+                continue
+            }
+            // The issuer.
+            let issuerObject = obj(document["issuer"])
+            guard let issuerID = issuerObject.flatMap({ str($0["id"]) }) ?? str(document["issuer"]) else {
+                report.append("\(file.name): skipped: no issuer id")
+                continue
+            }
+            if organizations[issuerID] == nil {
+                var members: [(key: String, value: JSONValue)] = [("id", s(issuerID)), ("name", s(issuerObject.flatMap { str($0["name"]) } ?? issuerID))]
+                let issuerTypes = issuerObject.map { types($0["type"]) } ?? []
+                members.append(("kind", s(issuerTypes.contains("University") ? "university" : "industry")))
+                if let url = issuerObject.flatMap({ str($0["url"]) }) { members.append(("url", s(url))) }
+                organizations[issuerID] = JSONObject(members: members)
+                orgOrder.append(issuerID)
+            }
+            // The achievement.
+            guard let subject = obj(document["credentialSubject"]), let achievement = obj(subject["achievement"]),
+                  let achievementID = str(achievement["id"]) else {
+                report.append("\(file.name): skipped: no credentialSubject.achievement.id")
+                continue
+            }
+            if credentials[achievementID] == nil {
+                let type = str(achievement["achievementType"]) ?? "Achievement"
+                let kind = kinds[type] ?? .badge
+                if kinds[type] == nil { report.append("\(file.name): achievementType \(type) has no kind in credq: imported as a badge") }
+                var teaches: [(key: String, value: JSONValue)] = []
+                if case .array(let alignments)? = achievement["alignment"] {
+                    for case .object(let a) in alignments {
+                        guard let name = str(a["targetName"]) else { report.append("\(file.name): an alignment without targetName was left out"); continue }
+                        let id = str(a["targetUrl"]) ?? OnetImporter.slug(name)
+                        if skills[id] == nil {
+                            var m: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name))]
+                            if let framework = str(a["targetFramework"]) { m.append(("category", s(framework))) }
+                            skills[id] = JSONObject(members: m)
+                            skillOrder.append(id)
+                        }
+                        if !teaches.contains(where: { $0.key == id }) { teaches.append((id, .number(1))) }
+                    }
+                }
+                var members: [(key: String, value: JSONValue)] = [
+                    ("id", s(achievementID)), ("name", s(str(achievement["name"]) ?? achievementID)), ("kind", s(kind.rawValue)),
+                    ("provider", s(issuerID)),
+                ]
+                if !teaches.isEmpty { members.append(("teaches", .object(JSONObject(members: teaches)))) }
+                if case .number(let credits)? = achievement["creditsAvailable"], credits >= 0 { members.append(("credits", .number(credits))) }
+                credentials[achievementID] = JSONObject(members: members)
+                credentialOrder.append(achievementID)
+            }
+            // The holding.
+            guard let holder = learner ?? str(subject["id"]) else {
+                report.append("\(file.name): no holding: the subject has no id; name the learner with --learner")
+                continue
+            }
+            let issued = (str(document["validFrom"]) ?? str(document["issuanceDate"])).flatMap { Day(String($0.prefix(10))) }
+            guard let issued else {
+                report.append("\(file.name): no holding: no validFrom or issuanceDate date")
+                continue
+            }
+            var holdingID = str(document["id"]) ?? "\(holder)-\(achievementID)"
+            if holdingIDs.contains(holdingID) {
+                var n = 2
+                while holdingIDs.contains("\(holdingID)#\(n)") { n += 1 }
+                report.append("\(file.name): credential id \(holdingID) was already imported: this holding is \(holdingID)#\(n)")
+                holdingID = "\(holdingID)#\(n)"
+            }
+            holdingIDs.insert(holdingID)
+            var holding: [(key: String, value: JSONValue)] = [
+                ("id", s(holdingID)), ("credential", s(achievementID)), ("issued", s(issued.description)),
+            ]
+            if let until = (str(document["validUntil"]) ?? str(document["expirationDate"])).flatMap({ Day(String($0.prefix(10))) }) {
+                holding.append(("expires", s(until.description)))
+            }
+            if let proof { holding.append(("proof", s(proof))) }
+            if learners[holder] == nil {
+                learners[holder] = (str(subject["name"]) ?? holder, [])
+                learnerOrder.append(holder)
+            }
+            learners[holder]!.holds.append(.object(JSONObject(members: holding)))
+        }
+        let root = JSONValue.object(JSONObject(members: [
+            ("credq", .number(1)),
+            ("organizations", .array(orgOrder.map { .object(organizations[$0]!) })),
+            ("skills", .array(skillOrder.map { .object(skills[$0]!) })),
+            ("credentials", .array(credentialOrder.map { .object(credentials[$0]!) })),
+            ("learners", .array(learnerOrder.map { id in
+                .object(JSONObject(members: [("id", s(id)), ("name", s(learners[id]!.name)), ("holds", .array(learners[id]!.holds))]))
+            })),
+        ]))
+        let holdings = learners.values.reduce(0) { $0 + $1.holds.count }
+        return Result(json: root.serialized(indent: 1) + "\n", report: report, credentials: credentialOrder.count, holdings: holdings)
+    }
+}
