@@ -70,6 +70,18 @@ public enum Help {
         the true best, proven by the search; max cost and max weeks drop stacks over a bound;
         using keeps only credentials from those providers. Ctrl-C stops a long search.
         """),
+        ("trust", "verify signed holdings", """
+          verify                          every holding
+          verify mike                     one learner's holdings
+          verify jane-hubspot             one holding, by its id
+          verify as of 2027-06-30         on another day (today by default)
+          verify | where status != valid | select learner, credential, status, reason
+
+        Each holding's proof is a compact JWS signed by the credential's provider; it is checked
+        against the keys the provider publishes, the holding's own facts, the provider's
+        revocations and the day. Statuses: valid, tampered, unknown-key, untrusted-key, expired,
+        not-yet-valid, revoked, unsigned, unsupported, malformed.
+        """),
         ("names", "how names resolve", """
         Write names as bare words or in quotes: stacks toward cloud architect is the same as
         stacks toward "Cloud Solutions Architect". A name resolves to an exact id, else an
