@@ -293,7 +293,7 @@ struct VerifyCommand: ParsableCommand {
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Convert real data into a graph in format v1.",
-        subcommands: [ImportOpenBadges.self, ImportOnet.self])
+        subcommands: [ImportOpenBadges.self, ImportCTDL.self, ImportOnet.self])
 }
 
 /// Writes a converted graph to stdout, or atomically to `-o FILE`.
@@ -364,5 +364,33 @@ struct ImportOpenBadges: ParsableCommand {
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
         try writeGraph(result.json, to: output)
         Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
+    }
+}
+
+/// `credq import ctdl FILE...`: Credential Engine's CTDL records.
+struct ImportCTDL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctdl",
+        abstract: "CTDL records (JSON-LD, single or @graph): credentials, organizations, requirements, parts and pathway conditions.")
+
+    @Argument(help: ArgumentHelp("CTDL JSON-LD files.", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
+    var output: String?
+
+    mutating func run() throws {
+        var inputs: [(name: String, bytes: [UInt8])] = []
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                Terminal.writeErr("credq: \(path): cannot be read\n")
+                throw ExitWith(status: .io)
+            }
+            inputs.append((path, Array(data)))
+        }
+        let result = CTDLImporter.convert(inputs)
+        for line in result.report { Terminal.writeErr("credq: \(line)\n") }
+        try writeGraph(result.json, to: output)
+        Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
     }
 }

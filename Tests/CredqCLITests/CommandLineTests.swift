@@ -317,3 +317,15 @@ extension ImportCommandTests {
         #expect((graph?["credentials"] as? [[String: Any]])?.first?["kind"] as? String == "course")
     }
 }
+
+extension ImportCommandTests {
+    @Test func ctdlToAFile() throws {
+        let folder = try Harness.temporaryFolder()
+        let out = folder.appendingPathComponent("ctdl.json")
+        let r = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/program.json", "-o", out.path])
+        #expect(r.status == 0)
+        #expect(r.stderr.hasSuffix("imported 3 credentials and 2 organizations, 3 things not mapped (listed above)\n"))
+        let q = try Harness.run(["-g", out.path, "-c", "parts of data certificate | select part"])
+        #expect(q.stdout == "part\nData Certificate\n└─ all of\n   ├─ Intro to Data\n   └─ Data Visualization\n")
+    }
+}

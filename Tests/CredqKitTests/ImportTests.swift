@@ -83,3 +83,38 @@ extension ImportTests {
         #expect(graph.learners[0].holdings.contains { $0.proof != nil })
     }
 }
+
+extension ImportTests {
+    @Test func ctdlRecordsBecomeCredentialsWithRulesAndPrerequisites() throws {
+        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/program.json")))
+        let result = CTDLImporter.convert([("program.json", bytes)])
+        #expect(result.report == [
+            "organization https://example.org/org/2 is referenced but not described: a placeholder was made",
+            "program.json: ce-cert-1 has part https://example.org/course/missing, which the records do not describe: left out",
+            "1 record of type Occupation left out: credq has no place for them",
+        ])
+        let g = try Support.load([("ctdl.json", result.json)]).graph
+        let a = g.credentials[g.index(of: "ce-course-a", kind: .credential)!]
+        #expect(a.kind == .course && a.cost == 350 && a.weeks == 6 && a.currency == "USD")
+        #expect(g.organizations[a.provider].name == "Example College" && g.organizations[a.provider].kind == .university)
+        let b = g.credentials[g.index(of: "ce-course-b", kind: .credential)!]
+        #expect(b.requires == [g.index(of: "ce-course-a", kind: .credential)!])
+        #expect(b.weeks == 13)  // the mean of 2 and 4 months
+        let cert = g.credentials[g.index(of: "ce-cert-1", kind: .credential)!]
+        #expect(cert.stack == .all([.credential(g.index(of: "ce-course-a", kind: .credential)!), .credential(g.index(of: "ce-course-b", kind: .credential)!)]))
+        #expect(cert.platform.map { g.organizations[$0].id } == "https://example.org/org/2")
+        #expect(CTDLImporter.weeks("P1Y6M") == 78 && CTDLImporter.weeks("PT40H") == 1 && CTDLImporter.weeks("9 months") == nil)
+    }
+
+    static let realCTDL = Support.root.deletingLastPathComponent().appendingPathComponent("shared/realdata/ctdl")
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: realCTDL.path), "needs ../shared/realdata"))
+    func realCompTIAPathwayAnswersStacks() throws {
+        let bytes = Array(try Data(contentsOf: Self.realCTDL.appendingPathComponent("comptia-it-networking-specialist.pathway.jsonld")))
+        let graph = try Support.load([("ctdl.json", CTDLImporter.convert([("pathway", bytes)]).json)]).graph
+        let box = OutputBox()
+        let session = Session(graph: graph, sources: [], format: .tsv, out: { box.text += $0 }, err: { box.text += $0 })
+        session.run("stacks toward it networking specialist | select rank, count", name: "t")
+        #expect(box.text == "rank\tcount\n1\t9\n")
+    }
+}

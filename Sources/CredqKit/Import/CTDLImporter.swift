@@ -1,0 +1,237 @@
+import Foundation
+
+/// Converts CTDL records (Credential Engine's JSON-LD: single records or `@graph` envelopes)
+/// into a graph in format v1.
+///
+/// - credential classes (`ceterms:Badge`, `Certificate`, `Certification`, `License`, the
+///   degrees, `Course`, `LearningProgram`, ...) become credentials of the matching kind; pathway
+///   components that carry conditions become composite credentials;
+/// - `ceterms:ownedBy` (else `offeredBy`) is the provider; organizations become organizations
+///   (`QACredentialOrganization` an accreditor), and a referenced organization the records do not
+///   describe becomes a placeholder, reported;
+/// - `requires` condition profiles become prerequisites (their target credentials, learning
+///   opportunities and assessments that the records describe);
+/// - `hasPart` becomes an all-of stack rule, and a pathway `ComponentCondition` an `n of` rule
+///   (`ceterms:requiredNumber` of its target components);
+/// - `estimatedCost` prices add up to the cost; `estimatedDuration` (ISO 8601) gives the weeks;
+/// - language maps (`{"en-US": ...}`) give their English (else first) text.
+/// Everything else a record holds that credq cannot use is reported by type.
+public enum CTDLImporter {
+    public struct Result: Sendable {
+        public var json: String
+        public var report: [String]
+        public var credentials: Int
+        public var organizations: Int
+    }
+
+    static let kinds: [String: CredentialKind] = [
+        "Badge": .badge, "DigitalBadge": .badge, "OpenBadge": .badge, "Certificate": .certificate,
+        "CertificateOfCompletion": .certificate, "ProficiencyCertificate": .certificate, "ApprenticeshipCertificate": .certificate,
+        "Certification": .certification, "License": .certification, "MicroCredential": .microcredential,
+        "Degree": .degree, "AssociateDegree": .degree, "BachelorDegree": .degree, "BachelorOfScienceDegree": .degree,
+        "MasterDegree": .degree, "DoctoralDegree": .degree, "ProfessionalDoctorate": .degree, "ResearchDoctorate": .degree,
+        "Diploma": .degree, "Course": .course, "LearningProgram": .course, "LearningOpportunityProfile": .course,
+        "AssessmentProfile": .course, "BasicComponent": .certificate, "CredentialComponent": .certificate,
+        "CourseComponent": .course,
+    ]
+    static let organizationTypes: Set<String> = ["CredentialOrganization", "QACredentialOrganization", "Organization"]
+
+    public static func convert(_ files: [(name: String, bytes: [UInt8])]) -> Result {
+        var report: [String] = []
+        var records: [(file: String, object: JSONObject)] = []
+        for file in files {
+            guard case .object(let root)? = try? JSONParser.parse(file.bytes) else {
+                report.append("\(file.name): skipped: not a JSON object")
+                continue
+            }
+            if case .array(let graph)? = root["@graph"] {
+                for case .object(let o) in graph { records.append((file.name, o)) }
+            } else {
+                records.append((file.name, root))
+            }
+        }
+        func str(_ v: JSONValue?) -> String? {
+            switch v {
+            case .string(let s)?: return s
+            case .object(let o)?:  // a language map, or {"@id": ...}
+                if case .string(let id)? = o["@id"] { return id }
+                for key in ["en-US", "en", "en-GB"] { if case .string(let s)? = o[key] { return s } }
+                for member in o.members { if case .string(let s) = member.value { return s } }
+                return nil
+            case .array(let items)?: return items.lazy.compactMap { str($0) }.first
+            default: return nil
+            }
+        }
+        func refs(_ v: JSONValue?) -> [String] {
+            switch v {
+            case .string(let s)?: return [s]
+            case .object(let o)?: return str(.object(o)).map { [$0] } ?? []
+            case .array(let items)?: return items.flatMap { refs($0) }
+            default: return []
+            }
+        }
+        func type(_ o: JSONObject) -> String {
+            (str(o["@type"]) ?? "").replacingOccurrences(of: "ceterms:", with: "")
+        }
+        // Our id for each record: its CTID, else its @id; every @id maps to it.
+        var idOf: [String: String] = [:]
+        for (_, o) in records {
+            guard let uri = str(o["@id"]) else { continue }
+            idOf[uri] = str(o["ceterms:ctid"]) ?? str(o["ctid"]) ?? uri
+        }
+        func s(_ v: String) -> JSONValue { .string(v) }
+
+        var organizations: [(key: String, value: JSONValue)] = []
+        var orgIDs = Set<String>()
+        var credentials: [JSONValue] = []
+        var placeholders: [String] = []
+        func organization(_ uri: String) -> String {
+            if let id = idOf[uri], orgIDs.contains(id) { return id }
+            let id = idOf[uri] ?? uri
+            if !orgIDs.contains(id), !placeholders.contains(id) {
+                placeholders.append(id)
+                report.append("organization \(uri) is referenced but not described: a placeholder was made")
+            }
+            return id
+        }
+        // Organizations first, so providers resolve.
+        for (_, o) in records where organizationTypes.contains(type(o)) {
+            guard let uri = str(o["@id"]), let id = idOf[uri] else { continue }
+            let agentTypes = texts(o["ceterms:agentType"]).joined(separator: " ").lowercased()
+            let kind = type(o) == "QACredentialOrganization" ? "accreditor"
+                : agentTypes.contains("postsecondary") || agentTypes.contains("university") || agentTypes.contains("college") ? "university"
+                : agentTypes.contains("business") || agentTypes.contains("employer") ? "employer" : "industry"
+            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(str(o["ceterms:name"]) ?? id)), ("kind", s(kind))]
+            if let url = str(o["ceterms:subjectWebpage"]) ?? str(o["ceterms:subjectWebPage"]) { members.append(("url", s(url))) }
+            organizations.append((id, .object(JSONObject(members: members))))
+            orgIDs.insert(id)
+        }
+        var credentialIDs = Set<String>()
+        for (_, o) in records { if let uri = str(o["@id"]), kinds[type(o)] != nil { credentialIDs.insert(idOf[uri]!) } }
+        // A pathway's owner stands for its components that name none.
+        var pathwayOwner: [String: String] = [:]
+        for (file, o) in records where type(o) == "Pathway" {
+            if let owner = refs(o["ceterms:ownedBy"]).first { pathwayOwner[file] = owner }
+        }
+        var skipped: [String: Int] = [:]
+        for (file, o) in records {
+            let t = type(o)
+            if organizationTypes.contains(t) { continue }
+            guard let kind = kinds[t], let uri = str(o["@id"]), let id = idOf[uri] else {
+                skipped[t.isEmpty ? "(no @type)" : t, default: 0] += 1
+                continue
+            }
+            if t.hasSuffix("Component") { report.append("\(file): pathway component \(str(o["ceterms:name"]) ?? id) imported as a \(kind.rawValue)") }
+            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(str(o["ceterms:name"]) ?? id)), ("kind", s(kind.rawValue))]
+            let owner = refs(o["ceterms:ownedBy"]).first ?? refs(o["ceterms:offeredBy"]).first ?? pathwayOwner[file]
+            guard let owner else {
+                report.append("\(file): \(id) has no ownedBy or offeredBy: its provider is a placeholder")
+                members.append(("provider", s(organization("unknown-provider"))))
+                credentials.append(.object(JSONObject(members: members)))
+                continue
+            }
+            members.append(("provider", s(organization(owner))))
+            if let offerer = refs(o["ceterms:offeredBy"]).first, offerer != owner { members.append(("platform", s(organization(offerer)))) }
+            if let weeks = duration(o["ceterms:estimatedDuration"]) { members.append(("weeks", .number(weeks))) }
+            if case .array(let costs)? = o["ceterms:estimatedCost"] {
+                var total = 0.0
+                var currency: String?
+                for case .object(let c) in costs {
+                    if case .number(let p)? = c["ceterms:price"] { total += p }
+                    currency = currency ?? str(c["ceterms:currency"])
+                }
+                members.append(("cost", .number(total)))
+                if let currency, currency.count == 3 { members.append(("currency", s(currency.uppercased()))) }
+            }
+            // Prerequisites: the described targets of its requires condition profiles.
+            var requires: [String] = []
+            if case .array(let profiles)? = o["ceterms:requires"] {
+                for case .object(let p) in profiles {
+                    for key in ["ceterms:targetCredential", "ceterms:targetLearningOpportunity", "ceterms:targetAssessment"] {
+                        for target in refs(p[key]) {
+                            if let tid = idOf[target], credentialIDs.contains(tid) {
+                                if tid != id, !requires.contains(tid) { requires.append(tid) }
+                            } else {
+                                report.append("\(file): \(id) requires \(target), which the records do not describe: left out")
+                            }
+                        }
+                    }
+                }
+            }
+            if !requires.isEmpty { members.append(("requires", .array(requires.map(s)))) }
+            // Stack rules: hasPart (all of) and component conditions (n of).
+            var rules: [JSONValue] = []
+            let parts = refs(o["ceterms:hasPart"]).compactMap { p -> String? in
+                if let pid = idOf[p], credentialIDs.contains(pid) { return pid }
+                report.append("\(file): \(id) has part \(p), which the records do not describe: left out")
+                return nil
+            }
+            if !parts.isEmpty { rules.append(.object(JSONObject(members: [("all", .array(parts.map(s)))]))) }
+            if case .array(let conditions)? = o["ceterms:hasCondition"] {
+                for case .object(let c) in conditions {
+                    let targets = refs(c["ceterms:targetComponent"]).compactMap { idOf[$0] }.filter { credentialIDs.contains($0) && $0 != id }
+                    guard !targets.isEmpty else { continue }
+                    var n = 1
+                    if case .number(let k)? = c["ceterms:requiredNumber"] { n = max(1, min(targets.count, Int(k))) }
+                    rules.append(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(targets.map(s)))])))
+                }
+            }
+            if rules.count == 1 { members.append(("stack", rules[0])) }
+            if rules.count > 1 { members.append(("stack", .object(JSONObject(members: [("all", .array(rules))])))) }
+            if let url = str(o["ceterms:subjectWebpage"]) { members.append(("url", s(url))) }
+            credentials.append(.object(JSONObject(members: members)))
+        }
+        for (t, n) in skipped.sorted(by: { $0.key < $1.key }) { report.append("\(n) record\(n == 1 ? "" : "s") of type \(t) left out: credq has no place for them") }
+        for id in placeholders where !orgIDs.contains(id) {
+            let name = id.split(separator: "/").last.map(String.init) ?? id
+            organizations.append((id, .object(JSONObject(members: [("id", s(id)), ("name", s(name)), ("kind", s("industry"))]))))
+        }
+        let root = JSONValue.object(JSONObject(members: [
+            ("credq", .number(1)), ("organizations", .array(organizations.map(\.value))), ("credentials", .array(credentials)),
+        ]))
+        return Result(json: root.serialized(indent: 1) + "\n", report: report, credentials: credentials.count, organizations: organizations.count)
+    }
+
+    /// Every string inside a value, however nested (an agent type is a node with a name map).
+    static func texts(_ value: JSONValue?) -> [String] {
+        switch value {
+        case .string(let s)?: [s]
+        case .array(let items)?: items.flatMap { texts($0) }
+        case .object(let o)?: o.members.flatMap { texts($0.value) }
+        default: []
+        }
+    }
+
+    /// Weeks from an estimated duration: its exact duration, else the mean of minimum and maximum.
+    static func duration(_ value: JSONValue?) -> Double? {
+        guard case .array(let items)? = value else { return nil }
+        for case .object(let d) in items {
+            if case .string(let exact)? = d["ceterms:exactDuration"], let w = weeks(exact) { return w }
+            if case .string(let lo)? = d["ceterms:minimumDuration"], case .string(let hi)? = d["ceterms:maximumDuration"],
+               let a = weeks(lo), let b = weeks(hi) { return ((a + b) / 2 * 10).rounded() / 10 }
+        }
+        return nil
+    }
+
+    /// ISO 8601 durations such as P9M, P1Y6M, P12W, P30D, PT40H, in weeks (a month is 52/12 weeks).
+    static func weeks(_ iso: String) -> Double? {
+        guard iso.hasPrefix("P") else { return nil }
+        var total = 0.0, number = "", inTime = false
+        for c in iso.dropFirst() {
+            if c == "T" { inTime = true; continue }
+            if c.isNumber || c == "." { number.append(c); continue }
+            guard let n = Double(number) else { return nil }
+            number = ""
+            switch (c, inTime) {
+            case ("Y", false): total += n * 52
+            case ("M", false): total += n * 52 / 12
+            case ("W", false): total += n
+            case ("D", false): total += n / 7
+            case ("H", true): total += n / 40  // a working week of 40 hours
+            case ("M", true), ("S", true): break
+            default: return nil
+            }
+        }
+        return number.isEmpty ? (total * 10).rounded() / 10 : nil
+    }
+}
