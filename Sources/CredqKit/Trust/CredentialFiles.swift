@@ -127,8 +127,9 @@ public enum CredentialFiles {
             let why: String = switch error {
             case .notThreeParts(let n): "a compact JWS has 3 parts, this has \(n) (cut short?)"
             case .badBase64(let part): "the \(part) is not base64url"
-            case .notJSONObject(let part): "the \(part) is not a JSON object"
+            case .altered(let part): "the \(part) does not decode to what it must be: the token was altered"
             }
+            if case .altered = error { return Outcome(file: name, issuer: "", keyID: nil, status: .tampered, reason: why) }
             return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: why)
         }
         let payload = jws.payload
@@ -138,7 +139,10 @@ public enum CredentialFiles {
         func outcome(_ status: VerificationStatus, _ reason: String, key: String? = kid) -> Outcome {
             Outcome(file: name, issuer: issuer, keyID: key, status: status, reason: reason)
         }
-        guard case .string(let alg)? = jws.header["alg"] else { return outcome(.malformed, "the header names no \"alg\"") }
+        // A header without an algorithm, or with one no signer uses, was edited: no key can match.
+        guard case .string(let alg)? = jws.header["alg"], registeredAlgorithms.contains(alg) else {
+            return outcome(.tampered, "the header names no signature algorithm credq knows of: the token was altered")
+        }
         if alg == "none" { return outcome(.unsigned, "the token declares alg none: it carries no signature") }
         if alg.hasPrefix("HS") { return outcome(.unsupported, "\(alg) is a shared-secret MAC, not a signature a public key can check") }
         guard ["RS256", "ES256", "EdDSA"].contains(alg) else {

@@ -39,14 +39,16 @@ struct HoldingVerifier {
             let why: String = switch error {
             case .notThreeParts(let n): "a compact JWS has 3 parts, this proof has \(n) (cut short?)"
             case .badBase64(let part): "the \(part) is not base64url"
-            case .notJSONObject(let part): "the \(part) is not a JSON object"
+            case .altered(let part): "the \(part) does not decode to what it must be: the token was altered"
             }
+            if case .altered = error { return Result(status: .tampered, keyID: nil, reason: why) }
             return Result(status: .malformed, keyID: nil, reason: why)
         }
         var keyID: String?
         if case .string(let k)? = jws.header["kid"] { keyID = k }
-        guard case .string(let alg)? = jws.header["alg"] else {
-            return Result(status: .malformed, keyID: keyID, reason: "the header names no \"alg\"")
+        // A header without an algorithm, or with one no signer uses, was edited: no key can match.
+        guard case .string(let alg)? = jws.header["alg"], registeredAlgorithms.contains(alg) else {
+            return Result(status: .tampered, keyID: keyID, reason: "the header names no signature algorithm credq knows of: the token was altered")
         }
         if alg == "none" {
             return Result(status: .unsigned, keyID: keyID, reason: "the token declares alg none: it carries no signature")

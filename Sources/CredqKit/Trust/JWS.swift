@@ -26,25 +26,43 @@ struct CompactJWS {
     var signingInput: [UInt8]
 
     enum ParseError: Error, Equatable {
+        /// Not three dot-separated parts: cut short, or not a JWS at all.
         case notThreeParts(Int)
+        /// A character outside base64url.
         case badBase64(String)
-        case notJSONObject(String)
+        /// Three base64url parts, but one does not decode canonically to what it must be: the
+        /// token was altered after it was made.
+        case altered(String)
     }
 
     init(_ token: String) throws(ParseError) {
         let parts = token.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .notThreeParts(parts.count) }
-        guard let h = Base64URL.decode(parts[0]) else { throw .badBase64("header") }
-        guard let p = Base64URL.decode(parts[1]) else { throw .badBase64("payload") }
-        guard let s = Base64URL.decode(parts[2]) else { throw .badBase64("signature") }
-        guard case .object(let header)? = try? JSONParser.parse(h) else { throw .notJSONObject("header") }
-        guard case .object(let payload)? = try? JSONParser.parse(p) else { throw .notJSONObject("payload") }
+        let names = ["header", "payload", "signature"]
+        for (part, name) in zip(parts, names) where !part.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            throw .badBase64(name)
+        }
+        var decoded: [[UInt8]] = []
+        for (part, name) in zip(parts, names) {
+            // Canonical only: a changed spare bit in the last character is an edit too.
+            guard let bytes = Base64URL.decode(part), Base64URL.encode(bytes) == part else { throw .altered(name) }
+            decoded.append(bytes)
+        }
+        guard case .object(let header)? = try? JSONParser.parse(decoded[0]) else { throw .altered("header") }
+        guard case .object(let payload)? = try? JSONParser.parse(decoded[1]) else { throw .altered("payload") }
         self.header = header
         self.payload = payload
-        signature = s
+        signature = decoded[2]
         signingInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
     }
 }
+
+/// The JOSE signature algorithms that exist (RFC 7518, RFC 8037): a name outside these in a
+/// token's header was not written by any signer, so the header was altered.
+let registeredAlgorithms: Set<String> = [
+    "none", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "ES256K",
+    "PS256", "PS384", "PS512", "EdDSA", "Ed25519", "Ed448",
+]
 
 /// A public key from a JWK: RSA, EC P-256 or Ed25519.
 enum PublicKey {
@@ -79,7 +97,7 @@ enum PublicKey {
         }
     }
 
-    /// The JOSE algorithm this key verifies, and whether it matches `alg`.
+    /// Whether this key verifies `alg`.
     func accepts(_ alg: String) -> Bool {
         switch self {
         case .rsa: alg == "RS256"
