@@ -16,6 +16,8 @@ public final class Session {
     public var isInterrupted: @Sendable () -> Bool = { false }
     /// Whether errors are written with colour.
     public var colorErrors = false
+    /// The day `verify` checks against when a statement names none (`--at`); nil is today.
+    public var verificationDay: Day?
 
     /// Where results go, and where errors, warnings and timings go.
     private let writeOut: (String) -> Void
@@ -150,7 +152,8 @@ public final class Session {
     }
 
     private var evaluator: Evaluator {
-        Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted)
+        Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted,
+                  verificationDay: verificationDay)
     }
 
     /// Evaluates one pipeline and returns its table (for tests and embedding).

@@ -19,7 +19,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "No colour (also when NO_COLOR is set).")
     var noColor = false
 
+    @Option(name: .customLong("at"), help: ArgumentHelp("The day `verify` checks against, instead of today.", valueName: "YYYY-MM-DD"))
+    var at: String?
+
     func validate() throws {
+        if let at, Day(at) == nil { throw ValidationError("--at takes a date YYYY-MM-DD, got '\(at)'") }
         if let format, OutputFormat(rawValue: format.lowercased()) == nil {
             throw ValidationError("unknown format '\(format)': use table, json, ndjson, csv, tsv, markdown or dot")
         }
@@ -57,6 +61,7 @@ struct GlobalOptions: ParsableArguments {
             style: Renderer.Style(color: color && Terminal.stdoutIsTerminal, width: Terminal.width),
             parameters: parameters, out: Terminal.writeOut, err: Terminal.writeErr)
         session.colorErrors = color && Terminal.stderrIsTerminal
+        session.verificationDay = at.flatMap(Day.init)
         session.isInterrupted = { Interrupt.pending }
         return session
     }
@@ -241,14 +246,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("revocation-list"), help: ArgumentHelp("An Open Badges 2.0 RevocationList or a 1EdTech revocation list (repeatable).", valueName: "file"))
     var revocationFiles: [String] = []
 
-    @Option(name: .customLong("at"), help: ArgumentHelp("Check as of this day instead of today.", valueName: "YYYY-MM-DD"))
-    var at: String?
-
     @OptionGroup var options: GlobalOptions
-
-    func validate() throws {
-        if let at, Day(at) == nil { throw ValidationError("--at takes a date YYYY-MM-DD, got '\(at)'") }
-    }
 
     mutating func run() throws {
         func read(_ path: String) throws -> [UInt8] {
@@ -267,7 +265,7 @@ struct VerifyCommand: ParsableCommand {
             Terminal.writeErr("credq: \(error.description)\n")
             throw ExitWith(status: .usage)
         }
-        let day = at.flatMap(Day.init) ?? Day.today
+        let day = options.at.flatMap(Day.init) ?? Day.today
         var rows: [Row] = []
         var allValid = true
         for path in files {

@@ -329,3 +329,13 @@ extension ImportCommandTests {
         #expect(q.stdout == "part\nData Certificate\n└─ all of\n   ├─ Intro to Data\n   └─ Data Visualization\n")
     }
 }
+
+extension VerifyCommandTests {
+    @Test func atSetsTheDayForVerifyStatements() throws {
+        #expect(try Harness.run(["--at", "2025-11-29", "-c", "verify rahul-tableau | select status"]).stdout == "status\nvalid\n")
+        #expect(try Harness.run(["--at", "2026-11-29", "-c", "verify rahul-tableau | select status"]).stdout == "status\nexpired\n")
+        // A day in the statement wins over --at.
+        #expect(try Harness.run(["--at", "2026-11-29", "-c", "verify rahul-tableau as of 2025-01-01 | select status"]).stdout == "status\nvalid\n")
+        #expect(try Harness.run(["--at", "2026-13-01", "-c", "count roles"]).status == 2)
+    }
+}

@@ -5,6 +5,8 @@ struct Evaluator {
     let parameters: [String: String]
     /// Polled in long loops; true stops the query with `.interrupted`.
     let isInterrupted: @Sendable () -> Bool
+    /// The day `verify` uses when the statement names none; nil is today.
+    var verificationDay: Day? = nil
 
     var resolver: Resolver { Resolver(graph: graph) }
 
@@ -60,7 +62,7 @@ struct Evaluator {
         case .gaps(let learner, let target, _):
             return try gaps(learner: learner, target: target)
         case .verify(let who, let day, _):
-            return try verify(who, on: day ?? Day.today)
+            return try verify(who, on: day ?? verificationDay ?? Day.today)
         case .compare(let names, _):
             var refs: [EntityRef] = []
             for n in names { refs.append(try resolve(n, [.credential])) }
