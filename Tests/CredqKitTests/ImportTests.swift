@@ -103,6 +103,10 @@ extension ImportTests {
         let cert = g.credentials[g.index(of: "ce-cert-1", kind: .credential)!]
         #expect(cert.stack == .all([.credential(g.index(of: "ce-course-a", kind: .credential)!), .credential(g.index(of: "ce-course-b", kind: .credential)!)]))
         #expect(cert.platform.map { g.organizations[$0].id } == "https://example.org/org/2")
+        // Registry envelopes and lists of records read the same.
+        let envelope = "[{\"envelope_type\": \"resource_data\", \"decoded_resource\": {\"@id\": \"https://x.example/c\", \"@type\": \"ceterms:Badge\", \"ceterms:name\": {\"en\": \"Envelope Badge\"}, \"ceterms:ownedBy\": \"https://x.example/o\"}}]"
+        let fromEnvelope = try Support.load([("env.json", CTDLImporter.convert([("env.json", Array(envelope.utf8))]).json)]).graph
+        #expect(fromEnvelope.credentials.map(\.name) == ["Envelope Badge"])
         #expect(CTDLImporter.weeks("P1Y6M") == 78 && CTDLImporter.weeks("PT40H") == 1 && CTDLImporter.weeks("9 months") == nil)
     }
 

@@ -39,16 +39,24 @@ public enum CTDLImporter {
     public static func convert(_ files: [(name: String, bytes: [UInt8])]) -> Result {
         var report: [String] = []
         var records: [(file: String, object: JSONObject)] = []
+        /// Records from a value: a record, an `@graph` envelope, a registry envelope's
+        /// `decoded_resource`, or a list of any of these.
+        func collect(_ value: JSONValue, _ file: String) {
+            switch value {
+            case .array(let items): for item in items { collect(item, file) }
+            case .object(let o):
+                if let graph = o["@graph"] { collect(graph, file) }
+                else if let decoded = o["decoded_resource"] { collect(decoded, file) }
+                else { records.append((file, o)) }
+            default: break
+            }
+        }
         for file in files {
-            guard case .object(let root)? = try? JSONParser.parse(file.bytes) else {
-                report.append("\(file.name): skipped: not a JSON object")
+            guard let root = try? JSONParser.parse(file.bytes) else {
+                report.append("\(file.name): skipped: not valid JSON")
                 continue
             }
-            if case .array(let graph)? = root["@graph"] {
-                for case .object(let o) in graph { records.append((file.name, o)) }
-            } else {
-                records.append((file.name, root))
-            }
+            collect(root, file.name)
         }
         func str(_ v: JSONValue?) -> String? {
             switch v {
