@@ -116,11 +116,6 @@ import Testing
         return found.prefix(options.limit).map { Planner.Stack(credentials: $0.members, cost: $0.cost, weeks: $0.weeks) }
     }
 
-    @Test func dumpGraphForDebugging() throws {
-        guard let seed = ProcessInfo.processInfo.environment["CREDQ_DUMP_SEED"].flatMap(UInt64.init) else { return }
-        try Self.randomGraph(seed: seed).write(toFile: "/tmp/credq-random-\(seed).json", atomically: true, encoding: .utf8)
-    }
-
     @Test(arguments: 0..<300)
     func matchesExhaustiveSearch(seed: Int) throws {
         let graph = try GraphLoader.load([GraphSource(name: "random.json", bytes: Array(Self.randomGraph(seed: UInt64(seed)).utf8))]).graph
