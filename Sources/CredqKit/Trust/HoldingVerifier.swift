@@ -32,32 +32,10 @@ struct HoldingVerifier {
         guard let proof = holding.proof else {
             return Result(status: .unsigned, keyID: nil, reason: "the holding carries no proof")
         }
-        let jws: CompactJWS
-        do {
-            jws = try CompactJWS(proof)
-        } catch {
-            let why: String = switch error {
-            case .notThreeParts(let n): "a compact JWS has 3 parts, this proof has \(n) (cut short?)"
-            case .badBase64(let part): "the \(part) is not base64url"
-            case .altered(let part): "the \(part) does not decode to what it must be: the token was altered"
-            }
-            if case .altered = error { return Result(status: .tampered, keyID: nil, reason: why) }
-            return Result(status: .malformed, keyID: nil, reason: why)
-        }
-        var keyID: String?
-        if case .string(let k)? = jws.header["kid"] { keyID = k }
-        // A header without an algorithm, or with one no signer uses, was edited: no key can match.
-        guard case .string(let alg)? = jws.header["alg"], registeredAlgorithms.contains(alg) else {
-            return Result(status: .tampered, keyID: keyID, reason: "the header names no signature algorithm credq knows of: the token was altered")
-        }
-        if alg == "none" {
-            return Result(status: .unsigned, keyID: keyID, reason: "the token declares alg none: it carries no signature")
-        }
-        if alg.hasPrefix("HS") {
-            return Result(status: .unsupported, keyID: keyID, reason: "\(alg) is a shared-secret MAC, not a signature an issuer's public key can check")
-        }
-        guard ["RS256", "ES256", "EdDSA"].contains(alg) else {
-            return Result(status: .unsupported, keyID: keyID, reason: "credq does not check \(alg) signatures (it checks RS256, ES256 and EdDSA)")
+        let jws: CompactJWS, alg: String, keyID: String?
+        switch CompactJWS.screen(proof) {
+        case .success(let screened): (jws, alg, keyID) = screened
+        case .failure(let rejection): return Result(status: rejection.status, keyID: rejection.keyID, reason: rejection.reason)
         }
 
         // The issuer's published key: by kid, or its only key for this algorithm.
@@ -127,28 +105,15 @@ struct HoldingVerifier {
         if achievement != credential.id, achievement != credential.url {
             return "the token is for achievement \(achievement), not \(credential.id)"
         }
-        guard let issued = date(payload["nbf"]) ?? date(vc["validFrom"]) ?? date(vc["issuanceDate"]) else {
+        guard let issued = Day(claim: payload["nbf"]) ?? Day(claim: vc["validFrom"]) ?? Day(claim: vc["issuanceDate"]) else {
             return "the token has no issue date"
         }
         if issued != holding.issued { return "the token was issued \(issued), the holding says \(holding.issued)" }
-        if let expires = date(payload["exp"]) ?? date(vc["validUntil"]) ?? date(vc["expirationDate"]),
+        if let expires = Day(claim: payload["exp"]) ?? Day(claim: vc["validUntil"]) ?? Day(claim: vc["expirationDate"]),
            let holdingExpiry = graph.expiry(of: holding), expires != holdingExpiry {
             return "the token expires \(expires), the holding says \(holdingExpiry)"
         }
         return nil
-    }
-
-    /// A date from seconds since 1970 or an ISO 8601 date or date-time.
-    private func date(_ value: JSONValue?) -> Day? {
-        switch value {
-        case .number(let seconds)?:
-            let days = Int((seconds / 86_400).rounded(.down))
-            return Day(daysSince1970: days)
-        case .string(let s)?:
-            return Day(String(s.prefix(10)))
-        default:
-            return nil
-        }
     }
 }
 

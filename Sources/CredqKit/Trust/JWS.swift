@@ -64,6 +64,60 @@ let registeredAlgorithms: Set<String> = [
     "PS256", "PS384", "PS512", "EdDSA", "Ed25519", "Ed448",
 ]
 
+/// Why a token's check ends before any key is tried, and how that is reported.
+struct Rejection: Error {
+    var status: VerificationStatus
+    var reason: String
+    /// The header's `kid` and the payload, when the token could be read.
+    var keyID: String?
+    var payload: JSONObject?
+}
+
+extension CompactJWS {
+    /// The token parsed, with a signature algorithm credq checks (RS256, ES256, EdDSA); or why
+    /// its check ends here: not a JWS (malformed), altered, `alg: none` (unsigned), a MAC or an
+    /// algorithm credq does not check (unsupported).
+    static func screen(_ text: String) -> Result<(jws: CompactJWS, alg: String, keyID: String?), Rejection> {
+        let jws: CompactJWS
+        do {
+            jws = try CompactJWS(text)
+        } catch {
+            return switch error {
+            case .notThreeParts(let n): .failure(Rejection(status: .malformed, reason: "a compact JWS has 3 parts, this token has \(n) (cut short?)"))
+            case .badBase64(let part): .failure(Rejection(status: .malformed, reason: "the \(part) is not base64url"))
+            case .altered(let part):
+                .failure(Rejection(status: .tampered, reason: "the \(part) does not decode to what it must be: the token was altered"))
+            }
+        }
+        var keyID: String?
+        if case .string(let k)? = jws.header["kid"] { keyID = k }
+        func reject(_ status: VerificationStatus, _ reason: String) -> Result<(jws: CompactJWS, alg: String, keyID: String?), Rejection> {
+            .failure(Rejection(status: status, reason: reason, keyID: keyID, payload: jws.payload))
+        }
+        // A header without an algorithm, or with one no signer uses, was edited: no key can match.
+        guard case .string(let alg)? = jws.header["alg"], registeredAlgorithms.contains(alg) else {
+            return reject(.tampered, "the header names no signature algorithm credq knows of: the token was altered")
+        }
+        if alg == "none" { return reject(.unsigned, "the token declares alg none: it carries no signature") }
+        if alg.hasPrefix("HS") { return reject(.unsupported, "\(alg) is a shared-secret MAC, not a signature a public key can check") }
+        guard ["RS256", "ES256", "EdDSA"].contains(alg) else {
+            return reject(.unsupported, "credq does not check \(alg) signatures (it checks RS256, ES256 and EdDSA)")
+        }
+        return .success((jws, alg, keyID))
+    }
+}
+
+extension Day {
+    /// A date claim: seconds since 1970, or an ISO 8601 date or date-time.
+    init?(claim value: JSONValue?) {
+        switch value {
+        case .number(let seconds)?: self.init(daysSince1970: Int((seconds / 86_400).rounded(.down)))
+        case .string(let s)?: self.init(String(s.prefix(10)))
+        default: return nil
+        }
+    }
+}
+
 /// A public key from a JWK: RSA, EC P-256 or Ed25519.
 enum PublicKey {
     case rsa(_RSA.Signing.PublicKey)
