@@ -249,18 +249,11 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     mutating func run() throws {
-        func read(_ path: String) throws -> [UInt8] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Terminal.writeErr("credq: \(path): cannot be read\n")
-                throw ExitWith(status: .io)
-            }
-            return Array(data)
-        }
         var keys: [CredentialFiles.Key] = []
         var revoked = Set<String>()
         do {
-            for path in keyFiles { keys += try CredentialFiles.keys(from: try read(path), name: path) }
-            for path in revocationFiles { revoked.formUnion(try CredentialFiles.revokedIDs(from: try read(path), name: path)) }
+            for path in keyFiles { keys += try CredentialFiles.keys(from: try readFile(path), name: path) }
+            for path in revocationFiles { revoked.formUnion(try CredentialFiles.revokedIDs(from: try readFile(path), name: path)) }
         } catch let error as CredentialFiles.FileError {
             Terminal.writeErr("credq: \(error.description)\n")
             throw ExitWith(status: .usage)
@@ -269,7 +262,7 @@ struct VerifyCommand: ParsableCommand {
         var rows: [Row] = []
         var allValid = true
         for path in files {
-            let outcome = CredentialFiles.verify(try read(path), name: path, keys: keys, revoked: revoked, on: day)
+            let outcome = CredentialFiles.verify(try readFile(path), name: path, keys: keys, revoked: revoked, on: day)
             if outcome.status != .valid { allValid = false }
             rows.append(Row([.text(outcome.file), .text(outcome.issuer), outcome.keyID.map(Value.text) ?? .null,
                              .text(outcome.status.rawValue), .text(outcome.reason)]))
@@ -292,6 +285,15 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Convert real data into a graph in format v1.",
         subcommands: [ImportOpenBadges.self, ImportCTDL.self, ImportOnet.self])
+}
+
+/// A file's bytes; when it cannot be read, says so and leaves with the I/O status.
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        Terminal.writeErr("credq: \(path): cannot be read\n")
+        throw ExitWith(status: .io)
+    }
+    return Array(data)
 }
 
 /// Writes a converted graph to stdout, or atomically to `-o FILE`.
@@ -350,14 +352,7 @@ struct ImportOpenBadges: ParsableCommand {
     var output: String?
 
     mutating func run() throws {
-        var inputs: [(name: String, bytes: [UInt8])] = []
-        for path in files {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Terminal.writeErr("credq: \(path): cannot be read\n")
-                throw ExitWith(status: .io)
-            }
-            inputs.append((path, Array(data)))
-        }
+        let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = OpenBadgesImporter.convert(inputs, learner: learner)
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
         try writeGraph(result.json, to: output)
@@ -378,14 +373,7 @@ struct ImportCTDL: ParsableCommand {
     var output: String?
 
     mutating func run() throws {
-        var inputs: [(name: String, bytes: [UInt8])] = []
-        for path in files {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Terminal.writeErr("credq: \(path): cannot be read\n")
-                throw ExitWith(status: .io)
-            }
-            inputs.append((path, Array(data)))
-        }
+        let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = CTDLImporter.convert(inputs)
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
         try writeGraph(result.json, to: output)
