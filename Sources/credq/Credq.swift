@@ -63,6 +63,7 @@ struct GlobalOptions: ParsableArguments {
         session.colorErrors = color && Terminal.stderrIsTerminal
         session.verificationDay = at.flatMap(Day.init)
         session.isInterrupted = { Interrupt.pending }
+        sessionsUntilExit.append(session)
         return session
     }
 
@@ -78,6 +79,10 @@ struct GlobalOptions: ParsableArguments {
         return ExitStatus(worst)
     }
 }
+
+/// Sessions live until the process exits: tearing down millions of objects only to exit
+/// would cost a large graph a good part of a second.
+nonisolated(unsafe) var sessionsUntilExit: [Session] = []
 
 @main
 struct Credq: ParsableCommand {

@@ -34,18 +34,23 @@ public struct Graph: Sendable {
     public func index(of id: String, kind: EntityKind) -> Int? { ids[kind]?[id] }
 
     /// Rebuilds every index from the entity arrays.
-    mutating func buildIndexes() {
-        ids = [:]
-        func table<T>(_ items: [T], _ id: (T) -> String) -> [String: Int] {
-            var t = [String: Int](minimumCapacity: items.count)
-            for (i, item) in items.enumerated() { t[id(item)] = i }
-            return t
+    /// `ids` are the id tables when the loader already has them.
+    mutating func buildIndexes(ids known: [EntityKind: [String: Int]]? = nil) {
+        if let known {
+            ids = known
+        } else {
+            ids = [:]
+            func table<T>(_ items: [T], _ id: (T) -> String) -> [String: Int] {
+                var t = [String: Int](minimumCapacity: items.count)
+                for (i, item) in items.enumerated() { t[id(item)] = i }
+                return t
+            }
+            ids[.organization] = table(organizations, \.id)
+            ids[.skill] = table(skills, \.id)
+            ids[.credential] = table(credentials, \.id)
+            ids[.role] = table(roles, \.id)
+            ids[.learner] = table(learners, \.id)
         }
-        ids[.organization] = table(organizations, \.id)
-        ids[.skill] = table(skills, \.id)
-        ids[.credential] = table(credentials, \.id)
-        ids[.role] = table(roles, \.id)
-        ids[.learner] = table(learners, \.id)
 
         taughtBy = Array(repeating: [], count: skills.count)
         partOf = Array(repeating: [], count: credentials.count)

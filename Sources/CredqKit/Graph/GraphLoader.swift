@@ -19,6 +19,12 @@ public enum GraphLoader {
     }
 
     public static func load(_ sources: [GraphSource]) throws(GraphLoadError) -> Loaded {
+        if let graph = FastGraphReader.load(sources) { return Loaded(graph: graph, warnings: []) }
+        return try loadThoroughly(sources)
+    }
+
+    /// The thorough path: a JSON tree, then every check with its file, path and position.
+    static func loadThoroughly(_ sources: [GraphSource]) throws(GraphLoadError) -> Loaded {
         var reader = RawReader()
         for source in sources { reader.read(source) }
         var builder = GraphBuilder(raw: reader.raw, diagnostics: reader.diagnostics)

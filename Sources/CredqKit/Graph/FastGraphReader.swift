@@ -1,0 +1,738 @@
+import Foundation
+
+/// `CREDQ_DEBUG_LOAD=1` prints how long each phase of a load took, to standard error.
+enum LoadTrace {
+    nonisolated(unsafe) static var last = DispatchTime.now().uptimeNanoseconds
+    static let enabled = { _ = last; return true }() && ProcessInfo.processInfo.environment["CREDQ_DEBUG_LOAD"] != nil
+
+    static func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        let rss = (Int(statm.split(separator: " ").dropFirst().first ?? "") ?? 0) * 4096 / 1_048_576
+        FileHandle.standardError.write("load: \(phase) \((now &- min(now, last)) / 1_000_000) ms, rss \(rss) MiB\n".data(using: .utf8)!)
+        last = now
+    }
+}
+
+/// The fast path of loading: reads valid graph files straight from their bytes into the
+/// model, with no JSON tree, no per-entity paths and no intermediate records.
+///
+/// It only ever accepts what the thorough path (`RawReader` → `GraphBuilder`) accepts, and
+/// builds the same graph. The moment anything is unusual (a syntax error, a wrong type, an
+/// unknown key, a dangling reference, a duplicate id, a cycle) it gives up, and the thorough
+/// path reads the files again to report every problem with its file, path and position.
+/// `FastGraphReaderTests` checks that agreement on the seeds, the fixtures and mutated files.
+struct FastGraphReader {
+    /// Thrown to leave the fast path; carries nothing, the thorough path explains.
+    struct Bail: Error {}
+
+    /// Ids of one entity kind as numbered symbols, so references can precede definitions.
+    struct Symbols {
+        var table: [String: Int] = [:]
+        /// symbol → index of the defining entity, or -1 while only referenced.
+        var defined: [Int32] = []
+
+        mutating func reference(_ id: String) -> Int {
+            if let s = table[id] { return s }
+            let s = defined.count
+            table[id] = s
+            defined.append(-1)
+            return s
+        }
+
+        mutating func define(_ id: String, as index: Int) throws(Bail) {
+            let s = reference(id)
+            guard defined[s] < 0 else { throw Bail() }  // duplicate id
+            defined[s] = Int32(index)
+        }
+
+        /// Every referenced id must be defined.
+        func checkComplete() throws(Bail) {
+            for d in defined where d < 0 { throw Bail() }
+        }
+
+        func index(_ symbol: Int) -> Int { Int(defined[symbol]) }
+
+        /// id → entity index, the graph's lookup table.
+        func ids() -> [String: Int] { table.mapValues { Int(defined[$0]) } }
+    }
+
+    private var organizations: [Organization] = []
+    private var skills: [Skill] = []
+    private var credentials: [Credential] = []
+    private var roles: [Role] = []
+    private var learners: [Learner] = []
+    /// Learner index and goal id, resolved once every role and credential is known.
+    private var goals: [(learner: Int, id: String)] = []
+
+    private var orgSyms = Symbols(), skillSyms = Symbols(), credSyms = Symbols()
+    private var roleSyms = Symbols(), learnerSyms = Symbols()
+    private var holdingIDs = Set<String>()
+    /// The first currency written on a credential, for credentials that name none.
+    private var currency: String?
+
+    /// The graph, or nil when the thorough path must read these files.
+    static func load(_ sources: [GraphSource]) -> Graph? {
+        var reader = FastGraphReader()
+        do {
+            for source in sources {
+                try source.bytes.withUnsafeBufferPointer { (buffer) throws(Bail) in
+                    guard var cursor = Cursor(bytes: buffer) else { throw Bail() }
+                    try reader.readFile(&cursor)
+                }
+            }
+            LoadTrace.mark("read")
+            return try reader.finish(sources: sources.map(\.name))
+        } catch {
+            return nil
+        }
+    }
+
+    // MARK: - Files and lists
+
+    private mutating func readFile(_ c: inout Cursor) throws(Bail) {
+        c.skipWhitespace()
+        try c.expect(UInt8(ascii: "{"))
+        var seen: UInt32 = 0
+        var sawVersion = false
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.topKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0:
+                    guard try c.number() == 1 else { throw Bail() }
+                    sawVersion = true
+                case 1: try list(&c) { (r, c) throws(Bail) in try r.readOrganization(&c) }
+                case 2: try list(&c) { (r, c) throws(Bail) in try r.readSkill(&c) }
+                case 3: try list(&c) { (r, c) throws(Bail) in try r.readCredential(&c) }
+                case 4: try list(&c) { (r, c) throws(Bail) in try r.readRole(&c) }
+                default: try list(&c) { (r, c) throws(Bail) in try r.readLearner(&c) }
+                }
+            } while try c.nextMember()
+        }
+        guard sawVersion else { throw Bail() }
+        c.skipWhitespace()
+        guard c.atEnd else { throw Bail() }
+    }
+
+    private static let topKeys = KeySet(["credq", "organizations", "skills", "credentials", "roles", "learners"])
+
+    private mutating func list(_ c: inout Cursor, _ each: (inout FastGraphReader, inout Cursor) throws(Bail) -> Void) throws(Bail) {
+        try c.expect(UInt8(ascii: "["))
+        if try c.arrayEnd() { return }
+        repeat {
+            try c.expect(UInt8(ascii: "{"))
+            try each(&self, &c)
+        } while try c.nextElement()
+    }
+
+    /// Records a key as seen in one object; a second time is a duplicate key.
+    private static func mark(_ key: Int, in seen: inout UInt32) throws(Bail) {
+        let bit: UInt32 = 1 << UInt32(key)
+        guard seen & bit == 0 else { throw Bail() }
+        seen |= bit
+    }
+
+    // MARK: - Entities
+
+    private static let organizationKeys = KeySet(["id", "name", "kind", "url", "keys", "revoked"])
+
+    private mutating func readOrganization(_ c: inout Cursor) throws(Bail) {
+        var seen: UInt32 = 0
+        var id = "", name = "", kind: OrganizationKind?, url: String?
+        var keys: [JSONValue] = [], revoked: [String] = []
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.organizationKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0: id = try c.string()
+                case 1: name = try c.string()
+                case 2: kind = OrganizationKind(rawValue: try c.string())
+                case 3: url = try c.string()
+                case 4: keys = try c.jwks()
+                default: revoked = try c.stringList()
+                }
+            } while try c.nextMember()
+        }
+        guard !id.isEmpty, seen & 0b111 == 0b111, let kind else { throw Bail() }
+        try orgSyms.define(id, as: organizations.count)
+        organizations.append(Organization(id: id, name: name, kind: kind, url: url, keys: keys, revoked: revoked))
+    }
+
+    private static let skillKeys = KeySet(["id", "name", "aliases", "category", "broader"])
+
+    private mutating func readSkill(_ c: inout Cursor) throws(Bail) {
+        var seen: UInt32 = 0
+        var id = "", name = "", aliases: [String] = [], category: String?, broader: Int?
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.skillKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0: id = try c.string()
+                case 1: name = try c.string()
+                case 2: aliases = try c.stringList()
+                case 3: category = try c.string()
+                default: broader = skillSyms.reference(try c.string())
+                }
+            } while try c.nextMember()
+        }
+        guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
+        try skillSyms.define(id, as: skills.count)
+        skills.append(Skill(id: id, name: name, aliases: aliases, category: category, broader: broader))
+    }
+
+    private static let credentialKeys = KeySet([
+        "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
+        "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
+    ])
+
+    private mutating func readCredential(_ c: inout Cursor) throws(Bail) {
+        var seen: UInt32 = 0
+        var id = "", name = "", kind: CredentialKind?, provider = 0, platform: Int?
+        var teaches: [SkillLevel] = [], weeks = 0.0, hours: Double?, cost = 0.0, code: String?, credits = 0.0
+        var requires: [Int] = [], stack: StackRule?, accredited: [Int] = [], recognized: [Int] = []
+        var validMonths: Int?, url: String?
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.credentialKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0: id = try c.string()
+                case 1: name = try c.string()
+                case 2: kind = CredentialKind(rawValue: try c.string())
+                case 3: provider = orgSyms.reference(try c.string())
+                case 4: platform = orgSyms.reference(try c.string())
+                case 5: teaches = try levels(&c)
+                case 6: weeks = try c.nonNegative()
+                case 7: hours = try c.nonNegative()
+                case 8: cost = try c.nonNegative()
+                case 9:
+                    let text = try c.string()
+                    guard text.utf8.count == 3, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { throw Bail() }
+                    code = text
+                case 10: credits = try c.nonNegative()
+                case 11: requires = try references(&c, into: \.credSyms)
+                case 12: stack = try rule(&c, depth: 0)
+                case 13: accredited = try references(&c, into: \.orgSyms)
+                case 14: recognized = try references(&c, into: \.orgSyms)
+                case 15:
+                    let n = try c.number()
+                    guard n == n.rounded(), n > 0, n < 100_000 else { throw Bail() }
+                    validMonths = Int(n)
+                default: url = try c.string()
+                }
+            } while try c.nextMember()
+        }
+        guard !id.isEmpty, seen & 0b1111 == 0b1111, let kind else { throw Bail() }
+        if let code {
+            if let first = currency, first != code { throw Bail() }
+            if currency == nil { currency = code }
+        }
+        try credSyms.define(id, as: credentials.count)
+        credentials.append(Credential(
+            id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
+            weeks: weeks, hours: hours, cost: cost, currency: code ?? currency ?? "USD", credits: credits,
+            requires: requires, stack: stack, accreditedBy: accredited, recognizedBy: recognized,
+            validMonths: validMonths, url: url))
+    }
+
+    /// A stack rule, with credential symbols in place of indexes until `finish`.
+    private mutating func rule(_ c: inout Cursor, depth: Int) throws(Bail) -> StackRule {
+        guard depth < 64 else { throw Bail() }
+        if c.peekIsQuote { return .credential(credSyms.reference(try c.nonEmptyString())) }
+        try c.expect(UInt8(ascii: "{"))
+        var seen: UInt32 = 0
+        var items: [StackRule]?, number: Double?
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.ruleKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0, 1, 4: items = try ruleList(&c, depth: depth)
+                default: number = try c.number()
+                }
+            } while try c.nextMember()
+        }
+        guard let items else { throw Bail() }
+        switch seen {
+        case 0b00001: return .all(items)
+        case 0b00010: return .any(items)
+        case 0b10100:
+            guard let n = number, n == n.rounded(), n >= 1, n < 1_000_000, Int(n) <= items.count else { throw Bail() }
+            return .atLeast(Int(n), items)
+        case 0b11000:
+            guard let n = number, n >= 0 else { throw Bail() }
+            var ids: [Int] = []
+            for item in items {
+                guard case .credential(let s) = item else { throw Bail() }
+                ids.append(s)
+            }
+            return .credits(n, ids)
+        default: throw Bail()
+        }
+    }
+
+    private static let ruleKeys = KeySet(["all", "any", "n", "credits", "of"])
+
+    private mutating func ruleList(_ c: inout Cursor, depth: Int) throws(Bail) -> [StackRule] {
+        try c.expect(UInt8(ascii: "["))
+        guard try !c.arrayEnd() else { throw Bail() }
+        var items: [StackRule] = []
+        repeat {
+            let item = try rule(&c, depth: depth + 1)
+            if case .credential(let s) = item {
+                for case .credential(s) in items { throw Bail() }  // listed twice in one rule
+            }
+            items.append(item)
+        } while try c.nextElement()
+        return items
+    }
+
+    private static let roleKeys = KeySet(["id", "name", "aliases", "needs", "onet"])
+
+    private mutating func readRole(_ c: inout Cursor) throws(Bail) {
+        var seen: UInt32 = 0
+        var id = "", name = "", aliases: [String] = [], needs: [SkillLevel] = [], onet: String?
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.roleKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0: id = try c.string()
+                case 1: name = try c.string()
+                case 2: aliases = try c.stringList()
+                case 3: needs = try levels(&c)
+                default: onet = try c.string()
+                }
+            } while try c.nextMember()
+        }
+        guard !id.isEmpty, seen & 0b1011 == 0b1011 else { throw Bail() }
+        try roleSyms.define(id, as: roles.count)
+        roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet))
+    }
+
+    private static let learnerKeys = KeySet(["id", "name", "role", "goal", "holds"])
+    private static let holdingKeys = KeySet(["id", "credential", "issued", "expires", "proof"])
+
+    private mutating func readLearner(_ c: inout Cursor) throws(Bail) {
+        var seen: UInt32 = 0
+        var id = "", name = "", role: Int?, goal: String?, holdings: [Holding] = []
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.learnerKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0: id = try c.string()
+                case 1: name = try c.string()
+                case 2: role = roleSyms.reference(try c.string())
+                case 3: goal = try c.string()
+                default:
+                    try c.expect(UInt8(ascii: "["))
+                    if try !c.arrayEnd() {
+                        repeat { holdings.append(try holding(&c)) } while try c.nextElement()
+                    }
+                }
+            } while try c.nextMember()
+        }
+        guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
+        try learnerSyms.define(id, as: learners.count)
+        if let goal { goals.append((learners.count, goal)) }
+        learners.append(Learner(id: id, name: name, role: role, goal: nil, holdings: holdings))
+    }
+
+    private mutating func holding(_ c: inout Cursor) throws(Bail) -> Holding {
+        try c.expect(UInt8(ascii: "{"))
+        var seen: UInt32 = 0
+        var id = "", credential = 0, issued: Day?, expires: Day?, proof: String?
+        if try !c.objectEnd() {
+            repeat {
+                let key = try c.key(Self.holdingKeys)
+                try Self.mark(key, in: &seen)
+                switch key {
+                case 0: id = try c.string()
+                case 1: credential = credSyms.reference(try c.string())
+                case 2: issued = try c.day()
+                case 3: expires = try c.day()
+                default: proof = try c.string()
+                }
+            } while try c.nextMember()
+        }
+        guard !id.isEmpty, seen & 0b11 == 0b11, let issued else { throw Bail() }
+        if let expires, expires < issued { throw Bail() }
+        guard holdingIDs.insert(id).inserted else { throw Bail() }
+        return Holding(id: id, credential: credential, issued: issued, expires: expires, proof: proof)
+    }
+
+    // MARK: - Fields
+
+    /// An object of skill id → whole level 1-4, with skill symbols.
+    private mutating func levels(_ c: inout Cursor) throws(Bail) -> [SkillLevel] {
+        try c.expect(UInt8(ascii: "{"))
+        var out: [SkillLevel] = []
+        if try c.objectEnd() { return out }
+        repeat {
+            let skill = skillSyms.reference(try c.string())
+            try c.colon()
+            let n = try c.number()
+            guard n == n.rounded(), n >= 1, n <= 4 else { throw Bail() }
+            for earlier in out where earlier.skill == skill { throw Bail() }  // duplicate key
+            out.append(SkillLevel(skill: skill, level: Int(n)))
+        } while try c.nextMember()
+        return out
+    }
+
+    private mutating func references(_ c: inout Cursor, into table: WritableKeyPath<FastGraphReader, Symbols>) throws(Bail) -> [Int] {
+        try c.expect(UInt8(ascii: "["))
+        var out: [Int] = []
+        if try c.arrayEnd() { return out }
+        repeat { out.append(self[keyPath: table].reference(try c.nonEmptyString())) } while try c.nextElement()
+        return out
+    }
+
+    // MARK: - Resolving
+
+    private mutating func finish(sources: [String]) throws(Bail) -> Graph {
+        for table in [orgSyms, skillSyms, credSyms, roleSyms, learnerSyms] { try table.checkComplete() }
+        let org = orgSyms, skill = skillSyms, cred = credSyms, role = roleSyms
+        func remap(_ rule: StackRule) -> StackRule {
+            switch rule {
+            case .credential(let s): .credential(cred.index(s))
+            case .all(let items): .all(items.map(remap))
+            case .any(let items): .any(items.map(remap))
+            case .atLeast(let n, let items): .atLeast(n, items.map(remap))
+            case .credits(let n, let items): .credits(n, items.map(cred.index))
+            }
+        }
+        for i in skills.indices where skills[i].broader != nil { skills[i].broader = skill.index(skills[i].broader!) }
+        for i in credentials.indices {
+            credentials[i].provider = org.index(credentials[i].provider)
+            if let p = credentials[i].platform { credentials[i].platform = org.index(p) }
+            for t in credentials[i].teaches.indices { credentials[i].teaches[t].skill = skill.index(credentials[i].teaches[t].skill) }
+            for r in credentials[i].requires.indices { credentials[i].requires[r] = cred.index(credentials[i].requires[r]) }
+            for a in credentials[i].accreditedBy.indices { credentials[i].accreditedBy[a] = org.index(credentials[i].accreditedBy[a]) }
+            for a in credentials[i].recognizedBy.indices { credentials[i].recognizedBy[a] = org.index(credentials[i].recognizedBy[a]) }
+            if let rule = credentials[i].stack { credentials[i].stack = remap(rule) }
+        }
+        for i in roles.indices {
+            for n in roles[i].needs.indices { roles[i].needs[n].skill = skill.index(roles[i].needs[n].skill) }
+        }
+        for i in learners.indices {
+            if let r = learners[i].role { learners[i].role = role.index(r) }
+            for h in learners[i].holdings.indices {
+                learners[i].holdings[h].credential = cred.index(learners[i].holdings[h].credential)
+            }
+        }
+        let roleIDs = role.ids(), credentialIDs = cred.ids()
+        for (learner, id) in goals {
+            if let r = roleIDs[id] { learners[learner].goal = .role(r) } else if let c = credentialIDs[id] {
+                learners[learner].goal = .credential(c)
+            } else {
+                throw Bail()
+            }
+        }
+        if !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty
+            || !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty
+            || !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty
+        {
+            throw Bail()
+        }
+        LoadTrace.mark("resolve")
+        var graph = Graph()
+        graph.sources = sources
+        graph.organizations = organizations
+        graph.skills = skills
+        graph.credentials = credentials
+        graph.roles = roles
+        graph.learners = learners
+        graph.buildIndexes(ids: [
+            .organization: org.ids(), .skill: skill.ids(), .credential: credentialIDs, .role: roleIDs, .learner: learnerSyms.ids(),
+        ])
+        LoadTrace.mark("index")
+        return graph
+    }
+}
+
+// MARK: - Keys
+
+/// The keys one kind of object knows, matched against raw bytes without making strings.
+struct KeySet {
+    let names: [[UInt8]]
+    init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
+
+    func match(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int? {
+        outer: for (i, name) in names.enumerated() where name.count == count && name[0] == start[0] {
+            for j in 1..<count where name[j] != start[j] { continue outer }
+            return i
+        }
+        return nil
+    }
+}
+
+// MARK: - The byte cursor
+
+/// A forward-only reader of strict JSON over a buffer. Anything it does not expect is `Bail`.
+struct Cursor {
+    typealias Bail = FastGraphReader.Bail
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    var i = 0
+
+    /// Nil for an empty buffer, which has no base address (and is no graph).
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return nil }
+        self.base = base
+        end = bytes.count
+    }
+
+    var atEnd: Bool { i >= end }
+    var peekIsQuote: Bool {
+        mutating get {
+            skipWhitespace()
+            return i < end && base[i] == UInt8(ascii: "\"")
+        }
+    }
+
+    @inline(__always) mutating func skipWhitespace() {
+        while i < end {
+            let b = base[i]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            i += 1
+        }
+    }
+
+    @inline(__always) mutating func expect(_ byte: UInt8) throws(Bail) {
+        skipWhitespace()
+        guard i < end, base[i] == byte else { throw Bail() }
+        i += 1
+    }
+
+    mutating func colon() throws(Bail) { try expect(UInt8(ascii: ":")) }
+
+    /// After `{`: true (and consumed) when the object is empty.
+    mutating func objectEnd() throws(Bail) -> Bool {
+        skipWhitespace()
+        guard i < end else { throw Bail() }
+        if base[i] == UInt8(ascii: "}") { i += 1; return true }
+        return false
+    }
+
+    /// After `[`: true (and consumed) when the array is empty.
+    mutating func arrayEnd() throws(Bail) -> Bool {
+        skipWhitespace()
+        guard i < end else { throw Bail() }
+        if base[i] == UInt8(ascii: "]") { i += 1; return true }
+        return false
+    }
+
+    /// After a member: true on `,`, false on `}`.
+    mutating func nextMember() throws(Bail) -> Bool {
+        skipWhitespace()
+        guard i < end else { throw Bail() }
+        let b = base[i]
+        i += 1
+        if b == UInt8(ascii: ",") { return true }
+        if b == UInt8(ascii: "}") { return false }
+        throw Bail()
+    }
+
+    /// After an element: true on `,`, false on `]`.
+    mutating func nextElement() throws(Bail) -> Bool {
+        skipWhitespace()
+        guard i < end else { throw Bail() }
+        let b = base[i]
+        i += 1
+        if b == UInt8(ascii: ",") { return true }
+        if b == UInt8(ascii: "]") { return false }
+        throw Bail()
+    }
+
+    /// A key the object knows, and the colon after it. Keys with escapes are left to the thorough path.
+    mutating func key(_ keys: KeySet) throws(Bail) -> Int {
+        try expect(UInt8(ascii: "\""))
+        let start = i
+        while i < end, base[i] != UInt8(ascii: "\""), base[i] != UInt8(ascii: "\\") { i += 1 }
+        guard i < end, base[i] == UInt8(ascii: "\""), i > start, let k = keys.match(base + start, i - start) else { throw Bail() }
+        i += 1
+        try colon()
+        return k
+    }
+
+    mutating func string() throws(Bail) -> String {
+        try expect(UInt8(ascii: "\""))
+        let start = i
+        var high: UInt8 = 0
+        while i < end {
+            let b = base[i]
+            if b == UInt8(ascii: "\"") {
+                let bytes = UnsafeBufferPointer(start: base + start, count: i - start)
+                i += 1
+                if high & 0x80 == 0 { return String(decoding: bytes, as: UTF8.self) }
+                guard let s = String(validating: bytes, as: UTF8.self) else { throw Bail() }
+                return s
+            }
+            if b == UInt8(ascii: "\\") { return try escapedString(from: start) }
+            guard b >= 0x20 else { throw Bail() }
+            high |= b
+            i += 1
+        }
+        throw Bail()
+    }
+
+    mutating func nonEmptyString() throws(Bail) -> String {
+        let s = try string()
+        guard !s.isEmpty else { throw Bail() }
+        return s
+    }
+
+    /// The rest of a string that has escapes, from its first byte after the quote.
+    private mutating func escapedString(from start: Int) throws(Bail) -> String {
+        var buffer = Array(UnsafeBufferPointer(start: base + start, count: i - start))
+        while i < end {
+            let b = base[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                guard let s = String(validating: buffer, as: UTF8.self) else { throw Bail() }
+                return s
+            }
+            guard b >= 0x20 else { throw Bail() }
+            if b != UInt8(ascii: "\\") {
+                buffer.append(b)
+                i += 1
+                continue
+            }
+            guard i + 1 < end else { throw Bail() }
+            let e = base[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(e)
+            case UInt8(ascii: "b"): buffer.append(0x08)
+            case UInt8(ascii: "f"): buffer.append(0x0C)
+            case UInt8(ascii: "n"): buffer.append(0x0A)
+            case UInt8(ascii: "r"): buffer.append(0x0D)
+            case UInt8(ascii: "t"): buffer.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard i + 1 < end, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") else { throw Bail() }
+                    i += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw Bail() }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw Bail()
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw Bail() }
+                buffer.append(contentsOf: String(u).utf8)
+            default: throw Bail()
+            }
+        }
+        throw Bail()
+    }
+
+    private mutating func hex4() throws(Bail) -> UInt32 {
+        guard i + 4 <= end else { throw Bail() }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let b = base[i]
+            let d: UInt32
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b - UInt8(ascii: "A") + 10)
+            default: throw Bail()
+            }
+            v = v * 16 + d
+            i += 1
+        }
+        return v
+    }
+
+    /// A JSON number, as the thorough reader reads it (-0 is 0; out of range is refused).
+    mutating func number() throws(Bail) -> Double {
+        skipWhitespace()
+        let start = i
+        var negative = false
+        if i < end, base[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        let digitsStart = i
+        var whole: UInt64 = 0
+        while i < end, base[i] >= UInt8(ascii: "0"), base[i] <= UInt8(ascii: "9") {
+            whole = whole &* 10 &+ UInt64(base[i] - UInt8(ascii: "0"))
+            i += 1
+        }
+        let digits = i - digitsStart
+        guard digits > 0, !(digits > 1 && base[digitsStart] == UInt8(ascii: "0")) else { throw Bail() }
+        let simple = i >= end || (base[i] != UInt8(ascii: ".") && base[i] != UInt8(ascii: "e") && base[i] != UInt8(ascii: "E"))
+        if simple && digits <= 15 {
+            let v = Double(whole)
+            return negative && v != 0 ? -v : v
+        }
+        if i < end, base[i] == UInt8(ascii: ".") {
+            i += 1
+            let f = i
+            while i < end, base[i] >= UInt8(ascii: "0"), base[i] <= UInt8(ascii: "9") { i += 1 }
+            guard i > f else { throw Bail() }
+        }
+        if i < end, base[i] == UInt8(ascii: "e") || base[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < end, base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-") { i += 1 }
+            let e = i
+            while i < end, base[i] >= UInt8(ascii: "0"), base[i] <= UInt8(ascii: "9") { i += 1 }
+            guard i > e else { throw Bail() }
+        }
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: i - start), as: UTF8.self)
+        guard let v = Double(text), v.isFinite else { throw Bail() }
+        return v == 0 ? 0 : v
+    }
+
+    mutating func nonNegative() throws(Bail) -> Double {
+        let n = try number()
+        guard n >= 0 else { throw Bail() }
+        return n
+    }
+
+    /// A `YYYY-MM-DD` string.
+    mutating func day() throws(Bail) -> Day {
+        guard let d = Day(try string()) else { throw Bail() }
+        return d
+    }
+
+    /// An array of non-empty strings.
+    mutating func stringList() throws(Bail) -> [String] {
+        try expect(UInt8(ascii: "["))
+        var out: [String] = []
+        if try arrayEnd() { return out }
+        repeat { out.append(try nonEmptyString()) } while try nextElement()
+        return out
+    }
+
+    /// An issuer's keys: an array of JWK objects with a "kty" string, kept as JSON values.
+    mutating func jwks() throws(Bail) -> [JSONValue] {
+        skipWhitespace()
+        guard i < end, base[i] == UInt8(ascii: "[") else { throw Bail() }
+        // Find the array's end, then let the strict reader read just those bytes.
+        let start = i
+        var depth = 0
+        repeat {
+            guard i < end else { throw Bail() }
+            switch base[i] {
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < end, base[i] != UInt8(ascii: "\"") { i += base[i] == UInt8(ascii: "\\") ? 2 : 1 }
+            default: break
+            }
+            i += 1
+        } while depth > 0
+        let slice = Array(UnsafeBufferPointer(start: base + start, count: i - start))
+        guard case .array(let items)? = try? JSONParser.parse(slice) else { throw Bail() }
+        for item in items {
+            guard case .object(let jwk) = item, case .string? = jwk["kty"] else { throw Bail() }
+        }
+        return items
+    }
+}

@@ -1,0 +1,134 @@
+import Testing
+@testable import CredqKit
+
+/// The fast loader must build exactly the graph the thorough loader builds, and give up
+/// (so the thorough loader can explain) whenever the thorough one finds anything to say.
+@Suite struct FastGraphReaderTests {
+    static let seeds = Session.defaultCatalogSources
+
+    /// Both loaders on the same files: the fast one either gives up or agrees entirely.
+    /// Returns whether the fast one built the graph.
+    @discardableResult
+    static func agree(_ sources: [GraphSource], _ comment: Comment? = nil) -> Bool {
+        let fast = FastGraphReader.load(sources)
+        let thorough = Result { () throws(GraphLoadError) in try GraphLoader.loadThoroughly(sources) }
+        switch thorough {
+        case .success(let loaded) where loaded.warnings.isEmpty:
+            if let fast {
+                #expect(GraphWriter.json(fast) == GraphWriter.json(loaded.graph), comment)
+                for kind in EntityKind.allCases {
+                    #expect(fast.ids[kind] == loaded.graph.ids[kind], comment)
+                }
+                #expect(fast.sources == loaded.graph.sources, comment)
+            }
+        default:
+            #expect(fast == nil, "the fast loader accepted what the thorough one reports: \(comment?.description ?? "")")
+        }
+        return fast != nil
+    }
+
+    @Test func buildsTheSameCatalog() throws {
+        #expect(Self.agree(Self.seeds))
+        let fast = try #require(FastGraphReader.load(Self.seeds))
+        let thorough = try GraphLoader.loadThoroughly(Self.seeds).graph
+        // Indexes too, not only the entities.
+        #expect(fast.partOf.map { $0 } == thorough.partOf)
+        #expect(fast.requiredBy == thorough.requiredBy)
+        #expect(fast.provided == thorough.provided)
+        #expect(fast.taughtBy.map { $0.map(\.credential) } == thorough.taughtBy.map { $0.map(\.credential) })
+    }
+
+    @Test func handWrittenCornerCases() {
+        let valid: [String] = [
+            #"{"credq": 1}"#,
+            #" {"learners": [], "credq": 1.0 } "#,
+            // Escapes, non-ASCII text, a forward reference, a goal that is a credential, a credits rule.
+            #"{"credq":1,"organizations":[{"id":"o","name":"Universit\u00e9 \"O\"","kind":"university"}],"#
+                + #""skills":[{"id":"s","name":"Ünïcode 😀 \ud83d\ude00","broader":"t"},{"id":"t","name":"T"}],"#
+                + #""credentials":[{"id":"a","name":"A","kind":"certificate","provider":"o","requires":["b"],"currency":"EUR","#
+                + #""stack":{"credits":2.5,"of":["b"]},"teaches":{"s":4,"t":1},"cost":-0,"weeks":1e1,"hours":0.5},"#
+                + #"{"id":"b","name":"B","kind":"badge","provider":"o"}],"#
+                + #""roles":[{"id":"r","name":"R","needs":{"s":2}}],"#
+                + #""learners":[{"id":"l","name":"L","goal":"a","holds":[{"id":"h","credential":"b","issued":"2024-02-29","expires":"2024-02-29"}]}]}"#,
+        ]
+        for text in valid {
+            #expect(Self.agree([GraphSource(name: "g.json", bytes: Array(text.utf8))], "\(text)"), "\(text)")
+        }
+        let refused: [String] = [
+            "", "{", #"{"credq": 2}"#, #"{"credq": 1, "credq": 1}"#, #"{"credq": 1} x"#, "\u{FEFF}{\"credq\": 1}",
+            #"{"credq": 1, "extra": 1}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"S","broader":"s"}]}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"S"},{"id":"s","name":"S"}]}"#,
+            #"{"credq":1,"skills":[{"id":"","name":"S"}]}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"S","aliases":[""]}]}"#,
+            #"{"credq":1,"roles":[{"id":"r","name":"R"}]}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"S"}],"roles":[{"id":"r","name":"R","needs":{"s":5}}]}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"S"}],"roles":[{"id":"r","name":"R","needs":{"s":1,"s":2}}]}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"\ud800"}]}"#,
+            #"{"credq":1,"skills":[{"id":"s","name":"S","category":1e400}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"school"}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","stack":{"n":2,"of":["a"]}}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","stack":{"all":["b","b"]}},{"id":"b","name":"B","kind":"badge","provider":"o"}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","currency":"usd"}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","cost":-1}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","requires":["a"]}]}"#,
+            #"{"credq":1,"learners":[{"id":"l","name":"L","holds":[{"id":"h","credential":"x","issued":"2024-01-01"}]}]}"#,
+            #"{"credq":1,"learners":[{"id":"l","name":"L","goal":"nowhere"}]}"#,
+        ]
+        for text in refused {
+            #expect(FastGraphReader.load([GraphSource(name: "g.json", bytes: Array(text.utf8))]) == nil, "\(text)")
+            Self.agree([GraphSource(name: "g.json", bytes: Array(text.utf8))], "\(text)")
+        }
+    }
+
+    @Test func duplicatesAcrossFilesAreLeftToTheThoroughLoader() {
+        let a = GraphSource(name: "a.json", bytes: Array(#"{"credq":1,"learners":[{"id":"l","name":"L"}]}"#.utf8))
+        #expect(FastGraphReader.load([a, a]) == nil)
+        #expect(Self.agree([a]))
+    }
+
+    /// Thousands of small corruptions of the seed files: wherever the thorough loader has
+    /// anything to say, the fast one gives up; wherever it has not, both build the same graph.
+    @Test func agreesOnMutatedCatalogFiles() {
+        var random = SplitMix(seed: 2026)
+        let alphabet = Array("{}[]\":,0123456789-.eE \\uab\u{00}\u{FF}".utf8) + [0xC3, 0xED, 0xA0]
+        var built = 0, refused = 0
+        for round in 0..<600 {
+            var sources = Self.seeds
+            let f = random.next(sources.count)
+            var bytes = sources[f].bytes
+            for _ in 0...random.next(3) {
+                let at = random.next(bytes.count)
+                switch random.next(5) {
+                case 0: bytes.remove(at: at)
+                case 1: bytes.insert(alphabet[random.next(alphabet.count)], at: at)
+                case 2: bytes[at] = alphabet[random.next(alphabet.count)]
+                case 3:  // repeat a short run, often duplicating a key, an id or an element
+                    let n = min(bytes.count - at, 1 + random.next(40))
+                    bytes.insert(contentsOf: bytes[at..<(at + n)], at: at)
+                default:  // cut the file short
+                    bytes.removeLast(bytes.count - at)
+                }
+            }
+            sources[f].bytes = bytes
+            if Self.agree(sources, "round \(round), file \(sources[f].name)") { built += 1 } else { refused += 1 }
+        }
+        // Many mutations land in names and numbers and keep the graph valid; most break it.
+        #expect(built > 10)
+        #expect(refused > 200)
+    }
+}
+
+/// A small deterministic random source for tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Int(z % UInt64(max(bound, 1)))
+    }
+}
