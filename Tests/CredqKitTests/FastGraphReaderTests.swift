@@ -17,7 +17,12 @@ import Testing
             if let fast {
                 #expect(GraphWriter.json(fast) == GraphWriter.json(loaded.graph), comment)
                 for kind in EntityKind.allCases {
-                    #expect(fast.ids[kind] == loaded.graph.ids[kind], comment)
+                    for i in 0..<fast.count(of: kind) {
+                        let id = fast.id(of: EntityRef(kind: kind, index: i))
+                        #expect(fast.index(of: id, kind: kind) == i, comment)
+                        #expect(loaded.graph.index(of: id, kind: kind) == i, comment)
+                    }
+                    #expect(fast.index(of: "no such id", kind: kind) == nil)
                 }
                 #expect(fast.sources == loaded.graph.sources, comment)
             }
@@ -116,6 +121,39 @@ import Testing
         // Many mutations land in names and numbers and keep the graph valid; most break it.
         #expect(built > 10)
         #expect(refused > 200)
+    }
+}
+
+@Suite struct IDTableTests {
+    @Test func numbersKeysInOrderAndFindsThemAgain() {
+        var table = IDTable()
+        // Short and long keys, keys that share their first eight bytes, non-ASCII, empty.
+        let keys = (0..<50_000).map { "c\($0)" } + (0..<2_000).map { "credential-number-\($0)" }
+            + ["", "é", "12345678", "123456789", "1234567\u{0}"]
+        for (i, key) in keys.enumerated() {
+            let (n, inserted) = table.insert(key)
+            #expect(n == i && inserted, "\(key)")
+        }
+        #expect(table.count == keys.count)
+        for (i, key) in keys.enumerated() {
+            #expect(table.find(key) == i, "\(key)")
+            let again = table.insert(key)
+            #expect(again.number == i && !again.inserted)
+        }
+        for missing in ["c50000", "credential-number-2000", "1234567", "credential-number-", "C1"] {
+            #expect(table.find(missing) == nil, "\(missing)")
+        }
+    }
+
+    @Test func duplicateFinderFindsExactlyTheRepeats() {
+        var unique = DuplicateFinder()
+        for i in 0..<100_000 { var k = "h\(i)"; k.withUTF8 { unique.add($0) } }
+        let none = unique.anyEqual()
+        #expect(!none)
+        var repeated = DuplicateFinder()
+        for i in 0..<100_000 { var k = "h\(i == 99_999 ? 17 : i)"; k.withUTF8 { repeated.add($0) } }
+        let one = repeated.anyEqual()
+        #expect(one)
     }
 }
 

@@ -29,22 +29,39 @@ struct FastGraphReader {
 
     /// Ids of one entity kind as numbered symbols, so references can precede definitions.
     struct Symbols {
-        var table: [String: Int] = [:]
+        var table = IDTable(capacity: 1024)
         /// symbol → index of the defining entity, or -1 while only referenced.
         var defined: [Int32] = []
 
-        mutating func reference(_ id: String) -> Int {
-            if let s = table[id] { return s }
-            let s = defined.count
-            table[id] = s
-            defined.append(-1)
+        @inline(__always)
+        mutating func reference(_ id: UnsafeBufferPointer<UInt8>) -> Int {
+            let (s, inserted) = table.insert(id)
+            if inserted { defined.append(-1) }
             return s
         }
 
-        mutating func define(_ id: String, as index: Int) throws(Bail) {
-            let s = reference(id)
-            guard defined[s] < 0 else { throw Bail() }  // duplicate id
+        /// The symbol of the id string at the cursor.
+        mutating func reference(_ c: inout Cursor) throws(Bail) -> Int {
+            if let span = try c.plainString() { return reference(span) }
+            var id = try c.string()
+            return id.withUTF8 { reference($0) }
+        }
+
+        /// Reads a defining id at the cursor: its string, numbered as entity `index`.
+        mutating func define(_ c: inout Cursor, as index: Int) throws(Bail) -> String {
+            let id: String
+            let s: Int
+            if let span = try c.plainString() {
+                id = String(decoding: span, as: UTF8.self)
+                s = reference(span)
+            } else {
+                var text = try c.string()
+                s = text.withUTF8 { reference($0) }
+                id = text
+            }
+            guard !id.isEmpty, defined[s] < 0 else { throw Bail() }  // empty or duplicate id
             defined[s] = Int32(index)
+            return id
         }
 
         /// Every referenced id must be defined.
@@ -54,8 +71,7 @@ struct FastGraphReader {
 
         func index(_ symbol: Int) -> Int { Int(defined[symbol]) }
 
-        /// id → entity index, the graph's lookup table.
-        func ids() -> [String: Int] { table.mapValues { Int(defined[$0]) } }
+        var lookup: IDLookup { IDLookup(table: table, entity: defined) }
     }
 
     private var organizations: [Organization] = []
@@ -68,7 +84,8 @@ struct FastGraphReader {
 
     private var orgSyms = Symbols(), skillSyms = Symbols(), credSyms = Symbols()
     private var roleSyms = Symbols(), learnerSyms = Symbols()
-    private var holdingIDs = Set<String>()
+    private var holdingIDs = DuplicateFinder()
+    private var holdingScratch: [Holding] = []
     /// The first currency written on a credential, for credentials that name none.
     private var currency: String?
 
@@ -148,7 +165,7 @@ struct FastGraphReader {
                 let key = try c.key(Self.organizationKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try c.string()
+                case 0: id = try orgSyms.define(&c, as: organizations.count)
                 case 1: name = try c.string()
                 case 2: kind = OrganizationKind(rawValue: try c.string())
                 case 3: url = try c.string()
@@ -158,7 +175,6 @@ struct FastGraphReader {
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b111 == 0b111, let kind else { throw Bail() }
-        try orgSyms.define(id, as: organizations.count)
         organizations.append(Organization(id: id, name: name, kind: kind, url: url, keys: keys, revoked: revoked))
     }
 
@@ -172,16 +188,15 @@ struct FastGraphReader {
                 let key = try c.key(Self.skillKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try c.string()
+                case 0: id = try skillSyms.define(&c, as: skills.count)
                 case 1: name = try c.string()
                 case 2: aliases = try c.stringList()
                 case 3: category = try c.string()
-                default: broader = skillSyms.reference(try c.string())
+                default: broader = try skillSyms.reference(&c)
                 }
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
-        try skillSyms.define(id, as: skills.count)
         skills.append(Skill(id: id, name: name, aliases: aliases, category: category, broader: broader))
     }
 
@@ -201,11 +216,11 @@ struct FastGraphReader {
                 let key = try c.key(Self.credentialKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try c.string()
+                case 0: id = try credSyms.define(&c, as: credentials.count)
                 case 1: name = try c.string()
                 case 2: kind = CredentialKind(rawValue: try c.string())
-                case 3: provider = orgSyms.reference(try c.string())
-                case 4: platform = orgSyms.reference(try c.string())
+                case 3: provider = try orgSyms.reference(&c)
+                case 4: platform = try orgSyms.reference(&c)
                 case 5: teaches = try levels(&c)
                 case 6: weeks = try c.nonNegative()
                 case 7: hours = try c.nonNegative()
@@ -215,10 +230,10 @@ struct FastGraphReader {
                     guard text.utf8.count == 3, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { throw Bail() }
                     code = text
                 case 10: credits = try c.nonNegative()
-                case 11: requires = try references(&c, into: \.credSyms)
+                case 11: requires = try references(&c, credentials: true)
                 case 12: stack = try rule(&c, depth: 0)
-                case 13: accredited = try references(&c, into: \.orgSyms)
-                case 14: recognized = try references(&c, into: \.orgSyms)
+                case 13: accredited = try references(&c, credentials: false)
+                case 14: recognized = try references(&c, credentials: false)
                 case 15:
                     let n = try c.number()
                     guard n == n.rounded(), n > 0, n < 100_000 else { throw Bail() }
@@ -232,7 +247,6 @@ struct FastGraphReader {
             if let first = currency, first != code { throw Bail() }
             if currency == nil { currency = code }
         }
-        try credSyms.define(id, as: credentials.count)
         credentials.append(Credential(
             id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
             weeks: weeks, hours: hours, cost: cost, currency: code ?? currency ?? "USD", credits: credits,
@@ -243,7 +257,7 @@ struct FastGraphReader {
     /// A stack rule, with credential symbols in place of indexes until `finish`.
     private mutating func rule(_ c: inout Cursor, depth: Int) throws(Bail) -> StackRule {
         guard depth < 64 else { throw Bail() }
-        if c.peekIsQuote { return .credential(credSyms.reference(try c.nonEmptyString())) }
+        if c.peekIsQuote { return .credential(try credSyms.reference(&c)) }
         try c.expect(UInt8(ascii: "{"))
         var seen: UInt32 = 0
         var items: [StackRule]?, number: Double?
@@ -302,7 +316,7 @@ struct FastGraphReader {
                 let key = try c.key(Self.roleKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try c.string()
+                case 0: id = try roleSyms.define(&c, as: roles.count)
                 case 1: name = try c.string()
                 case 2: aliases = try c.stringList()
                 case 3: needs = try levels(&c)
@@ -311,7 +325,6 @@ struct FastGraphReader {
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b1011 == 0b1011 else { throw Bail() }
-        try roleSyms.define(id, as: roles.count)
         roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet))
     }
 
@@ -326,20 +339,26 @@ struct FastGraphReader {
                 let key = try c.key(Self.learnerKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try c.string()
+                case 0: id = try learnerSyms.define(&c, as: learners.count)
                 case 1: name = try c.string()
-                case 2: role = roleSyms.reference(try c.string())
+                case 2: role = try roleSyms.reference(&c)
                 case 3: goal = try c.string()
                 default:
                     try c.expect(UInt8(ascii: "["))
                     if try !c.arrayEnd() {
-                        repeat { holdings.append(try holding(&c)) } while try c.nextElement()
+                        // Gathered in a reused buffer, then copied once at their exact size.
+                        holdingScratch.removeAll(keepingCapacity: true)
+                        repeat { holdingScratch.append(try holding(&c)) } while try c.nextElement()
+                        let scratch = holdingScratch
+                        holdings = [Holding](unsafeUninitializedCapacity: scratch.count) { buffer, n in
+                            _ = buffer.initialize(from: scratch)
+                            n = scratch.count
+                        }
                     }
                 }
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
-        try learnerSyms.define(id, as: learners.count)
         if let goal { goals.append((learners.count, goal)) }
         learners.append(Learner(id: id, name: name, role: role, goal: nil, holdings: holdings))
     }
@@ -353,8 +372,8 @@ struct FastGraphReader {
                 let key = try c.key(Self.holdingKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try c.string()
-                case 1: credential = credSyms.reference(try c.string())
+                case 0: id = try holdingID(&c)
+                case 1: credential = try credSyms.reference(&c)
                 case 2: issued = try c.day()
                 case 3: expires = try c.day()
                 default: proof = try c.string()
@@ -363,8 +382,18 @@ struct FastGraphReader {
         }
         guard !id.isEmpty, seen & 0b11 == 0b11, let issued else { throw Bail() }
         if let expires, expires < issued { throw Bail() }
-        guard holdingIDs.insert(id).inserted else { throw Bail() }
         return Holding(id: id, credential: credential, issued: issued, expires: expires, proof: proof)
+    }
+
+    /// A holding's id, which must be unique in the whole graph.
+    private mutating func holdingID(_ c: inout Cursor) throws(Bail) -> String {
+        if let span = try c.plainString() {
+            holdingIDs.add(span)
+            return String(decoding: span, as: UTF8.self)
+        }
+        var id = try c.string()
+        id.withUTF8 { holdingIDs.add($0) }
+        return id
     }
 
     // MARK: - Fields
@@ -375,7 +404,7 @@ struct FastGraphReader {
         var out: [SkillLevel] = []
         if try c.objectEnd() { return out }
         repeat {
-            let skill = skillSyms.reference(try c.string())
+            let skill = try skillSyms.reference(&c)
             try c.colon()
             let n = try c.number()
             guard n == n.rounded(), n >= 1, n <= 4 else { throw Bail() }
@@ -385,11 +414,14 @@ struct FastGraphReader {
         return out
     }
 
-    private mutating func references(_ c: inout Cursor, into table: WritableKeyPath<FastGraphReader, Symbols>) throws(Bail) -> [Int] {
+    /// A list of credential ids (`credentials: true`) or organization ids, as symbols.
+    private mutating func references(_ c: inout Cursor, credentials: Bool) throws(Bail) -> [Int] {
         try c.expect(UInt8(ascii: "["))
         var out: [Int] = []
         if try c.arrayEnd() { return out }
-        repeat { out.append(self[keyPath: table].reference(try c.nonEmptyString())) } while try c.nextElement()
+        repeat {
+            out.append(credentials ? try credSyms.reference(&c) : try orgSyms.reference(&c))
+        } while try c.nextElement()
         return out
     }
 
@@ -397,6 +429,8 @@ struct FastGraphReader {
 
     private mutating func finish(sources: [String]) throws(Bail) -> Graph {
         for table in [orgSyms, skillSyms, credSyms, roleSyms, learnerSyms] { try table.checkComplete() }
+        if holdingIDs.anyEqual() { throw Bail() }
+        holdingIDs = DuplicateFinder()
         let org = orgSyms, skill = skillSyms, cred = credSyms, role = roleSyms
         func remap(_ rule: StackRule) -> StackRule {
             switch rule {
@@ -426,9 +460,9 @@ struct FastGraphReader {
                 learners[i].holdings[h].credential = cred.index(learners[i].holdings[h].credential)
             }
         }
-        let roleIDs = role.ids(), credentialIDs = cred.ids()
+        let roleIDs = role.lookup, credentialIDs = cred.lookup
         for (learner, id) in goals {
-            if let r = roleIDs[id] { learners[learner].goal = .role(r) } else if let c = credentialIDs[id] {
+            if let r = roleIDs.index(of: id) { learners[learner].goal = .role(r) } else if let c = credentialIDs.index(of: id) {
                 learners[learner].goal = .credential(c)
             } else {
                 throw Bail()
@@ -449,7 +483,7 @@ struct FastGraphReader {
         graph.roles = roles
         graph.learners = learners
         graph.buildIndexes(ids: [
-            .organization: org.ids(), .skill: skill.ids(), .credential: credentialIDs, .role: roleIDs, .learner: learnerSyms.ids(),
+            .organization: org.lookup, .skill: skill.lookup, .credential: credentialIDs, .role: roleIDs, .learner: learnerSyms.lookup,
         ])
         LoadTrace.mark("index")
         return graph
@@ -582,6 +616,25 @@ struct Cursor {
         throw Bail()
     }
 
+    /// The bytes of a string with no escapes and only ASCII, in place; nil (nothing read)
+    /// for any other string, which `string()` then reads.
+    @inline(__always)
+    mutating func plainString() throws(Bail) -> UnsafeBufferPointer<UInt8>? {
+        try expect(UInt8(ascii: "\""))
+        let start = i
+        while i < end {
+            let b = base[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return UnsafeBufferPointer(start: base + start, count: i - 1 - start)
+            }
+            guard b >= 0x20, b < 0x80, b != UInt8(ascii: "\\") else { break }
+            i += 1
+        }
+        i = start - 1
+        return nil
+    }
+
     mutating func nonEmptyString() throws(Bail) -> String {
         let s = try string()
         guard !s.isEmpty else { throw Bail() }
@@ -696,6 +749,10 @@ struct Cursor {
 
     /// A `YYYY-MM-DD` string.
     mutating func day() throws(Bail) -> Day {
+        if let span = try plainString() {
+            guard let d = Day(bytes: span) else { throw Bail() }
+            return d
+        }
         guard let d = Day(try string()) else { throw Bail() }
         return d
     }

@@ -12,7 +12,7 @@ public struct Graph: Sendable {
     // MARK: - Indexes
 
     /// id → index, one table per entity kind.
-    var ids: [EntityKind: [String: Int]] = [:]
+    var ids: [EntityKind: IDLookup] = [:]
     /// skill → the credentials that teach it, with their level, highest level first.
     var taughtBy: [[(credential: Int, level: Int)]] = []
     /// credential → (learner, holding index) of everyone who holds it.
@@ -31,25 +31,19 @@ public struct Graph: Sendable {
 
     public init() {}
 
-    public func index(of id: String, kind: EntityKind) -> Int? { ids[kind]?[id] }
+    public func index(of id: String, kind: EntityKind) -> Int? { ids[kind]?.index(of: id) }
 
     /// Rebuilds every index from the entity arrays.
     /// `ids` are the id tables when the loader already has them.
-    mutating func buildIndexes(ids known: [EntityKind: [String: Int]]? = nil) {
+    mutating func buildIndexes(ids known: [EntityKind: IDLookup]? = nil) {
         if let known {
             ids = known
         } else {
-            ids = [:]
-            func table<T>(_ items: [T], _ id: (T) -> String) -> [String: Int] {
-                var t = [String: Int](minimumCapacity: items.count)
-                for (i, item) in items.enumerated() { t[id(item)] = i }
-                return t
-            }
-            ids[.organization] = table(organizations, \.id)
-            ids[.skill] = table(skills, \.id)
-            ids[.credential] = table(credentials, \.id)
-            ids[.role] = table(roles, \.id)
-            ids[.learner] = table(learners, \.id)
+            ids = [
+                .organization: IDLookup(ids: organizations.lazy.map(\.id)), .skill: IDLookup(ids: skills.lazy.map(\.id)),
+                .credential: IDLookup(ids: credentials.lazy.map(\.id)), .role: IDLookup(ids: roles.lazy.map(\.id)),
+                .learner: IDLookup(ids: learners.lazy.map(\.id)),
+            ]
         }
 
         taughtBy = Array(repeating: [], count: skills.count)

@@ -120,15 +120,24 @@ public struct Role: Sendable {
     public var onet: String?
 }
 
-/// A calendar day, as `YYYY-MM-DD`.
+/// A calendar day, as `YYYY-MM-DD`, in four bytes (millions of holdings carry two of them).
 public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
-    public var year: Int
-    public var month: Int
-    public var day: Int
+    /// year × 512 + month × 32 + day: ordered as the dates are.
+    private let packed: Int32
+
+    public var year: Int { Int(packed >> 9) }
+    public var month: Int { Int((packed >> 5) & 15) }
+    public var day: Int { Int(packed & 31) }
 
     /// Parses a valid `YYYY-MM-DD` date, or returns nil.
     public init?(_ text: String) {
-        let b = Array(text.utf8)
+        var text = text
+        guard let day = text.withUTF8({ Day(bytes: $0) }) else { return nil }
+        self = day
+    }
+
+    /// Parses the bytes of a valid `YYYY-MM-DD` date, or returns nil.
+    init?(bytes b: UnsafeBufferPointer<UInt8>) {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var n = 0
@@ -141,11 +150,11 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
         guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
               (1...12).contains(m), d >= 1, d <= Day.daysIn(month: m, year: y)
         else { return nil }
-        (year, month, day) = (y, m, d)
+        self.init(year: y, month: m, day: d)
     }
 
     init(year: Int, month: Int, day: Int) {
-        (self.year, self.month, self.day) = (year, month, day)
+        packed = Int32(year) << 9 | Int32(month) << 5 | Int32(day)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {
@@ -164,9 +173,7 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
         return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y)))
     }
 
-    public static func < (a: Day, b: Day) -> Bool {
-        (a.year, a.month, a.day) < (b.year, b.month, b.day)
-    }
+    public static func < (a: Day, b: Day) -> Bool { a.packed < b.packed }
 
     public var description: String {
         func pad(_ n: Int, _ width: Int) -> String {

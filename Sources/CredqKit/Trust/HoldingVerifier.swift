@@ -118,8 +118,13 @@ struct HoldingVerifier {
 }
 
 extension Day {
-    /// The civil date `days` after 1970-01-01.
-    init(daysSince1970 days: Int) {
+    /// 0000-01-01 and 9999-12-31, the first and last days a `YYYY-MM-DD` date can name.
+    static let firstDaysSince1970 = -719_528
+    static let lastDaysSince1970 = 2_932_896
+
+    /// The civil date `days` after 1970-01-01, clamped to 0000-01-01 ... 9999-12-31.
+    init(daysSince1970 unclamped: Int) {
+        let days = min(max(unclamped, Day.firstDaysSince1970), Day.lastDaysSince1970)
         // Howard Hinnant's days-from-civil inverse.
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

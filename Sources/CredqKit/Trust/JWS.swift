@@ -111,7 +111,11 @@ extension Day {
     /// A date claim: seconds since 1970, or an ISO 8601 date or date-time.
     init?(claim value: JSONValue?) {
         switch value {
-        case .number(let seconds)?: self.init(daysSince1970: Int((seconds / 86_400).rounded(.down)))
+        case .number(let seconds)?:
+            // Clamped to the years a date can be written in (0000-9999): a hostile claim such as
+            // 1e300 is simply a day far in the past or the future, never an overflow.
+            let days = (seconds / 86_400).rounded(.down)
+            self.init(daysSince1970: Int(min(max(days, Double(Day.firstDaysSince1970)), Double(Day.lastDaysSince1970))))
         case .string(let s)?: self.init(String(s.prefix(10)))
         default: return nil
         }

@@ -1,0 +1,212 @@
+/// A set of ids, each numbered in the order first inserted, keyed by its UTF-8 bytes.
+///
+/// Open addressing over 16-byte slots that hold a key's first eight bytes, its length and its
+/// number: ids of up to eight bytes (most generated ids) are found with one memory access
+/// and no `String`. Longer keys keep the rest of their bytes in one arena. The loader numbers
+/// ids as it meets them; the graph keeps one table per kind for lookups by id.
+struct IDTable: Sendable {
+    struct Slot: Sendable {
+        /// The key's first eight bytes, little-endian, zero-padded.
+        var head: UInt64
+        /// length << 32 | (number + 1); 0 is an empty slot.
+        var meta: UInt64
+    }
+
+    /// A power of two in size, at most half full.
+    private var slots: [Slot]
+    /// Bytes 9 and on of long keys, one after the other.
+    private var arena: [UInt8] = []
+    /// Id number → where the rest of its bytes start in the arena (long keys only; else 0).
+    private var tails: [UInt32] = []
+
+    init(capacity: Int = 0) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = Array(repeating: Slot(head: 0, meta: 0), count: size)
+        tails.reserveCapacity(capacity)
+    }
+
+    var count: Int { tails.count }
+
+    @inline(__always)
+    private static func head(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0
+        for i in 0..<min(key.count, 8) { h |= UInt64(key[i]) << (8 * UInt64(i)) }
+        return h
+    }
+
+    @inline(__always)
+    private func tailEquals(_ n: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count > 8 else { return true }
+        let start = Int(tails[n])
+        return arena.withUnsafeBufferPointer { a in
+            for i in 8..<key.count where a[start + i - 8] != key[i] { return false }
+            return true
+        }
+    }
+
+    /// The number of `key`, inserting it when new.
+    @inline(__always)
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (number: Int, inserted: Bool) {
+        let head = Self.head(key)
+        let length = UInt64(key.count) << 32
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: Self.hash(key, head: head)) & mask
+        while true {
+            let s = slots[slot]
+            if s.meta == 0 { break }
+            if s.head == head, s.meta & 0xFFFF_FFFF_0000_0000 == length {
+                let n = Int(s.meta & 0xFFFF_FFFF) - 1
+                if tailEquals(n, key) { return (n, false) }
+            }
+            slot = (slot + 1) & mask
+        }
+        let n = tails.count
+        if key.count > 8 {
+            tails.append(UInt32(arena.count))
+            arena.append(contentsOf: UnsafeBufferPointer(rebasing: key[8...]))
+        } else {
+            tails.append(0)
+        }
+        slots[slot] = Slot(head: head, meta: length | UInt64(n + 1))
+        if tails.count * 2 > slots.count { grow() }
+        return (n, true)
+    }
+
+    mutating func insert(_ key: String) -> (number: Int, inserted: Bool) {
+        var key = key
+        return key.withUTF8 { insert($0) }
+    }
+
+    /// The number of `key`, or nil.
+    func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let head = Self.head(key)
+        let length = UInt64(key.count) << 32
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: Self.hash(key, head: head)) & mask
+        while true {
+            let s = slots[slot]
+            if s.meta == 0 { return nil }
+            if s.head == head, s.meta & 0xFFFF_FFFF_0000_0000 == length {
+                let n = Int(s.meta & 0xFFFF_FFFF) - 1
+                if tailEquals(n, key) { return n }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    func find(_ key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { find($0) }
+    }
+
+    private mutating func grow() {
+        var fresh = [Slot](repeating: Slot(head: 0, meta: 0), count: slots.count * 2)
+        let mask = fresh.count - 1
+        arena.withUnsafeBufferPointer { a in
+            for s in slots where s.meta != 0 {
+                let n = Int(s.meta & 0xFFFF_FFFF) - 1
+                let length = Int(s.meta >> 32)
+                var h = Self.mix(s.head, length)
+                if length > 8 { h = Self.hashTail(UnsafeBufferPointer(rebasing: a[Int(tails[n])..<(Int(tails[n]) + length - 8)]), h) }
+                var slot = Int(truncatingIfNeeded: Self.finish(h)) & mask
+                while fresh[slot].meta != 0 { slot = (slot + 1) & mask }
+                fresh[slot] = s
+            }
+        }
+        slots = fresh
+    }
+
+    /// A start value chosen per process, so a file cannot be written to make ids collide.
+    private static let seed = UInt64.random(in: .min ... .max)
+
+    @inline(__always)
+    private static func mix(_ head: UInt64, _ length: Int) -> UInt64 {
+        (head ^ seed ^ UInt64(length) << 59) &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    @inline(__always)
+    private static func hashTail(_ tail: UnsafeBufferPointer<UInt8>, _ start: UInt64) -> UInt64 {
+        var h = start
+        for b in tail { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    @inline(__always)
+    private static func finish(_ h: UInt64) -> UInt64 {
+        var h = h ^ (h >> 32)
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
+
+    /// The key's first eight bytes mixed with a random start, then the rest FNV-1a style.
+    @inline(__always)
+    private static func hash(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> UInt64 {
+        var h = mix(head, key.count)
+        if key.count > 8 { h = hashTail(UnsafeBufferPointer(rebasing: key[8...]), h) }
+        return finish(h)
+    }
+}
+
+/// An id table and, when ids were numbered in another order than the entities, the map
+/// from id number to entity index.
+struct IDLookup: Sendable {
+    var table: IDTable
+    var entity: [Int32]?
+
+    func index(of id: String) -> Int? {
+        guard let n = table.find(id) else { return nil }
+        return entity.map { Int($0[n]) } ?? n
+    }
+
+    /// A table of the ids in entity order.
+    init<C: Collection>(ids: C) where C.Element == String {
+        table = IDTable(capacity: ids.count)
+        for id in ids { _ = table.insert(id) }
+        entity = nil
+    }
+
+    init(table: IDTable, entity: [Int32]) {
+        self.table = table
+        self.entity = entity
+    }
+}
+
+/// Finds whether any two of many ids are equal, in 8 bytes an id: each id is kept only as a
+/// 64-bit keyed hash, the hashes are radix-sorted, and neighbours compared. Equal hashes
+/// mean a duplicate id or (about once in 10^12 files) a collision; the caller then reads the
+/// file thoroughly, which tells which.
+struct DuplicateFinder {
+    private var hashes: [UInt64] = []
+    private static let seed = UInt64.random(in: .min ... .max)
+
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>) {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ Self.seed
+        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        h ^= h >> 31
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        hashes.append(h ^ (h >> 29))
+    }
+
+    /// True when two hashes are equal.
+    mutating func anyEqual() -> Bool {
+        let n = hashes.count
+        guard n > 1 else { return false }
+        var other = [UInt64](repeating: 0, count: n)
+        // Least significant digit first, 16 bits a pass.
+        for pass in 0..<4 {
+            let shift = UInt64(pass * 16)
+            var counts = [Int](repeating: 0, count: 65_537)
+            for h in hashes { counts[Int((h >> shift) & 0xFFFF) + 1] += 1 }
+            for i in 1..<counts.count { counts[i] += counts[i - 1] }
+            for h in hashes {
+                let d = Int((h >> shift) & 0xFFFF)
+                other[counts[d]] = h
+                counts[d] += 1
+            }
+            swap(&hashes, &other)
+        }
+        for i in 1..<n where hashes[i] == hashes[i - 1] { return true }
+        return false
+    }
+}
