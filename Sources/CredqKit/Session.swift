@@ -60,14 +60,28 @@ public final class Session {
         var sources: [GraphSource] = []
         for path in paths {
             do {
-                let bytes = path == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : try Self.readBytes(path)
-                sources.append(GraphSource(name: path, bytes: bytes))
+                if path == "-" {
+                    sources.append(GraphSource(name: path, bytes: Array(FileHandle.standardInput.readDataToEndOfFile())))
+                } else {
+                    try Self.checkReadable(path)
+                    sources.append(.file(path))
+                }
             } catch {
                 throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: path, path: "", message: Self.describe(ioError: error))], isIOError: true)
             }
         }
         LoadTrace.mark("file")
         return sources
+    }
+
+    /// Fails as reading would (no such file, no permission, a folder), without reading.
+    static func checkReadable(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw POSIXError(.EISDIR) }
     }
 
     /// A whole file's bytes, read once into one array (no intermediate `Data` copy).

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CredqKit
 
@@ -84,6 +85,45 @@ import Testing
             #expect(FastGraphReader.load([GraphSource(name: "g.json", bytes: Array(text.utf8))]) == nil, "\(text)")
             Self.agree([GraphSource(name: "g.json", bytes: Array(text.utf8))], "\(text)")
         }
+    }
+
+    /// Files on disk go through a window much smaller than the file; the graph is the same.
+    @Test func streamsFilesThroughASmallWindow() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("credq-window-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Seeds as files, and one generated file of about a megabyte with ~200 refills.
+        var files: [GraphSource] = []
+        for seed in Self.seeds {
+            let url = folder.appendingPathComponent(seed.name.split(separator: "/").last.map(String.init)!)
+            try Data(seed.bytes).write(to: url)
+            files.append(.file(url.path))
+        }
+        var big = #"{"credq": 1, "credentials": ["#
+        for i in 0..<3000 {
+            big += (i > 0 ? "," : "") + #"{"id": "g\#(i)", "name": "Generated \#(i) \u00e9", "kind": "badge", "provider": "coursera", "#
+                + #""teaches": {"python": \#(1 + i % 4)}, "cost": \#(i % 90).5\#(i > 0 ? ", \"requires\": [\"g\(i - 1)\"]" : "")}"#
+        }
+        big += "], \n\"learners\": ["
+        for i in 0..<3000 {
+            big += (i > 0 ? ",\n" : "") + #"{"id": "gl\#(i)", "name": "L\#(i)", "holds": [{"id": "gh\#(i)", "credential": "g\#(i)", "issued": "2024-01-0\#(1 + i % 9)"}]}"#
+        }
+        big += "]}\n" + String(repeating: " ", count: 40_000)
+        let bigURL = folder.appendingPathComponent("big.json")
+        try big.write(to: bigURL, atomically: false, encoding: .utf8)
+        files.append(.file(bigURL.path))
+
+        let thorough = try GraphLoader.loadThoroughly(files)
+        #expect(thorough.warnings.isEmpty)
+        for size in [16 << 10, 64 << 10, 1 << 20] {
+            let fast = try #require(FastGraphReader.load(files, windowSize: size), "window \(size)")
+            #expect(GraphWriter.json(fast) == GraphWriter.json(thorough.graph), "window \(size)")
+        }
+        // An entity larger than half the window is left to the thorough loader, not misread.
+        #expect(FastGraphReader.load(files, windowSize: 512) == nil)
+        // A file cut short on disk is refused, whatever the window.
+        try Data(big.utf8.prefix(big.utf8.count / 2)).write(to: bigURL)
+        #expect(FastGraphReader.load(files, windowSize: 16 << 10) == nil)
     }
 
     @Test func duplicatesAcrossFilesAreLeftToTheThoroughLoader() {

@@ -90,10 +90,17 @@ struct FastGraphReader {
     private var currency: String?
 
     /// The graph, or nil when the thorough path must read these files.
-    static func load(_ sources: [GraphSource]) -> Graph? {
+    /// `windowSize` is how much of a file is held at once (tests make it small).
+    static func load(_ sources: [GraphSource], windowSize: Int = FileWindow.defaultSize) -> Graph? {
         var reader = FastGraphReader()
         do {
             for source in sources {
+                if let path = source.path {
+                    guard let window = FileWindow(path: path, size: windowSize) else { throw Bail() }
+                    var cursor = try Cursor(window: window)
+                    try reader.readFile(&cursor)
+                    continue
+                }
                 try source.bytes.withUnsafeBufferPointer { (buffer) throws(Bail) in
                     guard var cursor = Cursor(bytes: buffer) else { throw Bail() }
                     try reader.readFile(&cursor)
@@ -130,8 +137,11 @@ struct FastGraphReader {
             } while try c.nextMember()
         }
         guard sawVersion else { throw Bail() }
-        c.skipWhitespace()
-        guard c.atEnd else { throw Bail() }
+        repeat {  // only whitespace until the end of the file
+            try c.ensureWindow()
+            c.skipWhitespace()
+            guard c.atEnd else { throw Bail() }
+        } while !c.atEndOfFile
     }
 
     private static let topKeys = KeySet(["credq", "organizations", "skills", "credentials", "roles", "learners"])
@@ -140,6 +150,7 @@ struct FastGraphReader {
         try c.expect(UInt8(ascii: "["))
         if try c.arrayEnd() { return }
         repeat {
+            try c.ensureWindow()
             try c.expect(UInt8(ascii: "{"))
             try each(&self, &c)
         } while try c.nextElement()
@@ -348,7 +359,10 @@ struct FastGraphReader {
                     if try !c.arrayEnd() {
                         // Gathered in a reused buffer, then copied once at their exact size.
                         holdingScratch.removeAll(keepingCapacity: true)
-                        repeat { holdingScratch.append(try holding(&c)) } while try c.nextElement()
+                        repeat {
+                            try c.ensureWindow()
+                            holdingScratch.append(try holding(&c))
+                        } while try c.nextElement()
                         let scratch = holdingScratch
                         holdings = [Holding](unsafeUninitializedCapacity: scratch.count) { buffer, n in
                             _ = buffer.initialize(from: scratch)
@@ -508,19 +522,83 @@ struct KeySet {
 
 // MARK: - The byte cursor
 
+/// A file read through a fixed buffer: what the cursor has passed is dropped as it goes.
+final class FileWindow {
+    static let defaultSize = 16 << 20
+    let size: Int
+    let fd: Int32
+    let storage: UnsafeMutablePointer<UInt8>
+    private(set) var atEndOfFile = false
+    /// A read failed: the cursor gives up and the thorough loader, reading again, reports it.
+    private(set) var failed = false
+
+    init?(path: String, size: Int) {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        self.size = size
+        storage = .allocate(capacity: size)
+    }
+
+    deinit {
+        storage.deallocate()
+        close(fd)
+    }
+
+    /// Moves the unread bytes `from..<end` to the front and reads more after them; returns
+    /// the new end.
+    func refill(keeping from: Int, end: Int) -> Int {
+        let kept = end - from
+        if kept > 0, from > 0 { memmove(storage, storage + from, kept) }
+        var filled = kept
+        while filled < size {
+            let n = read(fd, storage + filled, size - filled)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                atEndOfFile = true
+                failed = n < 0
+                break
+            }
+            filled += n
+        }
+        return filled
+    }
+}
+
 /// A forward-only reader of strict JSON over a buffer. Anything it does not expect is `Bail`.
 struct Cursor {
     typealias Bail = FastGraphReader.Bail
     let base: UnsafePointer<UInt8>
-    let end: Int
+    var end: Int
     var i = 0
+    /// Set when reading a file through a window; nil when the whole text is in `base`.
+    private let window: FileWindow?
 
     /// Nil for an empty buffer, which has no base address (and is no graph).
     init?(bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { return nil }
         self.base = base
         end = bytes.count
+        window = nil
     }
+
+    init(window: FileWindow) throws(Bail) {
+        self.window = window
+        base = UnsafePointer(window.storage)
+        end = window.refill(keeping: 0, end: 0)
+        if window.failed { throw Bail() }
+    }
+
+    /// Between values: makes sure half a window (8 MiB by default) lies ahead, unless the file ends first.
+    /// A single entity larger than that runs into the window's end and gives up.
+    @inline(__always)
+    mutating func ensureWindow() throws(Bail) {
+        guard let window, !window.atEndOfFile, end - i < window.size / 2 else { return }
+        end = window.refill(keeping: i, end: end)
+        i = 0
+        if window.failed { throw Bail() }
+    }
+
+    var atEndOfFile: Bool { window?.atEndOfFile ?? true }
 
     var atEnd: Bool { i >= end }
     var peekIsQuote: Bool {

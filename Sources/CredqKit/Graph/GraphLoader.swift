@@ -1,11 +1,30 @@
-/// One graph file to load: a name for messages and its bytes.
+import Foundation
+
+/// One graph file to load: a name for messages, and its bytes or the path to read them from.
 public struct GraphSource: Sendable {
     public var name: String
+    /// The text, when it is given in memory (standard input, the built-in catalog, tests).
     public var bytes: [UInt8]
+    /// A file on disk, read each time the graph is loaded: the fast loader streams it through
+    /// a small window, so no copy of a large file stays in memory.
+    public private(set) var path: String?
 
     public init(name: String, bytes: [UInt8]) {
         self.name = name
         self.bytes = bytes
+    }
+
+    /// A file on disk, named by its path.
+    public static func file(_ path: String) -> GraphSource {
+        var source = GraphSource(name: path, bytes: [])
+        source.path = path
+        return source
+    }
+
+    /// The whole text: the bytes, or the file read now.
+    func contents() throws -> [UInt8] {
+        guard let path else { return bytes }
+        return try Session.readBytes(path)
     }
 }
 
@@ -26,7 +45,14 @@ public enum GraphLoader {
     /// The thorough path: a JSON tree, then every check with its file, path and position.
     static func loadThoroughly(_ sources: [GraphSource]) throws(GraphLoadError) -> Loaded {
         var reader = RawReader()
-        for source in sources { reader.read(source) }
+        for source in sources {
+            do {
+                reader.read(name: source.name, bytes: try source.contents())
+            } catch {
+                let message = Session.describe(ioError: error)
+                throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: source.name, path: "", message: message)], isIOError: true)
+            }
+        }
         var builder = GraphBuilder(raw: reader.raw, diagnostics: reader.diagnostics)
         let graph = builder.build(sources: sources.map(\.name))
         let errors = builder.diagnostics.filter { $0.severity == .error }
@@ -122,14 +148,14 @@ struct RawReader {
 
     static let topKeys = ["credq", "organizations", "skills", "credentials", "roles", "learners"]
 
-    mutating func read(_ source: GraphSource) {
-        file = source.name
+    mutating func read(name: String, bytes: [UInt8]) {
+        file = name
         reportedUnknown = []
         let root: JSONValue
         do {
-            root = try JSONParser.parse(source.bytes)
+            root = try JSONParser.parse(bytes)
         } catch {
-            let (line, column) = error.location(in: source.bytes)
+            let (line, column) = error.location(in: bytes)
             diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: "", line: line, column: column, message: error.message))
             return
         }
