@@ -185,6 +185,22 @@ import Testing
         }
     }
 
+    @Test func namesAreFoundIgnoringCaseInTheOrderAdded() throws {
+        let text = #"{"credq":1,"organizations":[{"id":"o","name":"DATA basics","kind":"platform"}],"#
+            + #""skills":[{"id":"s","name":"Ünïcode Straße","aliases":["data basics","ÜNÏCODE STRASSE","ünïcode straße"]}],"#
+            + #""credentials":[{"id":"c1","name":"Data Basics","kind":"badge","provider":"o"},{"id":"c2","name":"data BASICS","kind":"badge","provider":"o"}],"#
+            + #""roles":[{"id":"r","name":"Analyst","aliases":["analyst","Data basics"],"needs":{"s":1}}]}"#
+        let g = try Support.load([("g.json", text)]).graph
+        #expect(g.entities(named: "data basics") == [
+            EntityRef(kind: .credential, index: 0), EntityRef(kind: .credential, index: 1),
+            EntityRef(kind: .role, index: 0), EntityRef(kind: .skill, index: 0), EntityRef(kind: .organization, index: 0),
+        ])
+        #expect(g.entities(named: "analyst") == [EntityRef(kind: .role, index: 0)])  // its alias repeats its name
+        #expect(g.entities(named: "ünïcode straße") == [EntityRef(kind: .skill, index: 0)])
+        #expect(g.entities(named: "ünïcode strasse") == [EntityRef(kind: .skill, index: 0)])
+        #expect(g.entities(named: "data basic").isEmpty)
+    }
+
     @Test func duplicateFinderFindsExactlyTheRepeats() {
         var unique = DuplicateFinder()
         for i in 0..<100_000 { var k = "h\(i)"; k.withUTF8 { unique.add($0) } }

@@ -146,7 +146,7 @@ struct Evaluator {
     }
 
     private func holdersOf(_ credential: Int) -> Table {
-        let rows = graph.holders[credential].map { h in
+        let rows: [Row] = graph.holders[credential].map { h in
             let learner = graph.learners[h.learner]
             let holding = learner.holdings[h.holding]
             return Row([.text(learner.id), .text(learner.name), .date(holding.issued),

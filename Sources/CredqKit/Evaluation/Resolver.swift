@@ -11,7 +11,7 @@ struct Resolver {
             if let i = graph.index(of: typed, kind: kind) { return EntityRef(kind: kind, index: i) }
         }
         // 2. An exact name or alias, ignoring case.
-        let exact = (graph.names[typed.lowercased()] ?? []).filter { kinds.contains($0.kind) }
+        let exact = graph.entities(named: typed.lowercased()).filter { kinds.contains($0.kind) }
         if let ref = preferred(exact, kinds: kinds) { return ref }
         if exact.count > 1 {
             throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: exact.map(describe), total: exact.count), range)

@@ -16,7 +16,7 @@ public struct Graph: Sendable {
     /// skill → the credentials that teach it, with their level, highest level first.
     var taughtBy: [[(credential: Int, level: Int)]] = []
     /// credential → (learner, holding index) of everyone who holds it.
-    var holders: [[(learner: Int, holding: Int)]] = []
+    var holders = HolderIndex()
     /// credential → the composites whose stack rule names it.
     var partOf: [[Int]] = []
     /// credential → the credentials that require it.
@@ -27,7 +27,7 @@ public struct Graph: Sendable {
     /// organization → the credentials it provides.
     var provided: [[Int]] = []
     /// lowercased name or alias → entities with that exact name.
-    var names: [String: [EntityRef]] = [:]
+    var names = NameIndex()
 
     public init() {}
 
@@ -49,7 +49,6 @@ public struct Graph: Sendable {
         taughtBy = Array(repeating: [], count: skills.count)
         partOf = Array(repeating: [], count: credentials.count)
         requiredBy = Array(repeating: [], count: credentials.count)
-        holders = Array(repeating: [], count: credentials.count)
         provided = Array(repeating: [], count: organizations.count)
         costByCredential = credentials.map(\.cost)
         weeksByCredential = credentials.map(\.weeks)
@@ -64,26 +63,34 @@ public struct Graph: Sendable {
                 a.level != b.level ? a.level > b.level : credentials[a.credential].cost < credentials[b.credential].cost
             }
         }
-        for (l, learner) in learners.enumerated() {
-            for (h, holding) in learner.holdings.enumerated() { holders[holding.credential].append((l, h)) }
-        }
+        holders = HolderIndex(credentials: credentials.count, learners: learners)
 
-        names = [:]
-        func add(_ name: String, _ ref: EntityRef) {
-            let key = name.lowercased()
-            if names[key]?.contains(ref) != true { names[key, default: []].append(ref) }
+        let labels = credentials.count + learners.count + organizations.count
+            + roles.reduce(0) { $0 + 1 + $1.aliases.count } + skills.reduce(0) { $0 + 1 + $1.aliases.count }
+        names = NameIndex(capacity: labels)
+        /// A name and its aliases, each once ignoring case.
+        func add(_ name: String, _ aliases: [String], _ ref: EntityRef) {
+            names.add(name, ref)
+            guard !aliases.isEmpty else { return }
+            var seen = [NameIndex.lowered(name)]
+            for alias in aliases {
+                let key = NameIndex.lowered(alias)
+                if !seen.contains(key) {
+                    seen.append(key)
+                    names.add(alias, ref)
+                }
+            }
         }
-        for (i, e) in credentials.enumerated() { add(e.name, EntityRef(kind: .credential, index: i)) }
-        for (i, e) in roles.enumerated() {
-            add(e.name, EntityRef(kind: .role, index: i))
-            e.aliases.forEach { add($0, EntityRef(kind: .role, index: i)) }
-        }
-        for (i, e) in skills.enumerated() {
-            add(e.name, EntityRef(kind: .skill, index: i))
-            e.aliases.forEach { add($0, EntityRef(kind: .skill, index: i)) }
-        }
-        for (i, e) in learners.enumerated() { add(e.name, EntityRef(kind: .learner, index: i)) }
-        for (i, e) in organizations.enumerated() { add(e.name, EntityRef(kind: .organization, index: i)) }
+        for (i, e) in credentials.enumerated() { names.add(e.name, EntityRef(kind: .credential, index: i)) }
+        for (i, e) in roles.enumerated() { add(e.name, e.aliases, EntityRef(kind: .role, index: i)) }
+        for (i, e) in skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
+        for (i, e) in learners.enumerated() { names.add(e.name, EntityRef(kind: .learner, index: i)) }
+        for (i, e) in organizations.enumerated() { names.add(e.name, EntityRef(kind: .organization, index: i)) }
+    }
+
+    /// The entities whose name or an alias is `lowered`, ignoring case.
+    func entities(named lowered: String) -> [EntityRef] {
+        names.find(lowered) { ref in [name(of: ref)] + aliases(of: ref) }
     }
 
     // MARK: - Entity facts

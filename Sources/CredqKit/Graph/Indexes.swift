@@ -1,0 +1,113 @@
+/// credential → everyone who holds it, as one flat array sliced per credential
+/// (compressed sparse rows): 8 bytes a holding, no array per credential.
+struct HolderIndex: Sendable {
+    struct Entry: Sendable {
+        var learner: Int32
+        var holding: Int32
+    }
+
+    /// Credential c's holders are `entries[start[c]..<start[c + 1]]`.
+    private var start: [Int32] = [0]
+    private var entries: [Entry] = []
+
+    init() {}
+
+    init(credentials: Int, learners: [Learner]) {
+        var start = [Int32](repeating: 0, count: credentials + 1)
+        for learner in learners {
+            for holding in learner.holdings { start[holding.credential + 1] += 1 }
+        }
+        for c in 0..<credentials { start[c + 1] += start[c] }
+        var next = start
+        var entries = [Entry](repeating: Entry(learner: 0, holding: 0), count: Int(start[credentials]))
+        for (l, learner) in learners.enumerated() {
+            for (h, holding) in learner.holdings.enumerated() {
+                entries[Int(next[holding.credential])] = Entry(learner: Int32(l), holding: Int32(h))
+                next[holding.credential] += 1
+            }
+        }
+        self.start = start
+        self.entries = entries
+    }
+
+    /// The (learner, holding index) pairs of a credential's holders, in learner order.
+    subscript(credential: Int) -> LazyMapCollection<ArraySlice<Entry>, (learner: Int, holding: Int)> {
+        entries[Int(start[credential])..<Int(start[credential + 1])].lazy.map { (Int($0.learner), Int($0.holding)) }
+    }
+}
+
+/// Lowercased name or alias → the entities that carry it, as a hash table of references
+/// only: no lowercased copies of names are kept, and a lookup checks each candidate's own
+/// names. Entities with the same name come back in the order they were added.
+struct NameIndex: Sendable {
+    /// 0 is empty; else the hash's high 32 bits, then the reference + 1.
+    private var slots: [UInt64] = []
+
+    init() {}
+
+    /// Every name and alias of every entity; `labels` gives an entity's name then its aliases.
+    init(capacity: Int) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = Array(repeating: 0, count: size)
+    }
+
+    static func encode(_ ref: EntityRef) -> UInt64 {
+        UInt64(EntityKind.allCases.firstIndex(of: ref.kind)!) << 29 | UInt64(ref.index)
+    }
+
+    static func decode(_ code: UInt64) -> EntityRef {
+        EntityRef(kind: EntityKind.allCases[Int(code >> 29)], index: Int(code & (1 << 29 - 1)))
+    }
+
+    /// Adds a reference under a label, already known to be new for this entity.
+    mutating func add(_ label: String, _ ref: EntityRef) {
+        let h = Self.hash(label)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = (h >> 32) << 32 | (Self.encode(ref) + 1)
+    }
+
+    /// The entities whose name or alias is `lowered` ignoring case; `labels(ref)` lists an
+    /// entity's names to confirm a candidate.
+    func find(_ lowered: String, labels: (EntityRef) -> [String]) -> [EntityRef] {
+        guard !slots.isEmpty else { return [] }
+        let h = Self.hash(lowered)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        var found: [EntityRef] = []
+        while slots[slot] != 0 {
+            let s = slots[slot]
+            if s >> 32 == h >> 32 {
+                let ref = Self.decode((s & 0xFFFF_FFFF) - 1)
+                if labels(ref).contains(where: { Self.lowered($0) == lowered }) { found.append(ref) }
+            }
+            slot = (slot + 1) & mask
+        }
+        return found
+    }
+
+    /// ASCII is lowered in place; other text by Unicode's full lowercase mapping.
+    static func lowered(_ s: String) -> String {
+        s.utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? s : s.lowercased()
+    }
+
+    private static let seed = UInt64.random(in: .min ... .max)
+
+    /// The hash of the lowercased label, lowering ASCII on the fly without a copy.
+    static func hash(_ label: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        if label.utf8.allSatisfy({ $0 < 0x80 }) {
+            for b in label.utf8 {
+                let folded = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                h = (h ^ UInt64(folded)) &* 0x100_0000_01B3
+            }
+        } else {
+            for b in label.lowercased().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        }
+        h ^= h >> 31
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
+}
