@@ -10,11 +10,20 @@ struct Evaluator {
 
     var resolver: Resolver { Resolver(graph: graph) }
 
+    /// The pipeline's answer; a listing's rows may still be pending (see `Table.pending`).
     func evaluate(_ pipeline: Pipeline) throws(ScriptError) -> Table {
         var table = try evaluate(pipeline.source)
         var i = 0
         while i < pipeline.stages.count {
             let stage = pipeline.stages[i]
+            if table.pending != nil {
+                if let done = try applyPending(stage, to: &table) {
+                    if done { return table }
+                    i += 1
+                    continue
+                }
+                table = table.materialized()
+            }
             if case .group(let field, _) = stage {
                 // `group by F` takes the aggregate after it, if any; alone it counts.
                 var aggregate: (Aggregate, Field)?
@@ -46,7 +55,7 @@ struct Evaluator {
             return try listing(kind, condition)
         case .count(let inner, _):
             let table = try evaluate(inner)
-            return Table(columns: ["count"], rows: [Row([.number(Double(table.rows.count))])])
+            return Table(columns: ["count"], rows: [Row([.number(Double(table.rowCount))])])
         case .skillsOf(let name, _):
             return try skillsOf(try resolve(name, [.credential, .role, .learner]))
         case .credentialsTeaching(let name, _):
@@ -96,19 +105,98 @@ struct Evaluator {
         return try resolver.resolve(text, kinds: allowed, range: name.range)
     }
 
+    /// Every entity of a kind, or those meeting the condition, with their rows pending.
     private func listing(_ kind: EntityKind, _ condition: Condition?) throws(ScriptError) -> Table {
         let columns = Schema.defaultColumns(of: kind)
         let specs = columns.map { Schema.field($0, of: kind)! }
-        let probe = Table(columns: [], rows: [], entityKind: kind)
-        let keep = try condition.map { c throws(ScriptError) in try compile(c, for: probe) }
-        var rows: [Row] = []
-        for i in 0..<graph.count(of: kind) {
-            if i & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
-            let ref = EntityRef(kind: kind, index: i)
-            if let keep, try !keep(Row([], entity: ref)) { continue }
-            rows.append(Row(specs.map { $0.get(graph, i) }, entity: ref))
+        var table = Table(columns: columns, rows: [], entityKind: kind)
+        var indexes: [Int32]
+        if let condition {
+            let keep = try compile(condition, for: Table(columns: [], rows: [], entityKind: kind))
+            indexes = []
+            let candidates = try self.candidates(condition, kind)
+            for (n, i) in (candidates.map(AnySequence.init) ?? AnySequence(0..<graph.count(of: kind))).enumerated() {
+                if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
+                if try keep(Row([], entity: EntityRef(kind: kind, index: i))) { indexes.append(Int32(i)) }
+            }
+        } else {
+            indexes = (0..<Int32(graph.count(of: kind))).map { $0 }
         }
-        return Table(columns: columns, rows: rows, entityKind: kind)
+        table.pending = PendingRows(graph: graph, kind: kind, fields: specs, indexes: indexes)
+        return table
+    }
+
+    /// A stage over pending rows, done on their indexes: true when the answer is complete
+    /// (a count), false to go on, nil when the stage needs built rows.
+    private func applyPending(_ stage: Stage, to table: inout Table) throws(ScriptError) -> Bool? {
+        guard var pending = table.pending, let kind = table.entityKind else { return nil }
+        let probe = Table(columns: [], rows: [], entityKind: kind)
+        switch stage {
+        case .filter(let condition, _):
+            guard let keep = try? compile(condition, for: probe) else { return nil }  // the built path says what is wrong
+            var kept: [Int32] = []
+            for (n, i) in pending.indexes.enumerated() {
+                if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
+                if try keep(Row([], entity: EntityRef(kind: kind, index: Int(i)))) { kept.append(i) }
+            }
+            pending.indexes = kept
+        case .sort(let keys, _):
+            var getters: [(Row) -> Value] = []
+            for key in keys {
+                guard let get = try? accessor(key.field, in: probe) else { return nil }
+                getters.append(get)
+            }
+            let keyed = pending.indexes.map { i in
+                let row = Row([], entity: EntityRef(kind: kind, index: Int(i)))
+                return (i, getters.map { $0(row) })
+            }
+            if isInterrupted() { throw ScriptError(.interrupted, nil) }
+            pending.indexes = keyed.enumerated().sorted { a, b in
+                for (k, key) in keys.enumerated() {
+                    let order = Self.order(a.element.1[k], b.element.1[k])
+                    if order != 0 { return key.descending ? order > 0 : order < 0 }
+                }
+                return a.offset < b.offset
+            }.map(\.element.0)
+        case .limit(let n, _):
+            pending.indexes = Array(pending.indexes.prefix(n))
+        case .count:
+            table = Table(columns: ["count"], rows: [Row([.number(Double(pending.indexes.count))])])
+            return true
+        default:
+            return nil
+        }
+        table.pending = pending
+        return false
+    }
+
+    /// Entities that may meet a condition, found through an index, in ascending order; nil
+    /// when only a scan of them all will do. Each is still checked against the condition.
+    private func candidates(_ condition: Condition, _ kind: EntityKind) throws(ScriptError) -> [Int]? {
+        switch condition {
+        case .and(let a, let b):
+            let l = try candidates(a, kind), r = try candidates(b, kind)
+            guard let l, let r else { return l ?? r }
+            return l.count <= r.count ? l : r
+        case .or(let a, let b):
+            guard let l = try candidates(a, kind), let r = try candidates(b, kind) else { return nil }
+            return Array(Set(l).union(r)).sorted()
+        case .teaches(let name, _, _, _) where kind == .credential:
+            guard let skill = try? resolve(name, [.skill]).index else { return nil }
+            return graph.taughtBy[skill].map(\.credential).sorted()
+        case .holds(let name, _) where kind == .learner:
+            guard let credential = try? resolve(name, [.credential]).index else { return nil }
+            return Array(Set(graph.holders[credential].map(\.learner))).sorted()
+        case .requires(let name, _) where kind == .credential:
+            guard let credential = try? resolve(name, [.credential]).index else { return nil }
+            var found = Set<Int>(), queue = [credential]
+            while let c = queue.popLast() {
+                for d in graph.requiredBy[c] where found.insert(d).inserted { queue.append(d) }
+            }
+            return found.sorted()
+        default:
+            return nil
+        }
     }
 
     private func entity(_ kind: EntityKind, _ index: Int) -> Value { Schema.entity(graph, kind, index) }

@@ -52,6 +52,10 @@ public struct Table: Sendable {
     public var entityKind: EntityKind?
     /// In the `table` format, show list cells one item per line (a stack's credentials).
     public var listsOnLines = false
+    /// Rows not built yet: a listing keeps entity indexes until something needs cells, so
+    /// filters, sorts, limits and counts over a million entities build no rows, and output
+    /// builds them a batch at a time. `rows` is empty while this is set.
+    var pending: PendingRows?
 
     public enum Shape: Sendable {
         case table
@@ -70,6 +74,18 @@ public struct Table: Sendable {
         self.entityKind = entityKind
     }
 
+    /// How many rows, built or not.
+    public var rowCount: Int { pending?.indexes.count ?? rows.count }
+
+    /// The table with every row built.
+    public func materialized() -> Table {
+        guard let pending else { return self }
+        var table = self
+        table.rows = pending.rows(pending.indexes.indices)
+        table.pending = nil
+        return table
+    }
+
     public func index(of column: String) -> Int? {
         columns.firstIndex { $0.lowercased() == column.lowercased() }
     }
@@ -83,5 +99,21 @@ public struct Row: Sendable {
     public init(_ values: [Value], entity: EntityRef? = nil) {
         self.values = values
         self.entity = entity
+    }
+}
+
+/// Entity indexes of one kind whose cells are read from the graph when asked for.
+struct PendingRows: Sendable {
+    var graph: Graph
+    var kind: EntityKind
+    var fields: [FieldSpec]
+    var indexes: [Int32]
+
+    /// The rows at some positions of `indexes`.
+    func rows(_ positions: Range<Int>) -> [Row] {
+        positions.map { p in
+            let i = Int(indexes[p])
+            return Row(fields.map { $0.get(graph, i) }, entity: EntityRef(kind: kind, index: i))
+        }
     }
 }
