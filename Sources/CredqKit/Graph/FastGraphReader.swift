@@ -27,51 +27,64 @@ struct FastGraphReader {
     /// Thrown to leave the fast path; carries nothing, the thorough path explains.
     struct Bail: Error {}
 
-    /// Ids of one entity kind as numbered symbols, so references can precede definitions.
+    /// The ids of one entity kind. A defined id's number is its entity's index, so most
+    /// references (to entities defined earlier in the files) are final when read. A reference
+    /// read before its definition gets a negative number, resolved once every file is read.
     struct Symbols {
-        var table = IDTable(capacity: 1024)
-        /// symbol → index of the defining entity, or -1 while only referenced.
-        var defined: [Int32] = []
+        /// Defined ids, numbered in the order defined, which is the entities' order.
+        var defined = IDTable(capacity: 1024)
+        /// Ids referenced before they were defined: reference -1 - n is `early` id n.
+        var early = IDTable(capacity: 16)
+        var earlyKeys: [String] = []
+        var earlyIndex: [Int32] = []
 
         @inline(__always)
         mutating func reference(_ id: UnsafeBufferPointer<UInt8>) -> Int {
-            let (s, inserted) = table.insert(id)
-            if inserted { defined.append(-1) }
-            return s
+            if let n = defined.find(id) { return n }
+            let (n, inserted) = early.insert(id)
+            if inserted { earlyKeys.append(String(decoding: id, as: UTF8.self)) }
+            return -1 - n
         }
 
-        /// The symbol of the id string at the cursor.
+        /// The reference of the id string at the cursor.
         mutating func reference(_ c: inout Cursor) throws(Bail) -> Int {
             if let span = try c.plainString() { return reference(span) }
             var id = try c.string()
             return id.withUTF8 { reference($0) }
         }
 
-        /// Reads a defining id at the cursor: its string, numbered as entity `index`.
+        /// Reads a defining id at the cursor, for entity `index`, and returns it.
         mutating func define(_ c: inout Cursor, as index: Int) throws(Bail) -> String {
             let id: String
-            let s: Int
+            let (n, inserted): (Int, Bool)
             if let span = try c.plainString() {
                 id = String(decoding: span, as: UTF8.self)
-                s = reference(span)
+                (n, inserted) = defined.insert(span)
             } else {
                 var text = try c.string()
-                s = text.withUTF8 { reference($0) }
+                (n, inserted) = text.withUTF8 { defined.insert($0) }
                 id = text
             }
-            guard !id.isEmpty, defined[s] < 0 else { throw Bail() }  // empty or duplicate id
-            defined[s] = Int32(index)
+            guard !id.isEmpty, inserted, n == index else { throw Bail() }  // empty or duplicate id
             return id
         }
 
-        /// Every referenced id must be defined.
-        func checkComplete() throws(Bail) {
-            for d in defined where d < 0 { throw Bail() }
+        /// Finds the entity of every early reference; an id never defined is left to the
+        /// thorough loader.
+        mutating func resolveEarly() throws(Bail) {
+            earlyIndex = []
+            for key in earlyKeys {
+                guard let n = defined.find(key) else { throw Bail() }
+                earlyIndex.append(Int32(n))
+            }
         }
 
-        func index(_ symbol: Int) -> Int { Int(defined[symbol]) }
+        @inline(__always)
+        func index(_ reference: Int) -> Int { reference >= 0 ? reference : Int(earlyIndex[-1 - reference]) }
 
-        var lookup: IDLookup { IDLookup(table: table, entity: defined) }
+        var hasEarly: Bool { !earlyKeys.isEmpty }
+
+        var lookup: IDLookup { IDLookup(table: defined, entity: nil) }
     }
 
     private var organizations: [Organization] = []
@@ -344,7 +357,7 @@ struct FastGraphReader {
 
     private mutating func readLearner(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", name = "", role: Int?, goal: String?, holdings: [Holding] = []
+        var id = "", name = "", role: Int?, goal: String?, goalRole: Int?, holdings: [Holding] = []
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.learnerKeys)
@@ -353,7 +366,13 @@ struct FastGraphReader {
                 case 0: id = try learnerSyms.define(&c, as: learners.count)
                 case 1: name = try c.string()
                 case 2: role = try roleSyms.reference(&c)
-                case 3: goal = try c.string()
+                case 3:
+                    // A role defined already is the goal at once; other ids wait for every file.
+                    if let span = try c.plainString() {
+                        if let r = roleSyms.defined.find(span) { goalRole = r } else { goal = String(decoding: span, as: UTF8.self) }
+                    } else {
+                        goal = try c.string()
+                    }
                 default:
                     try c.expect(UInt8(ascii: "["))
                     if try !c.arrayEnd() {
@@ -374,7 +393,7 @@ struct FastGraphReader {
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
         if let goal { goals.append((learners.count, goal)) }
-        learners.append(Learner(id: id, name: name, role: role, goal: nil, holdings: holdings))
+        learners.append(Learner(id: id, name: name, role: role, goal: goalRole.map(Goal.role), holdings: holdings))
     }
 
     private mutating func holding(_ c: inout Cursor) throws(Bail) -> Holding {
@@ -442,9 +461,14 @@ struct FastGraphReader {
     // MARK: - Resolving
 
     private mutating func finish(sources: [String]) throws(Bail) -> Graph {
-        for table in [orgSyms, skillSyms, credSyms, roleSyms, learnerSyms] { try table.checkComplete() }
+        try orgSyms.resolveEarly()
+        try skillSyms.resolveEarly()
+        try credSyms.resolveEarly()
+        try roleSyms.resolveEarly()
+        try learnerSyms.resolveEarly()
         if holdingIDs.anyEqual() { throw Bail() }
         holdingIDs = DuplicateFinder()
+        LoadTrace.mark("resolve: early ids, holding ids")
         let org = orgSyms, skill = skillSyms, cred = credSyms, role = roleSyms
         func remap(_ rule: StackRule) -> StackRule {
             switch rule {
@@ -455,25 +479,39 @@ struct FastGraphReader {
             case .credits(let n, let items): .credits(n, items.map(cred.index))
             }
         }
-        for i in skills.indices where skills[i].broader != nil { skills[i].broader = skill.index(skills[i].broader!) }
-        for i in credentials.indices {
-            credentials[i].provider = org.index(credentials[i].provider)
-            if let p = credentials[i].platform { credentials[i].platform = org.index(p) }
-            for t in credentials[i].teaches.indices { credentials[i].teaches[t].skill = skill.index(credentials[i].teaches[t].skill) }
-            for r in credentials[i].requires.indices { credentials[i].requires[r] = cred.index(credentials[i].requires[r]) }
-            for a in credentials[i].accreditedBy.indices { credentials[i].accreditedBy[a] = org.index(credentials[i].accreditedBy[a]) }
-            for a in credentials[i].recognizedBy.indices { credentials[i].recognizedBy[a] = org.index(credentials[i].recognizedBy[a]) }
-            if let rule = credentials[i].stack { credentials[i].stack = remap(rule) }
-        }
-        for i in roles.indices {
-            for n in roles[i].needs.indices { roles[i].needs[n].skill = skill.index(roles[i].needs[n].skill) }
-        }
-        for i in learners.indices {
-            if let r = learners[i].role { learners[i].role = role.index(r) }
-            for h in learners[i].holdings.indices {
-                learners[i].holdings[h].credential = cred.index(learners[i].holdings[h].credential)
+        // Only references read before their definition need a second look.
+        if skill.hasEarly {
+            for i in skills.indices where skills[i].broader != nil { skills[i].broader = skill.index(skills[i].broader!) }
+            for i in credentials.indices {
+                for t in credentials[i].teaches.indices { credentials[i].teaches[t].skill = skill.index(credentials[i].teaches[t].skill) }
+            }
+            for i in roles.indices {
+                for n in roles[i].needs.indices { roles[i].needs[n].skill = skill.index(roles[i].needs[n].skill) }
             }
         }
+        if org.hasEarly {
+            for i in credentials.indices {
+                credentials[i].provider = org.index(credentials[i].provider)
+                if let p = credentials[i].platform { credentials[i].platform = org.index(p) }
+                for a in credentials[i].accreditedBy.indices { credentials[i].accreditedBy[a] = org.index(credentials[i].accreditedBy[a]) }
+                for a in credentials[i].recognizedBy.indices { credentials[i].recognizedBy[a] = org.index(credentials[i].recognizedBy[a]) }
+            }
+        }
+        if cred.hasEarly {
+            for i in credentials.indices {
+                if credentials[i].requires.contains(where: { $0 < 0 }) { credentials[i].requires = credentials[i].requires.map(cred.index) }
+                if let rule = credentials[i].stack { credentials[i].stack = remap(rule) }
+            }
+            for i in learners.indices where learners[i].holdings.contains(where: { $0.credential < 0 }) {
+                for h in learners[i].holdings.indices {
+                    learners[i].holdings[h].credential = cred.index(learners[i].holdings[h].credential)
+                }
+            }
+        }
+        if role.hasEarly {
+            for i in learners.indices { if let r = learners[i].role { learners[i].role = role.index(r) } }
+        }
+        LoadTrace.mark("resolve: early references")
         let roleIDs = role.lookup, credentialIDs = cred.lookup
         for (learner, id) in goals {
             if let r = roleIDs.index(of: id) { learners[learner].goal = .role(r) } else if let c = credentialIDs.index(of: id) {
@@ -482,13 +520,20 @@ struct FastGraphReader {
                 throw Bail()
             }
         }
-        if !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty
-            || !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty
-            || !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty
-        {
-            throw Bail()
+        LoadTrace.mark("resolve: goals")
+        // Edges that all point to entities defined earlier cannot close a cycle; only files
+        // with references forward (or to themselves) need the search.
+        func ordered(_ count: Int, _ targets: (Int) -> [Int]) -> Bool {
+            for i in 0..<count { for t in targets(i) where t >= i { return false } }
+            return true
         }
-        LoadTrace.mark("resolve")
+        if !ordered(credentials.count, { credentials[$0].requires }),
+           !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { throw Bail() }
+        if !ordered(skills.count, { skills[$0].broader.map { [$0] } ?? [] }),
+           !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty { throw Bail() }
+        if !ordered(credentials.count, { credentials[$0].stack?.credentials ?? [] }),
+           !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty { throw Bail() }
+        LoadTrace.mark("resolve: cycles")
         var graph = Graph()
         graph.sources = sources
         graph.organizations = organizations

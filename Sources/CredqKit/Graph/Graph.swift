@@ -1,3 +1,5 @@
+import Foundation
+
 /// A loaded, validated credential graph with the indexes queries need, built once at load.
 public struct Graph: Sendable {
     public internal(set) var organizations: [Organization] = []
@@ -16,7 +18,8 @@ public struct Graph: Sendable {
     /// skill → the credentials that teach it, with their level, highest level first.
     var taughtBy: [[(credential: Int, level: Int)]] = []
     /// credential → (learner, holding index) of everyone who holds it.
-    var holders = HolderIndex()
+    var holders: HolderIndex { lazyHolders.get { HolderIndex(credentials: credentials.count, learners: learners) } }
+    private var lazyHolders = Lazy<HolderIndex>()
     /// credential → the composites whose stack rule names it.
     var partOf: [[Int]] = []
     /// credential → the credentials that require it.
@@ -27,7 +30,8 @@ public struct Graph: Sendable {
     /// organization → the credentials it provides.
     var provided: [[Int]] = []
     /// lowercased name or alias → entities with that exact name.
-    var names = NameIndex()
+    var names: NameIndex { lazyNames.get { buildNames() } }
+    private var lazyNames = Lazy<NameIndex>()
 
     public init() {}
 
@@ -46,28 +50,44 @@ public struct Graph: Sendable {
             ]
         }
 
-        taughtBy = Array(repeating: [], count: skills.count)
         partOf = Array(repeating: [], count: credentials.count)
         requiredBy = Array(repeating: [], count: credentials.count)
         provided = Array(repeating: [], count: organizations.count)
         costByCredential = credentials.map(\.cost)
         weeksByCredential = credentials.map(\.weeks)
+        // skill → teaching credentials: counted first, then each list made once at its size.
+        var start = [Int32](repeating: 0, count: skills.count + 1)
+        for credential in credentials { for t in credential.teaches { start[t.skill + 1] += 1 } }
+        for s in 0..<skills.count { start[s + 1] += start[s] }
+        var flat = [(credential: Int, level: Int)](repeating: (0, 0), count: Int(start[skills.count]))
+        var next = start
         for (c, credential) in credentials.enumerated() {
-            for t in credential.teaches { taughtBy[t.skill].append((c, t.level)) }
+            for t in credential.teaches {
+                flat[Int(next[t.skill])] = (c, t.level)
+                next[t.skill] += 1
+            }
             for r in credential.requires { requiredBy[r].append(c) }
             provided[credential.provider].append(c)
             if let rule = credential.stack { for p in rule.credentials { partOf[p].append(c) } }
         }
-        for s in taughtBy.indices {
-            taughtBy[s].sort { a, b in
-                a.level != b.level ? a.level > b.level : credentials[a.credential].cost < credentials[b.credential].cost
-            }
+        LoadTrace.mark("index: credential lists")
+        let cost = costByCredential
+        taughtBy = (0..<skills.count).map { s in
+            var list = Array(flat[Int(start[s])..<Int(start[s + 1])])
+            if list.count > 1 { list.sort { a, b in a.level != b.level ? a.level > b.level : cost[a.credential] < cost[b.credential] } }
+            return list
         }
-        holders = HolderIndex(credentials: credentials.count, learners: learners)
+        LoadTrace.mark("index: credentials")
+        // Built on first use: a query that never asks who holds what or resolves a name
+        // (`count credentials`) does not pay for them.
+        lazyHolders = Lazy()
+        lazyNames = Lazy()
+    }
 
+    private func buildNames() -> NameIndex {
         let labels = credentials.count + learners.count + organizations.count
             + roles.reduce(0) { $0 + 1 + $1.aliases.count } + skills.reduce(0) { $0 + 1 + $1.aliases.count }
-        names = NameIndex(capacity: labels)
+        var names = NameIndex(capacity: labels)
         /// A name and its aliases, each once ignoring case.
         func add(_ name: String, _ aliases: [String], _ ref: EntityRef) {
             names.add(name, ref)
@@ -86,6 +106,7 @@ public struct Graph: Sendable {
         for (i, e) in skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
         for (i, e) in learners.enumerated() { names.add(e.name, EntityRef(kind: .learner, index: i)) }
         for (i, e) in organizations.enumerated() { names.add(e.name, EntityRef(kind: .organization, index: i)) }
+        return names
     }
 
     /// The entities whose name or an alias is `lowered`, ignoring case.
@@ -170,5 +191,20 @@ public struct Graph: Sendable {
         }
         visit(credential)
         return order
+    }
+}
+
+/// A value computed once, on first use, shared by copies of the graph that holds it.
+final class Lazy<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+
+    func get(_ build: () -> Value) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value { return value }
+        let built = build()
+        value = built
+        return built
     }
 }

@@ -166,7 +166,7 @@ struct IDLookup: Sendable {
         entity = nil
     }
 
-    init(table: IDTable, entity: [Int32]) {
+    init(table: IDTable, entity: [Int32]?) {
         self.table = table
         self.entity = entity
     }
@@ -188,25 +188,29 @@ struct DuplicateFinder {
         hashes.append(h ^ (h >> 29))
     }
 
-    /// True when two hashes are equal.
+    /// True when two hashes are equal: one pass spreads them into 65,536 buckets by their top
+    /// 16 bits (each bucket then fits in cache), and each bucket is sorted on its own.
     mutating func anyEqual() -> Bool {
         let n = hashes.count
         guard n > 1 else { return false }
-        var other = [UInt64](repeating: 0, count: n)
-        // Least significant digit first, 16 bits a pass.
-        for pass in 0..<4 {
-            let shift = UInt64(pass * 16)
-            var counts = [Int](repeating: 0, count: 65_537)
-            for h in hashes { counts[Int((h >> shift) & 0xFFFF) + 1] += 1 }
-            for i in 1..<counts.count { counts[i] += counts[i - 1] }
-            for h in hashes {
-                let d = Int((h >> shift) & 0xFFFF)
-                other[counts[d]] = h
-                counts[d] += 1
-            }
-            swap(&hashes, &other)
+        var start = [Int](repeating: 0, count: 65_537)
+        for h in hashes { start[Int(h >> 48) + 1] += 1 }
+        for i in 1..<start.count { start[i] += start[i - 1] }
+        var next = start
+        var spread = [UInt64](repeating: 0, count: n)
+        for h in hashes {
+            let b = Int(h >> 48)
+            spread[next[b]] = h
+            next[b] += 1
         }
-        for i in 1..<n where hashes[i] == hashes[i - 1] { return true }
-        return false
+        hashes = []
+        return spread.withUnsafeMutableBufferPointer { all in
+            for b in 0..<65_536 where start[b + 1] - start[b] > 1 {
+                var bucket = UnsafeMutableBufferPointer(rebasing: all[start[b]..<start[b + 1]])
+                bucket.sort()
+                for i in 1..<bucket.count where bucket[i] == bucket[i - 1] { return true }
+            }
+            return false
+        }
     }
 }
