@@ -4,9 +4,11 @@
 //   swift run -c release credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q]
 //   swift run -c release credq-bench --graph FILE [--queries Q]
 //
-// It prints the load time (parse, validate, index), then for Q random (target, learner) pairs,
-// `stacks toward TARGET [for LEARNER] limit 5` latency percentiles: over roles, and over
-// composite credentials, each with and without a learner.
+// It prints the load time (parse, validate, index) and the peak memory so far, then the
+// latency of listing and filtering queries (median of 5 runs, output rendered as tsv and
+// thrown away), then for Q random (target, learner) pairs, `stacks toward TARGET [for
+// LEARNER] limit 5` latency percentiles: over roles, and over composite credentials, each
+// with and without a learner. `--no-planner` stops after the queries.
 
 import CredqKit
 import Foundation
@@ -18,6 +20,7 @@ struct Arguments {
     var queries = 1000
     var graph: String?
     var limit = 5
+    var planner = true
 
     init(_ argv: [String]) {
         var i = 1
@@ -34,8 +37,9 @@ struct Arguments {
             case "--queries": queries = Int(value())!
             case "--graph": graph = value()
             case "--limit": limit = Int(value())!
+            case "--no-planner": planner = false
             case "-h", "--help":
-                print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] | --graph FILE")
+                print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] [--no-planner] | --graph FILE")
                 exit(0)
             default: fatalError("unknown argument \(argv[i])")
             }
@@ -55,28 +59,74 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 
 func ms(_ seconds: Double) -> String { String(format: "%8.3f ms", seconds * 1000) }
 
+/// The process's peak resident memory so far, in MiB (Linux: VmHWM).
+func peakMiB() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+}
+
 let args = Arguments(CommandLine.arguments)
-let bytes: [UInt8]
-let name: String
+let source: GraphSource
 if let path = args.graph {
-    bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
-    name = path
+    source = .file(path)  // streamed, as `credq -g FILE` reads it
 } else {
     let t = now()
-    bytes = Array(SyntheticGraph(credentials: args.credentials, learners: args.learners, seed: args.seed).json().utf8)
-    name = "synthetic --credentials \(args.credentials) --learners \(args.learners) --seed \(args.seed)"
+    let bytes = Array(SyntheticGraph(credentials: args.credentials, learners: args.learners, seed: args.seed).json().utf8)
+    let name = "synthetic --credentials \(args.credentials) --learners \(args.learners) --seed \(args.seed)"
     print(String(format: "generated %@ (%.1f MiB) in %.2f s", name, Double(bytes.count) / 1_048_576, now() - t))
+    source = GraphSource(name: name, bytes: bytes)
 }
 
 let loadStart = now()
 let graph: Graph
 do {
-    graph = try GraphLoader.load([GraphSource(name: name, bytes: bytes)]).graph
+    graph = try GraphLoader.load([source]).graph
 } catch {
     print(error.description)
     exit(1)
 }
-print(String(format: "load: %.3f s (%d credentials, %d learners, %d roles)", now() - loadStart, graph.credentials.count, graph.learners.count, graph.roles.count))
+print(String(format: "load: %.3f s (%d credentials, %d learners, %d roles), peak memory %d MiB", now() - loadStart, graph.credentials.count, graph.learners.count, graph.roles.count, peakMiB()))
+
+// MARK: - Listing and filtering queries
+
+do {
+    let sink = OutputSink()
+    let session = Session(graph: graph, sources: [source], format: .tsv, out: { sink.bytes += $0.utf8.count }, err: { sink.errors += $0 })
+    let skill = graph.skills.isEmpty ? "none" : graph.skills[graph.skills.count / 2].id
+    let credential = graph.credentials.isEmpty ? "none" : graph.credentials[graph.credentials.count / 3].id
+    let held = graph.learners.first { !$0.holdings.isEmpty }.map { graph.credentials[$0.holdings[0].credential].id } ?? credential
+    let learner = graph.learners.isEmpty ? "none" : graph.learners[graph.learners.count / 2].id
+    let organization = graph.organizations.isEmpty ? "none" : graph.organizations[0].id
+    let queries = [
+        "count credentials", "credentials | limit 10", "count credentials where cost < 50",
+        "credentials where cost < 50 and weeks <= 4 | limit 10", "count credentials where kind = badge",
+        "credentials where teaches \(skill) >= 2 | limit 10", "count credentials where provider = \(organization)",
+        "holders of \(held) | limit 10", "count learners where holds \(held)", "skills of \(learner)",
+        "credentials teaching \(skill) | limit 10", "credentials | sort by cost | limit 5",
+        "count learners where name = \"no such learner\"",
+    ]
+    print("queries (median of 5 runs; output as tsv, discarded):")
+    for query in queries {
+        var times: [Double] = []
+        for _ in 0..<5 {
+            let t = now()
+            session.run(query, name: "bench")
+            times.append(now() - t)
+        }
+        let first = times[0]
+        times.sort()
+        print("  \(query.padding(toLength: 58, withPad: " ", startingAt: 0)) \(ms(times[2]))  (first run \(ms(first)))")
+    }
+    if !sink.errors.isEmpty { print("errors:\n\(sink.errors)") }
+    print("peak memory after queries: \(peakMiB()) MiB")
+}
+if !args.planner { exit(0) }
+
+final class OutputSink: @unchecked Sendable {
+    var bytes = 0
+    var errors = ""
+}
 
 nonisolated(unsafe) var seeded = UInt64(args.seed)
 @MainActor func random(_ n: Int) -> Int {

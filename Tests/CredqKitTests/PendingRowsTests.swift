@@ -9,6 +9,7 @@ import Testing
         "", "| count", "| limit 3", "| limit 0", "| sort by cost desc, name | limit 7",
         "| where cost < 500 | sort by weeks | limit 4", "| where kind = badge or kind = course | count",
         "| sort by provider | select id, provider | limit 5", "| where holders > 0 | sort by holders desc",
+        "| sort by weeks | limit 50", "| sort by kind desc, weeks | limit 1000", "| sort by name | limit 0",
         "| group by kind", "| distinct", "| where name ~ data | limit 2 | sort by id desc",
     ]
 

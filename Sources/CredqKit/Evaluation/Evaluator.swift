@@ -17,6 +17,12 @@ struct Evaluator {
         while i < pipeline.stages.count {
             let stage = pipeline.stages[i]
             if table.pending != nil {
+                // `sort by ... | limit n` keeps the best n in one pass, not a sort of them all.
+                if case .sort(let keys, _) = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1],
+                   n <= 10_000, try topRows(keys, n, in: &table) {
+                    i += 2
+                    continue
+                }
                 if let done = try applyPending(stage, to: &table) {
                     if done { return table }
                     i += 1
@@ -114,10 +120,14 @@ struct Evaluator {
         if let condition {
             let keep = try compile(condition, for: Table(columns: [], rows: [], entityKind: kind))
             indexes = []
-            let candidates = try self.candidates(condition, kind)
-            for (n, i) in (candidates.map(AnySequence.init) ?? AnySequence(0..<graph.count(of: kind))).enumerated() {
+            func check(_ n: Int, _ i: Int) throws(ScriptError) {
                 if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
                 if try keep(Row([], entity: EntityRef(kind: kind, index: i))) { indexes.append(Int32(i)) }
+            }
+            if let candidates = try self.candidates(condition, kind) {
+                for (n, i) in candidates.enumerated() { try check(n, i) }
+            } else {
+                for i in 0..<graph.count(of: kind) { try check(i, i) }
             }
         } else {
             indexes = (0..<Int32(graph.count(of: kind))).map { $0 }
@@ -170,6 +180,46 @@ struct Evaluator {
         return false
     }
 
+    /// The first `n` pending rows in the order of `keys` (ties in their current order), or
+    /// false when a key is not a field of the rows' entities.
+    private func topRows(_ keys: [SortKey], _ n: Int, in table: inout Table) throws(ScriptError) -> Bool {
+        guard var pending = table.pending, let kind = table.entityKind else { return false }
+        let probe = Table(columns: [], rows: [], entityKind: kind)
+        var getters: [(Row) -> Value] = []
+        for key in keys {
+            guard let get = try? accessor(key.field, in: probe) else { return false }
+            getters.append(get)
+        }
+        /// Whether a sorts strictly before b.
+        func before(_ a: [Value], _ b: [Value]) -> Bool {
+            for (k, key) in keys.enumerated() {
+                let order = Self.order(a[k], b[k])
+                if order != 0 { return key.descending ? order > 0 : order < 0 }
+            }
+            return false
+        }
+        var best: [(index: Int32, key: [Value])] = []  // sorted, at most n
+        best.reserveCapacity(n + 1)
+        for (position, i) in pending.indexes.enumerated() {
+            if position & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
+            if n == 0 { break }
+            let row = Row([], entity: EntityRef(kind: kind, index: Int(i)))
+            let key = getters.map { $0(row) }
+            if best.count == n, !before(key, best[n - 1].key) { continue }
+            // After every equal key: rows read earlier stay first among equals.
+            var lo = 0, hi = best.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if before(key, best[mid].key) { hi = mid } else { lo = mid + 1 }
+            }
+            best.insert((i, key), at: lo)
+            if best.count > n { best.removeLast() }
+        }
+        pending.indexes = best.map(\.index)
+        table.pending = pending
+        return true
+    }
+
     /// Entities that may meet a condition, found through an index, in ascending order; nil
     /// when only a scan of them all will do. Each is still checked against the condition.
     private func candidates(_ condition: Condition, _ kind: EntityKind) throws(ScriptError) -> [Int]? {
@@ -192,6 +242,35 @@ struct Evaluator {
             var found = Set<Int>(), queue = [credential]
             while let c = queue.popLast() {
                 for d in graph.requiredBy[c] where found.insert(d).inserted { queue.append(d) }
+            }
+            return found.sorted()
+        case .compare(let field, .equal, let literal):
+            return try equalCandidates(field, literal, kind)
+        case .member(let field, let literals, negated: false):
+            var union = Set<Int>()
+            for literal in literals {
+                guard let found = try equalCandidates(field, literal, kind) else { return nil }
+                union.formUnion(found)
+            }
+            return union.sorted()
+        default:
+            return nil
+        }
+    }
+
+    /// Entities whose field may equal a text literal, for the fields with an index.
+    private func equalCandidates(_ field: Field, _ literal: Literal, _ kind: EntityKind) throws(ScriptError) -> [Int]? {
+        guard case .text(let text) = try resolve(literal) else { return nil }
+        let lowered = text.lowercased()
+        switch (kind, field.name.lowercased()) {
+        case (_, "name"):
+            return graph.entities(named: lowered).filter { $0.kind == kind }.map(\.index).sorted()
+        case (.credential, "kind"):
+            return CredentialKind(rawValue: lowered).map { graph.credentials(of: $0) } ?? []
+        case (.credential, "provider"):
+            var found: [Int] = []
+            for (o, org) in graph.organizations.enumerated() where org.id.lowercased() == lowered || org.name.lowercased() == lowered {
+                found += graph.provided[o]
             }
             return found.sorted()
         default:

@@ -32,6 +32,18 @@ public struct Graph: Sendable {
     /// lowercased name or alias → entities with that exact name.
     var names: NameIndex { lazyNames.get { buildNames() } }
     private var lazyNames = Lazy<NameIndex>()
+    /// Credentials of each kind, in order.
+    private var lazyKinds = Lazy<[[Int]]>()
+
+    func credentials(of kind: CredentialKind) -> [Int] {
+        lazyKinds.get {
+            var lists = [[Int]](repeating: [], count: CredentialKind.allCases.count)
+            for (c, credential) in credentials.enumerated() {
+                lists[CredentialKind.allCases.firstIndex(of: credential.kind)!].append(c)
+            }
+            return lists
+        }[CredentialKind.allCases.firstIndex(of: kind)!]
+    }
 
     public init() {}
 
@@ -82,6 +94,7 @@ public struct Graph: Sendable {
         // (`count credentials`) does not pay for them.
         lazyHolders = Lazy()
         lazyNames = Lazy()
+        lazyKinds = Lazy()
     }
 
     private func buildNames() -> NameIndex {
