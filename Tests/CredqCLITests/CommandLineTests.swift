@@ -191,6 +191,26 @@ import Testing
         #expect(forced.status == 0)
     }
 
+    /// A listing of 60,000 credentials streams: the reader takes one line and leaves; credq
+    /// stops quietly with status 0, as `cat` would.
+    @Test func hugeAnswerToAReaderThatLeavesEarly() throws {
+        let folder = try Harness.temporaryFolder()
+        var json = #"{"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "platform"}], "credentials": ["#
+        json += (0..<60_000).map { #"{"id": "c\#($0)", "name": "Credential number \#($0)", "kind": "badge", "provider": "o", "cost": \#($0 % 97)}"# }
+            .joined(separator: ",\n")
+        json += "]}\n"
+        let graph = folder.appendingPathComponent("big.json")
+        try json.write(to: graph, atomically: true, encoding: .utf8)
+        let script = "\"$0\" -g \"$1\" -c credentials -f ndjson 2>\"$2\" | head -1; echo \"status ${PIPESTATUS[0]}\""
+        let errFile = folder.appendingPathComponent("err.txt")
+        guard let r = try Harness.tool("bash", ["-c", script, Harness.binary, graph.path, errFile.path], stdin: "") else { return }
+        #expect(r.stdout == #"{"id":"c0","name":"Credential number 0","kind":"badge","provider":{"id":"o","name":"O"},"cost":0,"weeks":0}"# + "\nstatus 0\n")
+        #expect(try String(contentsOf: errFile, encoding: .utf8) == "")
+        // And the whole answer, when read, has every row once.
+        let all = try Harness.run(["-g", graph.path, "-c", "credentials | where cost = 3 | count"])
+        #expect(all.stdout == "count\n\((0..<60_000).filter { $0 % 97 == 3 }.count)\n")
+    }
+
     @Test func outputRedirectsResultsToAFile() throws {
         let folder = try Harness.temporaryFolder()
         let file = folder.appendingPathComponent("out.tsv")
