@@ -333,7 +333,7 @@ public final class Session {
         Set(sources.filter { !$0.name.hasPrefix("<catalog>") && $0.name != "-" }.map { Self.absolute($0.name) })
     }
 
-    static func absolute(_ path: String) -> String {
+    public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
@@ -344,7 +344,8 @@ public final class Session {
             force = true
             path = String(path.dropFirst("--force ".count)).trimmingCharacters(in: .whitespaces)
         }
-        if !force, loadedPaths.contains(Self.absolute(path)) {
+        let replacesASource = loadedPaths.contains(Self.absolute(path))
+        if !force, replacesASource {
             throw ScriptError(.io(path: path, reason: "this session loaded that file; .save --force \(path) replaces it"), range)
         }
         do {
@@ -352,6 +353,9 @@ public final class Session {
         } catch {
             throw ScriptError(.io(path: path, reason: Self.describe(ioError: error)), range)
         }
+        // The file now holds the whole graph: a later `.load` reads it alone, not it and the
+        // files it was merged from (which would define everything twice).
+        if replacesASource { sources = [.file(path)] }
         writeErr("saved \(graph.credentials.count) credentials, \(graph.learners.count) learners to \(path)\n")
     }
 

@@ -301,11 +301,16 @@ func readFile(_ path: String) throws -> [UInt8] {
     return Array(data)
 }
 
-/// Writes a converted graph to stdout, or atomically to `-o FILE`.
-func writeGraph(_ json: String, to output: String?) throws {
+/// Writes a converted graph to stdout, or atomically to `-o FILE`; never over one of the
+/// files being read unless `--force` says so.
+func writeGraph(_ json: String, to output: String?, inputs: [String], force: Bool) throws {
     guard let output else {
         Terminal.writeOut(json)
         return
+    }
+    if !force, inputs.map(Session.absolute).contains(Session.absolute(output)) {
+        Terminal.writeErr("credq: \(output): is one of the files being imported; write elsewhere, or add --force to replace it\n")
+        throw ExitWith(status: .io)
     }
     do {
         try AtomicFile.write(json, to: output)
@@ -327,6 +332,9 @@ struct ImportOnet: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
+    var force = false
+
     mutating func run() throws {
         let result: OnetImporter.Result
         do {
@@ -336,7 +344,8 @@ struct ImportOnet: ParsableCommand {
             throw ExitWith(status: .io)
         }
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
-        try writeGraph(result.json, to: output)
+        let read = ["Occupation Data.txt", "Alternate Titles.txt", "Technology Skills.txt"].map { directory + "/" + $0 }
+        try writeGraph(result.json, to: output, inputs: read, force: force)
         Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
     }
 }
@@ -356,11 +365,14 @@ struct ImportOpenBadges: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
+    var force = false
+
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = OpenBadgesImporter.convert(inputs, learner: learner)
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
-        try writeGraph(result.json, to: output)
+        try writeGraph(result.json, to: output, inputs: files, force: force)
         Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
     }
 }
@@ -377,11 +389,14 @@ struct ImportCTDL: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
+    var force = false
+
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = CTDLImporter.convert(inputs)
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
-        try writeGraph(result.json, to: output)
+        try writeGraph(result.json, to: output, inputs: files, force: force)
         Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
     }
 }

@@ -189,6 +189,16 @@ import Testing
         #expect(try Data(contentsOf: graph) == before)
         let forced = try Harness.run(["-g", graph.path, "-c", ".save --force \(graph.path)"])
         #expect(forced.status == 0)
+        // Two files merged and saved over the first: a later .load reads the saved file alone.
+        let extra = folder.appendingPathComponent("extra.json")
+        try #"{"credq": 1, "credentials": [{"id": "extra", "name": "Extra", "kind": "badge", "provider": "coursera"}]}"#
+            .write(to: extra, atomically: true, encoding: .utf8)
+        let more = folder.appendingPathComponent("more.json")
+        try #"{"credq": 1, "credentials": [{"id": "more", "name": "More", "kind": "badge", "provider": "coursera"}]}"#
+            .write(to: more, atomically: true, encoding: .utf8)
+        let merged = try Harness.run(["-g", graph.path, "-g", extra.path, "-c", ".save --force \(graph.path)\n.load \(more.path)\ncount credentials"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(merged.stdout == "count\n106\n")
     }
 
     /// A listing of 60,000 credentials streams: the reader takes one line and leaves; credq
@@ -209,6 +219,58 @@ import Testing
         // And the whole answer, when read, has every row once.
         let all = try Harness.run(["-g", graph.path, "-c", "credentials | where cost = 3 | count"])
         #expect(all.stdout == "count\n\((0..<60_000).filter { $0 % 97 == 3 }.count)\n")
+    }
+
+    /// `.save` is killed at moments spread over its run: the file it replaces is always whole,
+    /// either as it was or as the complete new graph, never a mix or a prefix.
+    @Test func killedMidSaveLeavesTheOldFileWhole() throws {
+        let folder = try Harness.temporaryFolder()
+        var json = #"{"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "platform"}], "credentials": ["#
+        json += (0..<40_000).map { #"{"id": "c\#($0)", "name": "Credential number \#($0)", "kind": "badge", "provider": "o"}"# }
+            .joined(separator: ",\n")
+        json += "]}\n"
+        let graph = folder.appendingPathComponent("big.json")
+        try json.write(to: graph, atomically: true, encoding: .utf8)
+        let target = folder.appendingPathComponent("saved.json")
+        let old = Data("{\"credq\": 1}\n".utf8)
+        // The complete new file, written once without interruption.
+        let full = folder.appendingPathComponent("full.json")
+        #expect(try Harness.run(["-g", graph.path, "-c", ".save \(full.path)"]).status == 0)
+        let new = try Data(contentsOf: full)
+        var outcomes = Set<String>()
+        for delay in [0.05, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0, 3.0] {
+            try old.write(to: target)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Harness.binary)
+            process.arguments = ["-g", graph.path, "-c", ".save \(target.path)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let now = try Data(contentsOf: target)
+            #expect(now == old || now == new, "after \(delay) s the file is \(now.count) bytes")
+            outcomes.insert(now == old ? "old" : "new")
+            for leftover in try FileManager.default.contentsOfDirectory(atPath: folder.path) where leftover.hasSuffix(".tmp") {
+                try FileManager.default.removeItem(at: folder.appendingPathComponent(leftover))
+            }
+        }
+        #expect(outcomes.contains("old"), "no kill landed before the rename")
+    }
+
+    @Test func importRefusesToWriteOverItsInputUnlessForced() throws {
+        let folder = try Harness.temporaryFolder()
+        let input = folder.appendingPathComponent("record.json")
+        try FileManager.default.copyItem(at: Harness.root.appendingPathComponent("Tests/Fixtures/ctdl/program.json"), to: input)
+        let before = try Data(contentsOf: input)
+        let refused = try Harness.run(["import", "ctdl", input.path, "-o", input.path])
+        #expect(refused.status == 5)
+        #expect(refused.stderr.contains("is one of the files being imported; write elsewhere, or add --force to replace it"))
+        #expect(try Data(contentsOf: input) == before)
+        let forced = try Harness.run(["import", "ctdl", input.path, "-o", input.path, "--force"])
+        #expect(forced.status == 0)
+        #expect(try Data(contentsOf: input) != before)
     }
 
     @Test func outputRedirectsResultsToAFile() throws {
