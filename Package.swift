@@ -47,6 +47,7 @@ let package = Package(
         ),
         // The benchmark: load time and planner latency on synthetic graphs or a graph file.
         .executableTarget(name: "credq-bench", dependencies: ["CredqKit"]),
+        .executableTarget(name: "credq-fuzz", dependencies: ["CredqKit"]),
         .testTarget(
             name: "CredqKitTests",
             dependencies: [

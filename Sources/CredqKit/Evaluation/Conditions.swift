@@ -4,17 +4,20 @@ extension Evaluator {
 
     func compile(_ condition: Condition, for table: Table) throws(ScriptError) -> Predicate {
         switch condition {
-        case .and(let a, let b):
-            let l = try compile(a, for: table), r = try compile(b, for: table)
+        case .and:
+            // A chain of a thousand `and`s is one loop, not a thousand nested calls.
+            var parts: [Predicate] = []
+            for part in Self.chain(condition, and: true) { parts.append(try compile(part, for: table)) }
             return { row throws(ScriptError) in
-                if try !l(row) { return false }
-                return try r(row)
+                for part in parts where try !part(row) { return false }
+                return true
             }
-        case .or(let a, let b):
-            let l = try compile(a, for: table), r = try compile(b, for: table)
+        case .or:
+            var parts: [Predicate] = []
+            for part in Self.chain(condition, and: false) { parts.append(try compile(part, for: table)) }
             return { row throws(ScriptError) in
-                if try l(row) { return true }
-                return try r(row)
+                for part in parts where try part(row) { return true }
+                return false
             }
         case .not(let a):
             let inner = try compile(a, for: table)
@@ -91,6 +94,24 @@ extension Evaluator {
                 return org.map(accreditors.contains) ?? !accreditors.isEmpty
             }
         }
+    }
+
+    /// The operands of a chain of `and`s (or of `or`s), left to right, found without recursion.
+    static func chain(_ condition: Condition, and: Bool) -> [Condition] {
+        var parts: [Condition] = []
+        var rest = condition
+        while true {
+            switch rest {
+            case .and(let a, let b) where and, .or(let a, let b) where !and:
+                parts.append(b)
+                rest = a
+                continue
+            default:
+                parts.append(rest)
+            }
+            break
+        }
+        return parts.reversed()
     }
 
     /// The kind of entity the rows stand for, checked against what a relation applies to.

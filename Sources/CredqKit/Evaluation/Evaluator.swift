@@ -224,13 +224,20 @@ struct Evaluator {
     /// when only a scan of them all will do. Each is still checked against the condition.
     private func candidates(_ condition: Condition, _ kind: EntityKind) throws(ScriptError) -> [Int]? {
         switch condition {
-        case .and(let a, let b):
-            let l = try candidates(a, kind), r = try candidates(b, kind)
-            guard let l, let r else { return l ?? r }
-            return l.count <= r.count ? l : r
-        case .or(let a, let b):
-            guard let l = try candidates(a, kind), let r = try candidates(b, kind) else { return nil }
-            return Array(Set(l).union(r)).sorted()
+        case .and:
+            // The smallest list any part gives.
+            var best: [Int]?
+            for part in Self.chain(condition, and: true) {
+                if let found = try candidates(part, kind), found.count < (best?.count ?? .max) { best = found }
+            }
+            return best
+        case .or:
+            var union = Set<Int>()
+            for part in Self.chain(condition, and: false) {
+                guard let found = try candidates(part, kind) else { return nil }
+                union.formUnion(found)
+            }
+            return union.sorted()
         case .teaches(let name, _, _, _) where kind == .credential:
             guard let skill = try? resolve(name, [.skill]).index else { return nil }
             return graph.taughtBy[skill].map(\.credential).sorted()

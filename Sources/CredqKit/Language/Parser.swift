@@ -56,6 +56,7 @@ public struct Parser {
     /// statement ::= let_statement | meta_command | pipeline
     private mutating func statement() throws(Failure) -> Statement {
         rule("statement")
+        parts = 0
         if peek().kind == .meta { return .meta(try metaCommand()) }
         if peek().isKeyword("let") { return .binding(try letStatement()) }
         return .pipeline(try pipeline())
@@ -351,15 +352,35 @@ public struct Parser {
         try enter()
         defer { depth -= 1 }
         var left = try andCondition()
-        while matchKeyword("or") { left = .or(left, try andCondition()) }
+        while matchKeyword("or") {
+            try countPart()
+            left = .or(left, try andCondition())
+        }
         return left
+    }
+
+    /// Each `and` or `or` deepens the condition's tree by one: a chain of thousands would
+    /// exhaust the stack where it is evaluated, so one statement's conditions have at most
+    /// `maxParts` parts.
+    static let maxParts = 1000
+    private var parts = 0
+
+    private mutating func countPart() throws(Failure) {
+        parts += 1
+        if parts >= Self.maxParts {
+            errors.append(ScriptError(.tooManyParts(Self.maxParts), previous().range))
+            throw Failure()
+        }
     }
 
     /// and_condition ::= not_condition ( 'and' not_condition )*
     private mutating func andCondition() throws(Failure) -> Condition {
         rule("and_condition")
         var left = try notCondition()
-        while matchKeyword("and") { left = .and(left, try notCondition()) }
+        while matchKeyword("and") {
+            try countPart()
+            left = .and(left, try notCondition())
+        }
         return left
     }
 

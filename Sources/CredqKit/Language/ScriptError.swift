@@ -28,6 +28,7 @@ public enum Problem: Sendable {
     case metaArgument(command: String, usage: String)
     case numberOutOfRange(String)
     case tooDeep(Int)
+    case tooManyParts(Int)
 
     // Queries
     case unknownName(kinds: [EntityKind], name: String, candidates: [String])
@@ -53,7 +54,7 @@ public enum Problem: Sendable {
     public var category: ErrorCategory {
         switch self {
         case .invalidCharacter, .invalidEscape, .unterminatedString, .expectedParameterName, .unexpected,
-            .unknownMetaCommand, .metaArgument, .numberOutOfRange, .tooDeep:
+            .unknownMetaCommand, .metaArgument, .numberOutOfRange, .tooDeep, .tooManyParts:
             .syntax
         case .graphError(let e): e.isIOError ? .io : .graph
         case .io, .readDepth: .io
@@ -75,6 +76,7 @@ public enum Problem: Sendable {
         case .metaArgument(let command, let usage): ".\(command) takes \(usage)"
         case .numberOutOfRange(let text): "number \(text) is out of range"
         case .tooDeep(let limit): "nested more than \(limit) levels deep"
+        case .tooManyParts(let limit): "a condition joins more than \(limit) parts with 'and' and 'or'"
         case .unknownName(let kinds, let name, _): "unknown \(Self.kindWords(kinds)) \"\(name)\""
         case .ambiguousName(let kinds, let name, _, let total):
             "\"\(name)\" matches \(total) \(Self.kindWords(kinds, plural: true))"
