@@ -19,6 +19,31 @@ import Testing
         #expect(term.exitStatus() == 0)
     }
 
+    /// readline's editing keys: Ctrl-A to the start, arrows, Ctrl-U to clear, Up for history.
+    @Test func editingKeysChangeTheLineBeforeItRuns() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("ount roles")
+        term.type("\u{1}c\r")  // Ctrl-A, then the missing first letter
+        #expect(term.waitFor("   10"))
+        term.expectPrompt()
+        term.type("count rxles")
+        term.type("\u{1B}[D\u{1B}[D\u{1B}[D\u{7F}o\u{1B}[C\r")  // Left ×3, Backspace, "o", Right: "roles"
+        #expect(term.waitFor("   10"))
+        term.expectPrompt()
+        term.type("garbage that is never run\u{15}count learners\r")  // Ctrl-U clears the line
+        #expect(term.waitFor("    4"))
+        term.expectPrompt()
+        term.type("\u{1B}[A\u{1B}[A\r")  // Up twice: the statement before last again
+        #expect(term.waitFor("   10"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+        let history = try String(contentsOf: folder.appendingPathComponent("history"), encoding: .utf8)
+        #expect(!history.contains("garbage"))
+    }
+
     @Test func tabCompletesANameFromItsFirstLetters() throws {
         let folder = try Harness.temporaryFolder()
         let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
