@@ -9,7 +9,7 @@ import CredqKit
 import Foundation
 
 #if CREDQ_FUZZING
-nonisolated(unsafe) let target = ProcessInfo.processInfo.environment["CREDQ_FUZZ_TARGET"] ?? ""
+let target = ProcessInfo.processInfo.environment["CREDQ_FUZZ_TARGET"] ?? ""
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

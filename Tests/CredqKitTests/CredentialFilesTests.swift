@@ -62,6 +62,20 @@ import Testing
         #expect(Self.check(String(token.prefix(50)), keys: key).status == .malformed)
     }
 
+    /// Signed claims with absurd times (once an arithmetic overflow): days far outside
+    /// 0000-9999 are clamped, so they read as long expired or not yet valid.
+    @Test func absurdTimeClaimsAreClampedNotACrash() throws {
+        let key = try Self.keys(VerifyTests.rs.jwk(kid: "k1"))
+        let far = VerifyTests.token(VerifyTests.rs, kid: "k1", header: "", claims: #"{"iss": "https://issuer.example", "exp": 1e300}"#)
+        #expect(Self.check(far, keys: key).status == .valid)
+        let past = VerifyTests.token(VerifyTests.rs, kid: "k1", header: "", claims: #"{"iss": "https://issuer.example", "exp": -1e300}"#)
+        let expired = Self.check(past, keys: key)
+        #expect(expired.status == .expired)
+        #expect(expired.reason == "expired on 0000-01-01")
+        let future = VerifyTests.token(VerifyTests.rs, kid: "k1", header: "", claims: #"{"iss": "https://issuer.example", "nbf": 1e300}"#)
+        #expect(Self.check(future, keys: key).reason == "valid from 9999-12-31")
+    }
+
     @Test func jsonCredentials() {
         let dataIntegrity = "{\"type\": [\"VerifiableCredential\"], \"issuer\": \"did:example:1\", \"proof\": {\"type\": \"DataIntegrityProof\", \"cryptosuite\": \"eddsa-rdfc-2022\"}}"
         let r = CredentialFiles.verify(Array(dataIntegrity.utf8), name: "c.json", keys: [], revoked: [], on: Self.day)
