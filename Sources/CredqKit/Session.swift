@@ -139,18 +139,21 @@ public final class Session {
         if readDepth == 0 { answersWritten = 0 }
         let (script, errors) = Parser.parse(source)
         if !errors.isEmpty {
-            for e in errors { report(e, name: name, source: source) }
+            let lines = SourceLines(source)
+            for e in errors { report(e, name: name, lines: lines) }
             outcome.failures = errors.count
             outcome.worst = .syntax
             return outcome
         }
+        var lines: SourceLines?  // found at the first error
         for statement in script.statements {
             if quitRequested { break }
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 try execute(statement, name: name, source: source, outcome: &outcome)
             } catch {
-                report(error, name: name, source: source)
+                if lines == nil { lines = SourceLines(source) }
+                report(error, name: name, lines: lines!)
                 outcome.failures += 1
                 outcome.worst = Self.worse(outcome.worst, error.problem.category)
                 if case .interrupted = error.problem { break }
@@ -176,11 +179,11 @@ public final class Session {
         Parser.parse(source).errors
     }
 
-    private func report(_ error: ScriptError, name: String, source: String) {
+    private func report(_ error: ScriptError, name: String, lines: SourceLines) {
         if case .reported = error.problem { return }
         // On a terminal the ^C that stopped a query is echoed without a line end.
         if case .interrupted = error.problem, colorErrors { writeErr("\n") }
-        writeErr(error.rendered(sourceName: name, source: source, color: colorErrors))
+        writeErr(error.rendered(sourceName: name, lines: lines, color: colorErrors))
     }
 
     private func execute(_ statement: Statement, name: String, source: String, outcome: inout Outcome) throws(ScriptError) {

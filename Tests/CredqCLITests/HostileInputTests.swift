@@ -74,6 +74,22 @@ import Testing
         #expect(!r.stderr.contains("crashed"))
     }
 
+    /// Forty thousand errors (once rendered by rescanning the script for each: minutes) are
+    /// reported in linear time: syntax errors capped at 100, run-time ones each on its line.
+    @Test func thousandsOfErrorsAreReportedQuickly() throws {
+        let syntax = try Self.file("syntax.cq", Array(String(repeating: ")\n", count: 40_000).utf8))
+        let folder = URL(fileURLWithPath: syntax).deletingLastPathComponent()
+        let r = try Harness.run(["check", "syntax.cq"], in: folder)
+        #expect(r.status == 3)
+        #expect(r.stderr.hasSuffix("syntax.cq: error: 40000 syntax errors; the first 100 are shown\n"))
+        #expect(r.stderr.components(separatedBy: ": error:").count == 102)
+        let runtime = folder.appendingPathComponent("runtime.cq")
+        try String(repeating: "nosuchthing\n", count: 40_000).write(to: runtime, atomically: true, encoding: .utf8)
+        let k = try Harness.run(["run", "--keep-going", "runtime.cq"], in: folder)
+        #expect(k.status == 1)
+        #expect(k.stderr.contains("runtime.cq:40000:1: error:"))
+    }
+
     @Test func longPipelinesHugeStringsAndCRLFWork() throws {
         let stages = "credentials" + String(repeating: " | limit 5", count: 1_000) + " | count"
         #expect(try Harness.run(["-c", stages]).stdout == "count\n5\n")

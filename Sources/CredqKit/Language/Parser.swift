@@ -22,9 +22,16 @@ public struct Parser {
         let (tokens, lexErrors) = Lexer.tokenize(source)
         var parser = Parser(tokens: tokens)
         let script = parser.script()
-        let errors = (lexErrors + parser.errors).sorted { ($0.range?.start ?? 0) < ($1.range?.start ?? 0) }
+        var errors = (lexErrors + parser.errors).sorted { ($0.range?.start ?? 0) < ($1.range?.start ?? 0) }
+        if errors.count > maxErrors {
+            let total = errors.count
+            errors = Array(errors.prefix(maxErrors)) + [ScriptError(.tooManyErrors(shown: maxErrors, total: total), nil)]
+        }
         return (script, errors, parser.rulesUsed)
     }
+
+    /// Syntax errors reported for one script; the rest are counted, not listed.
+    static let maxErrors = 100
 
     private struct Failure: Error {}
 

@@ -29,6 +29,7 @@ public enum Problem: Sendable {
     case numberOutOfRange(String)
     case tooDeep(Int)
     case tooManyParts(Int)
+    case tooManyErrors(shown: Int, total: Int)
 
     // Queries
     case unknownName(kinds: [EntityKind], name: String, candidates: [String])
@@ -54,7 +55,7 @@ public enum Problem: Sendable {
     public var category: ErrorCategory {
         switch self {
         case .invalidCharacter, .invalidEscape, .unterminatedString, .expectedParameterName, .unexpected,
-            .unknownMetaCommand, .metaArgument, .numberOutOfRange, .tooDeep, .tooManyParts:
+            .unknownMetaCommand, .metaArgument, .numberOutOfRange, .tooDeep, .tooManyParts, .tooManyErrors:
             .syntax
         case .graphError(let e): e.isIOError ? .io : .graph
         case .io, .readDepth: .io
@@ -77,6 +78,7 @@ public enum Problem: Sendable {
         case .numberOutOfRange(let text): "number \(text) is out of range"
         case .tooDeep(let limit): "nested more than \(limit) levels deep"
         case .tooManyParts(let limit): "a condition joins more than \(limit) parts with 'and' and 'or'"
+        case .tooManyErrors(let shown, let total): "\(total) syntax errors; the first \(shown) are shown"
         case .unknownName(let kinds, let name, _): "unknown \(Self.kindWords(kinds)) \"\(name)\""
         case .ambiguousName(let kinds, let name, _, let total):
             "\"\(name)\" matches \(total) \(Self.kindWords(kinds, plural: true))"
@@ -143,6 +145,12 @@ extension ScriptError {
     /// The error as a user reads it: `file:line:col: error: message`, the source line with a
     /// caret under the range, and a help line.
     public func rendered(sourceName: String, source: String, color: Bool = false) -> String {
+        rendered(sourceName: sourceName, lines: SourceLines(source), color: color)
+    }
+
+    /// Renders with the source's lines found once (`SourceLines`), so a script with thousands
+    /// of errors is not rescanned for each.
+    public func rendered(sourceName: String, lines: SourceLines, color: Bool = false) -> String {
         let red = color ? "\u{1B}[1;31m" : "", green = color ? "\u{1B}[1;32m" : "", cyan = color ? "\u{1B}[1;36m" : ""
         let bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
         var out = ""
@@ -158,13 +166,12 @@ extension ScriptError {
             if let help = problem.help { out += "\(cyan)help:\(reset) \(help)\n" }
             return out + details
         }
-        let scalars = Array(source.unicodeScalars)
+        let scalars = lines.scalars
         let start = min(range.start, scalars.count)
-        var lineStart = start
-        while lineStart > 0, scalars[lineStart - 1] != "\n" { lineStart -= 1 }
+        let line = lines.line(of: start)
+        let lineStart = lines.starts[line - 1]
         var lineEnd = start
         while lineEnd < scalars.count, scalars[lineEnd] != "\n" { lineEnd += 1 }
-        let line = scalars[..<lineStart].filter { $0 == "\n" }.count + 1
         let column = start - lineStart + 1
         // A long line is shown as a window around the error, so the caret stays on screen.
         var from = lineStart, to = lineEnd, leading = "", trailing = ""
@@ -192,5 +199,28 @@ extension StringProtocol {
         var s = self[...]
         while let last = s.last, predicate(last) { s = s.dropLast() }
         return Substring(s)
+    }
+}
+
+/// A script's text as scalars, with where each line starts: found once, used by every error.
+public struct SourceLines: Sendable {
+    let scalars: [Unicode.Scalar]
+    let starts: [Int]
+
+    public init(_ source: String) {
+        scalars = Array(source.unicodeScalars)
+        var starts = [0]
+        for (i, c) in scalars.enumerated() where c == "\n" { starts.append(i + 1) }
+        self.starts = starts
+    }
+
+    /// The 1-based line of a scalar offset.
+    func line(of offset: Int) -> Int {
+        var lo = 0, hi = starts.count  // the last start ≤ offset
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if starts[mid] <= offset { lo = mid } else { hi = mid }
+        }
+        return lo + 1
     }
 }
