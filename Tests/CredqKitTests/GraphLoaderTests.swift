@@ -76,8 +76,8 @@ import Testing
 
     /// Each small file breaks one rule of the format, and gets this one error.
     @Test(arguments: [
-        ("[]", "f.json: error: a graph file must be a JSON object, found an array"),
-        ("{}", "f.json: error: missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}"),
+        ("[]", "f.json:1:1: error: a graph file must be a JSON object, found an array"),
+        ("{}", "f.json:1:1: error: missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}"),
         ("{\"credq\": 2}", "f.json: credq: error: unsupported format version 2: this credq reads version 1"),
         ("{\"credq\": 1, \"skills\": {}}", "f.json: skills: error: expected an array, found an object"),
         ("{\"credq\": 1, \"skills\": [{\"id\": 5, \"name\": \"x\"}]}", "f.json: skills[0].id: error: expected a string, found a number"),

@@ -159,12 +159,20 @@ struct RawReader {
             diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: "", line: line, column: column, message: error.message))
             return
         }
+        // Problems with the document as a whole point at where its value starts.
+        var line = 1, column = 1
+        for b in bytes {
+            if b == 0x0A { line += 1; column = 1 } else if b == 0x20 || b == 0x09 || b == 0x0D { column += 1 } else { break }
+        }
+        func failAtRoot(_ message: String) {
+            diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: "", line: line, column: column, message: message))
+        }
         guard case .object(let top) = root else {
-            fail("", "a graph file must be a JSON object, found \(root.typeName)")
+            failAtRoot("a graph file must be a JSON object, found \(root.typeName)")
             return
         }
         switch top["credq"] {
-        case nil: fail("", "missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}")
+        case nil: failAtRoot("missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}")
         case .number(1): break
         case .some(let v): fail("credq", "unsupported format version \(v.serialized()): this credq reads version 1")
         }
