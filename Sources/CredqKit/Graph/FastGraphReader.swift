@@ -531,7 +531,15 @@ struct FastGraphReader {
            !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { throw Bail() }
         if !ordered(skills.count, { skills[$0].broader.map { [$0] } ?? [] }),
            !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty { throw Bail() }
-        if !ordered(credentials.count, { credentials[$0].stack?.credentials ?? [] }),
+        /// Whether every credential a rule names was defined before `i`.
+        func earlier(_ rule: StackRule, _ i: Int) -> Bool {
+            switch rule {
+            case .credential(let c): c < i
+            case .all(let items), .any(let items), .atLeast(_, let items): items.allSatisfy { earlier($0, i) }
+            case .credits(_, let items): items.allSatisfy { $0 < i }
+            }
+        }
+        if !credentials.indices.allSatisfy({ i in credentials[i].stack.map { earlier($0, i) } ?? true }),
            !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty { throw Bail() }
         LoadTrace.mark("resolve: cycles")
         var graph = Graph()
@@ -553,13 +561,35 @@ struct FastGraphReader {
 
 /// The keys one kind of object knows, matched against raw bytes without making strings.
 struct KeySet {
-    let names: [[UInt8]]
-    init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
+    /// Each key's first eight bytes as one little-endian word, its length, and its other bytes.
+    private let heads: [UInt64]
+    private let lengths: [Int]
+    private let tails: [[UInt8]]
 
+    init(_ names: [String]) {
+        heads = names.map { KeySet.head(Array($0.utf8)) }
+        lengths = names.map { $0.utf8.count }
+        tails = names.map { Array($0.utf8.dropFirst(8)) }
+    }
+
+    private static func head(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0
+        for (i, b) in bytes.prefix(8).enumerated() { h |= UInt64(b) << (8 * UInt64(i)) }
+        return h
+    }
+
+    /// The index of the key spelled by `count` bytes at `start`: two integer comparisons a
+    /// candidate, and a byte comparison only for keys longer than eight bytes.
+    @inline(__always)
     func match(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int? {
-        outer: for (i, name) in names.enumerated() where name.count == count && name[0] == start[0] {
-            for j in 1..<count where name[j] != start[j] { continue outer }
-            return i
+        var h: UInt64 = 0
+        for i in 0..<min(count, 8) { h |= UInt64(start[i]) << (8 * UInt64(i)) }
+        for i in heads.indices where heads[i] == h && lengths[i] == count {
+            if count <= 8 { return i }
+            let tail = tails[i]
+            var same = true
+            for j in 8..<count where tail[j - 8] != start[j] { same = false; break }
+            if same { return i }
         }
         return nil
     }
