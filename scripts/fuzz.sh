@@ -25,7 +25,7 @@ for target in "${targets[@]}"; do
   echo "== $target: $seconds s"
   # -detect_leaks=0: Swift packs enum tags into pointer bits, which LeakSanitizer cannot follow,
   # so objects reachable from the fuzz targets' static catalog are reported as leaks.
-  CREDQ_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -detect_leaks=0 \
+  ASAN_OPTIONS=detect_leaks=0 CREDQ_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -detect_leaks=0 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="fuzz/crashes/$target-" \
     ".build-fuzz/corpus/$target" "fuzz/corpus/$target" 2>&1 | grep -E "^(#[0-9]+ +(DONE|INITED)|stat::|==[0-9]+==|SUMMARY|Fatal|.*Test unit written)" || true
 done
