@@ -16,19 +16,29 @@ public struct Graph: Sendable {
     /// id → index, one table per entity kind.
     var ids: [EntityKind: IDLookup] = [:]
     /// skill → the credentials that teach it, with their level, highest level first.
-    var taughtBy: [[(credential: Int, level: Int)]] = []
+    var taughtBy: [[(credential: Int, level: Int)]] { links.taughtBy }
     /// credential → (learner, holding index) of everyone who holds it.
     var holders: HolderIndex { lazyHolders.get { HolderIndex(credentials: credentials.count, learners: learners) } }
     private var lazyHolders = Lazy<HolderIndex>()
     /// credential → the composites whose stack rule names it.
-    var partOf: [[Int]] = []
+    var partOf: [[Int]] { links.partOf }
     /// credential → the credentials that require it.
-    var requiredBy: [[Int]] = []
+    var requiredBy: [[Int]] { links.requiredBy }
     /// credential → its cost and weeks, flat, for the planner's inner loops.
     var costByCredential: [Double] = []
     var weeksByCredential: [Double] = []
     /// organization → the credentials it provides.
-    var provided: [[Int]] = []
+    var provided: [[Int]] { links.provided }
+
+    /// The lists above, built together on first use.
+    struct Links: Sendable {
+        var taughtBy: [[(credential: Int, level: Int)]] = []
+        var partOf: [[Int]] = []
+        var requiredBy: [[Int]] = []
+        var provided: [[Int]] = []
+    }
+    private var links: Links { lazyLinks.get { buildLinks() } }
+    private var lazyLinks = Lazy<Links>()
     /// lowercased name or alias → entities with that exact name.
     var names: NameIndex { lazyNames.get { buildNames() } }
     private var lazyNames = Lazy<NameIndex>()
@@ -62,11 +72,22 @@ public struct Graph: Sendable {
             ]
         }
 
-        partOf = Array(repeating: [], count: credentials.count)
-        requiredBy = Array(repeating: [], count: credentials.count)
-        provided = Array(repeating: [], count: organizations.count)
         costByCredential = credentials.map(\.cost)
         weeksByCredential = credentials.map(\.weeks)
+        LoadTrace.mark("index: credentials")
+        // Built on first use: a query that never asks who holds what, what teaches what or
+        // resolves a name (`count credentials`) does not pay for them.
+        lazyLinks = Lazy()
+        lazyHolders = Lazy()
+        lazyNames = Lazy()
+        lazyKinds = Lazy()
+    }
+
+    private func buildLinks() -> Links {
+        var links = Links()
+        links.partOf = Array(repeating: [], count: credentials.count)
+        links.requiredBy = Array(repeating: [], count: credentials.count)
+        links.provided = Array(repeating: [], count: organizations.count)
         // skill → teaching credentials: counted first, then each list made once at its size.
         var start = [Int32](repeating: 0, count: skills.count + 1)
         for credential in credentials { for t in credential.teaches { start[t.skill + 1] += 1 } }
@@ -78,23 +99,17 @@ public struct Graph: Sendable {
                 flat[Int(next[t.skill])] = (c, t.level)
                 next[t.skill] += 1
             }
-            for r in credential.requires { requiredBy[r].append(c) }
-            provided[credential.provider].append(c)
-            if let rule = credential.stack { for p in rule.credentials { partOf[p].append(c) } }
+            for r in credential.requires { links.requiredBy[r].append(c) }
+            links.provided[credential.provider].append(c)
+            if let rule = credential.stack { for p in rule.credentials { links.partOf[p].append(c) } }
         }
-        LoadTrace.mark("index: credential lists")
         let cost = costByCredential
-        taughtBy = (0..<skills.count).map { s in
+        links.taughtBy = (0..<skills.count).map { s in
             var list = Array(flat[Int(start[s])..<Int(start[s + 1])])
             if list.count > 1 { list.sort { a, b in a.level != b.level ? a.level > b.level : cost[a.credential] < cost[b.credential] } }
             return list
         }
-        LoadTrace.mark("index: credentials")
-        // Built on first use: a query that never asks who holds what or resolves a name
-        // (`count credentials`) does not pay for them.
-        lazyHolders = Lazy()
-        lazyNames = Lazy()
-        lazyKinds = Lazy()
+        return links
     }
 
     private func buildNames() -> NameIndex {

@@ -51,6 +51,8 @@ public struct Planner {
     }
 
     let graph: Graph
+    /// The graph's skill → teaching credentials lists, fetched once for the search's loops.
+    private let taughtBy: [[(credential: Int, level: Int)]]
     let target: Target
     let held: Set<Int>
     let options: Options
@@ -61,6 +63,7 @@ public struct Planner {
 
     public init(graph: Graph, target: Target, held: Set<Int>, options: Options, isInterrupted: @escaping @Sendable () -> Bool = { false }) {
         self.graph = graph
+        taughtBy = graph.taughtBy
         self.target = target
         self.held = held
         self.options = options
@@ -129,7 +132,7 @@ public struct Planner {
             return i
         }
         for (i, need) in openNeeds.enumerated() {
-            var stack = graph.taughtBy[need.skill].filter { $0.level >= need.level }.map(\.credential)
+            var stack = taughtBy[need.skill].filter { $0.level >= need.level }.map(\.credential)
             var seen = Set<Int>()
             while let c = stack.popLast() {
                 guard !held.contains(c), seen.insert(c).inserted, memo.achievable(c) else { continue }
@@ -238,9 +241,9 @@ public struct Planner {
         switch target {
         case .role:
             for need in openNeeds {
-                let any = graph.taughtBy[need.skill].contains { $0.level >= need.level && memo.achievable($0.credential) }
+                let any = taughtBy[need.skill].contains { $0.level >= need.level && memo.achievable($0.credential) }
                 if !any {
-                    let anyAtAll = graph.taughtBy[need.skill].contains { $0.level >= need.level }
+                    let anyAtAll = taughtBy[need.skill].contains { $0.level >= need.level }
                     throw .skillNotTaught(skill: need.skill, level: need.level, restricted: anyAtAll)
                 }
             }
@@ -343,7 +346,7 @@ public struct Planner {
         }
         for need in openNeeds where !covered(need, members) {
             var options: [Int] = []
-            for t in graph.taughtBy[need.skill] {
+            for t in taughtBy[need.skill] {
                 if t.level < need.level { break }  // sorted by level, highest first
                 if !held.contains(t.credential), memo.achievable(t.credential) { options.append(t.credential) }
             }
@@ -428,7 +431,7 @@ public struct Planner {
         for need in openNeeds where !covered(need, members) {
             openCount += 1
             var list: [Int] = []
-            for t in graph.taughtBy[need.skill] {
+            for t in taughtBy[need.skill] {
                 if t.level < need.level { break }
                 if held.contains(t.credential) || !memo.achievable(t.credential) { continue }
                 list.append(t.credential)
