@@ -567,23 +567,16 @@ struct KeySet {
     private let tails: [[UInt8]]
 
     init(_ names: [String]) {
-        heads = names.map { KeySet.head(Array($0.utf8)) }
+        heads = names.map { Array($0.utf8).withUnsafeBufferPointer(KeyedHash.head) }
         lengths = names.map { $0.utf8.count }
         tails = names.map { Array($0.utf8.dropFirst(8)) }
-    }
-
-    private static func head(_ bytes: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0
-        for (i, b) in bytes.prefix(8).enumerated() { h |= UInt64(b) << (8 * UInt64(i)) }
-        return h
     }
 
     /// The index of the key spelled by `count` bytes at `start`: two integer comparisons a
     /// candidate, and a byte comparison only for keys longer than eight bytes.
     @inline(__always)
     func match(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int? {
-        var h: UInt64 = 0
-        for i in 0..<min(count, 8) { h |= UInt64(start[i]) << (8 * UInt64(i)) }
+        let h = KeyedHash.head(UnsafeBufferPointer(start: start, count: count))
         for i in heads.indices where heads[i] == h && lengths[i] == count {
             if count <= 8 { return i }
             let tail = tails[i]

@@ -29,13 +29,6 @@ struct IDTable: Sendable {
     var count: Int { tails.count }
 
     @inline(__always)
-    private static func head(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0
-        for i in 0..<min(key.count, 8) { h |= UInt64(key[i]) << (8 * UInt64(i)) }
-        return h
-    }
-
-    @inline(__always)
     private func tailEquals(_ n: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard key.count > 8 else { return true }
         let start = Int(tails[n])
@@ -45,22 +38,29 @@ struct IDTable: Sendable {
         }
     }
 
-    /// The number of `key`, inserting it when new.
+    /// Where `key` is: its slot and number, or the empty slot where it would go.
     @inline(__always)
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (number: Int, inserted: Bool) {
-        let head = Self.head(key)
+    private func probe(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> (slot: Int, number: Int?) {
         let length = UInt64(key.count) << 32
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: Self.hash(key, head: head)) & mask
         while true {
             let s = slots[slot]
-            if s.meta == 0 { break }
+            if s.meta == 0 { return (slot, nil) }
             if s.head == head, s.meta & 0xFFFF_FFFF_0000_0000 == length {
                 let n = Int(s.meta & 0xFFFF_FFFF) - 1
-                if tailEquals(n, key) { return (n, false) }
+                if tailEquals(n, key) { return (slot, n) }
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// The number of `key`, inserting it when new.
+    @inline(__always)
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (number: Int, inserted: Bool) {
+        let head = KeyedHash.head(key)
+        let (slot, found) = probe(key, head: head)
+        if let found { return (found, false) }
         let n = tails.count
         if key.count > 8 {
             tails.append(UInt32(arena.count))
@@ -68,7 +68,7 @@ struct IDTable: Sendable {
         } else {
             tails.append(0)
         }
-        slots[slot] = Slot(head: head, meta: length | UInt64(n + 1))
+        slots[slot] = Slot(head: head, meta: UInt64(key.count) << 32 | UInt64(n + 1))
         if tails.count * 2 > slots.count { grow() }
         return (n, true)
     }
@@ -80,19 +80,7 @@ struct IDTable: Sendable {
 
     /// The number of `key`, or nil.
     func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let head = Self.head(key)
-        let length = UInt64(key.count) << 32
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: Self.hash(key, head: head)) & mask
-        while true {
-            let s = slots[slot]
-            if s.meta == 0 { return nil }
-            if s.head == head, s.meta & 0xFFFF_FFFF_0000_0000 == length {
-                let n = Int(s.meta & 0xFFFF_FFFF) - 1
-                if tailEquals(n, key) { return n }
-            }
-            slot = (slot + 1) & mask
-        }
+        probe(key, head: KeyedHash.head(key)).number
     }
 
     func find(_ key: String) -> Int? {
@@ -109,7 +97,7 @@ struct IDTable: Sendable {
                 let length = Int(s.meta >> 32)
                 var h = Self.mix(s.head, length)
                 if length > 8 { h = Self.hashTail(UnsafeBufferPointer(rebasing: a[Int(tails[n])..<(Int(tails[n]) + length - 8)]), h) }
-                var slot = Int(truncatingIfNeeded: Self.finish(h)) & mask
+                var slot = Int(truncatingIfNeeded: KeyedHash.finish(h)) & mask
                 while fresh[slot].meta != 0 { slot = (slot + 1) & mask }
                 fresh[slot] = s
             }
@@ -117,26 +105,17 @@ struct IDTable: Sendable {
         slots = fresh
     }
 
-    /// A start value chosen per process, so a file cannot be written to make ids collide.
-    private static let seed = UInt64.random(in: .min ... .max)
-
+    /// The head and length in one multiply; the rest of a long key byte by byte.
     @inline(__always)
     private static func mix(_ head: UInt64, _ length: Int) -> UInt64 {
-        (head ^ seed ^ UInt64(length) << 59) &* 0x9E37_79B9_7F4A_7C15
+        (head ^ KeyedHash.seed ^ UInt64(length) << 59) &* 0x9E37_79B9_7F4A_7C15
     }
 
     @inline(__always)
     private static func hashTail(_ tail: UnsafeBufferPointer<UInt8>, _ start: UInt64) -> UInt64 {
         var h = start
-        for b in tail { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        for b in tail { h = KeyedHash.add(b, to: h) }
         return h
-    }
-
-    @inline(__always)
-    private static func finish(_ h: UInt64) -> UInt64 {
-        var h = h ^ (h >> 32)
-        h = h &* 0xBF58_476D_1CE4_E5B9
-        return h ^ (h >> 29)
     }
 
     /// The key's first eight bytes mixed with a random start, then the rest FNV-1a style.
@@ -144,7 +123,7 @@ struct IDTable: Sendable {
     private static func hash(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> UInt64 {
         var h = mix(head, key.count)
         if key.count > 8 { h = hashTail(UnsafeBufferPointer(rebasing: key[8...]), h) }
-        return finish(h)
+        return KeyedHash.finish(h)
     }
 }
 
@@ -173,19 +152,16 @@ struct IDLookup: Sendable {
 }
 
 /// Finds whether any two of many ids are equal, in 8 bytes an id: each id is kept only as a
-/// 64-bit keyed hash, the hashes are radix-sorted, and neighbours compared. Equal hashes
+/// 64-bit keyed hash, the hashes are bucket-sorted, and neighbours compared. Equal hashes
 /// mean a duplicate id or (about once in 10^12 files) a collision; the caller then reads the
 /// file thoroughly, which tells which.
 struct DuplicateFinder {
     private var hashes: [UInt64] = []
-    private static let seed = UInt64.random(in: .min ... .max)
 
     mutating func add(_ key: UnsafeBufferPointer<UInt8>) {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ Self.seed
-        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        h ^= h >> 31
-        h = h &* 0xBF58_476D_1CE4_E5B9
-        hashes.append(h ^ (h >> 29))
+        var h = KeyedHash.start
+        for b in key { h = KeyedHash.add(b, to: h) }
+        hashes.append(KeyedHash.finish(h))
     }
 
     /// True when two hashes are equal: one pass spreads them into 65,536 buckets by their top
@@ -212,5 +188,31 @@ struct DuplicateFinder {
             }
             return false
         }
+    }
+}
+
+/// The one byte hash the loader's tables share: FNV-1a from a start chosen per process (so a
+/// file cannot be written to make keys collide), then mixed so the low bits depend on every
+/// byte.
+enum KeyedHash {
+    static let seed = UInt64.random(in: .min ... .max)
+    static var start: UInt64 { 0xCBF2_9CE4_8422_2325 ^ seed }
+
+    @inline(__always)
+    static func add(_ byte: UInt8, to h: UInt64) -> UInt64 { (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+
+    @inline(__always)
+    static func finish(_ h: UInt64) -> UInt64 {
+        var h = h ^ (h >> 31)
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
+
+    /// The first eight bytes as one little-endian word, zero-padded.
+    @inline(__always)
+    static func head(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0
+        for i in 0..<min(key.count, 8) { h |= UInt64(key[i]) << (8 * UInt64(i)) }
+        return h
     }
 }

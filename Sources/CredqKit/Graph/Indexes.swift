@@ -93,21 +93,14 @@ struct NameIndex: Sendable {
         s.utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? s : s.lowercased()
     }
 
-    private static let seed = UInt64.random(in: .min ... .max)
-
     /// The hash of the lowercased label, lowering ASCII on the fly without a copy.
     static func hash(_ label: String) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        var h = KeyedHash.start
         if label.utf8.allSatisfy({ $0 < 0x80 }) {
-            for b in label.utf8 {
-                let folded = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
-                h = (h ^ UInt64(folded)) &* 0x100_0000_01B3
-            }
+            for b in label.utf8 { h = KeyedHash.add(b >= 0x41 && b <= 0x5A ? b | 0x20 : b, to: h) }
         } else {
-            for b in label.lowercased().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+            for b in label.lowercased().utf8 { h = KeyedHash.add(b, to: h) }
         }
-        h ^= h >> 31
-        h = h &* 0xBF58_476D_1CE4_E5B9
-        return h ^ (h >> 29)
+        return KeyedHash.finish(h)
     }
 }
