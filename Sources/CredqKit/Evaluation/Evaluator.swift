@@ -119,15 +119,10 @@ struct Evaluator {
         var indexes: [Int32]
         if let condition {
             let keep = try compile(condition, for: Table(columns: [], rows: [], entityKind: kind))
-            indexes = []
-            func check(_ n: Int, _ i: Int) throws(ScriptError) {
-                if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
-                if try keep(Row([], entity: EntityRef(kind: kind, index: i))) { indexes.append(Int32(i)) }
-            }
             if let candidates = try self.candidates(condition, kind) {
-                for (n, i) in candidates.enumerated() { try check(n, i) }
+                indexes = try kept(candidates, kind, keep)
             } else {
-                for i in 0..<graph.count(of: kind) { try check(i, i) }
+                indexes = try kept(0..<graph.count(of: kind), kind, keep)
             }
         } else {
             indexes = (0..<Int32(graph.count(of: kind))).map { $0 }
@@ -144,30 +139,15 @@ struct Evaluator {
         switch stage {
         case .filter(let condition, _):
             guard let keep = try? compile(condition, for: probe) else { return nil }  // the built path says what is wrong
-            var kept: [Int32] = []
-            for (n, i) in pending.indexes.enumerated() {
-                if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
-                if try keep(Row([], entity: EntityRef(kind: kind, index: Int(i)))) { kept.append(i) }
-            }
-            pending.indexes = kept
+            pending.indexes = try kept(pending.indexes.lazy.map { Int($0) }, kind, keep)
         case .sort(let keys, _):
-            var getters: [(Row) -> Value] = []
-            for key in keys {
-                guard let get = try? accessor(key.field, in: probe) else { return nil }
-                getters.append(get)
-            }
+            guard let getters = entityGetters(keys, kind) else { return nil }
             let keyed = pending.indexes.map { i in
                 let row = Row([], entity: EntityRef(kind: kind, index: Int(i)))
                 return (i, getters.map { $0(row) })
             }
             if isInterrupted() { throw ScriptError(.interrupted, nil) }
-            pending.indexes = keyed.enumerated().sorted { a, b in
-                for (k, key) in keys.enumerated() {
-                    let order = Self.order(a.element.1[k], b.element.1[k])
-                    if order != 0 { return key.descending ? order > 0 : order < 0 }
-                }
-                return a.offset < b.offset
-            }.map(\.element.0)
+            pending.indexes = Self.stablySorted(keyed, by: keys)
         case .limit(let n, _):
             pending.indexes = Array(pending.indexes.prefix(n))
         case .count:
@@ -183,21 +163,8 @@ struct Evaluator {
     /// The first `n` pending rows in the order of `keys` (ties in their current order), or
     /// false when a key is not a field of the rows' entities.
     private func topRows(_ keys: [SortKey], _ n: Int, in table: inout Table) throws(ScriptError) -> Bool {
-        guard var pending = table.pending, let kind = table.entityKind else { return false }
-        let probe = Table(columns: [], rows: [], entityKind: kind)
-        var getters: [(Row) -> Value] = []
-        for key in keys {
-            guard let get = try? accessor(key.field, in: probe) else { return false }
-            getters.append(get)
-        }
-        /// Whether a sorts strictly before b.
-        func before(_ a: [Value], _ b: [Value]) -> Bool {
-            for (k, key) in keys.enumerated() {
-                let order = Self.order(a[k], b[k])
-                if order != 0 { return key.descending ? order > 0 : order < 0 }
-            }
-            return false
-        }
+        guard var pending = table.pending, let kind = table.entityKind, let getters = entityGetters(keys, kind) else { return false }
+        func before(_ a: [Value], _ b: [Value]) -> Bool { Self.order(a, b, by: keys) < 0 }
         var best: [(index: Int32, key: [Value])] = []  // sorted, at most n
         best.reserveCapacity(n + 1)
         for (position, i) in pending.indexes.enumerated() {
@@ -218,6 +185,27 @@ struct Evaluator {
         pending.indexes = best.map(\.index)
         table.pending = pending
         return true
+    }
+
+    /// The entities among `indexes` that meet `keep`, polling for Ctrl-C as it goes.
+    private func kept(_ indexes: some Sequence<Int>, _ kind: EntityKind, _ keep: Predicate) throws(ScriptError) -> [Int32] {
+        var out: [Int32] = []
+        for (n, i) in indexes.enumerated() {
+            if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
+            if try keep(Row([], entity: EntityRef(kind: kind, index: i))) { out.append(Int32(i)) }
+        }
+        return out
+    }
+
+    /// How to read each sort key from an entity of `kind`; nil when one is not its field.
+    private func entityGetters(_ keys: [SortKey], _ kind: EntityKind) -> [(Row) -> Value]? {
+        let probe = Table(columns: [], rows: [], entityKind: kind)
+        var getters: [(Row) -> Value] = []
+        for key in keys {
+            guard let get = try? accessor(key.field, in: probe) else { return nil }
+            getters.append(get)
+        }
+        return getters
     }
 
     /// Entities that may meet a condition, found through an index, in ascending order; nil
@@ -464,14 +452,7 @@ struct Evaluator {
         case .sort(let keys, _):
             var getters: [(Row) -> Value] = []
             for key in keys { getters.append(try accessor(key.field, in: table)) }
-            let keyed = table.rows.map { row in (row, getters.map { $0(row) }) }
-            table.rows = keyed.enumerated().sorted { a, b in
-                for (k, key) in keys.enumerated() {
-                    let order = Self.order(a.element.1[k], b.element.1[k])
-                    if order != 0 { return key.descending ? order > 0 : order < 0 }
-                }
-                return a.offset < b.offset
-            }.map(\.element.0)
+            table.rows = Self.stablySorted(table.rows.map { row in (row, getters.map { $0(row) }) }, by: keys)
             table.shape = .table
         case .limit(let n, _):
             table.rows = Array(table.rows.prefix(n))
@@ -525,6 +506,23 @@ struct Evaluator {
             if a == .sum { return .number(total) }
             return present.isEmpty ? .null : .number(total / Double(present.count))
         }
+    }
+
+    /// Items in the order of their sort keys; items with equal keys keep their order.
+    static func stablySorted<T>(_ keyed: [(T, [Value])], by keys: [SortKey]) -> [T] {
+        keyed.enumerated().sorted { a, b in
+            let o = order(a.element.1, b.element.1, by: keys)
+            return o != 0 ? o < 0 : a.offset < b.offset
+        }.map(\.element.0)
+    }
+
+    /// Two rows' sort key values compared key by key, each ascending or descending.
+    static func order(_ a: [Value], _ b: [Value], by keys: [SortKey]) -> Int {
+        for (k, key) in keys.enumerated() {
+            let o = order(a[k], b[k])
+            if o != 0 { return key.descending ? -o : o }
+        }
+        return 0
     }
 
     /// A total order for sorting: nulls last, numbers by value, the rest by text without case.
