@@ -76,24 +76,32 @@ public final class Session {
 
     /// Fails as reading would (no such file, no permission, a folder), without reading.
     static func checkReadable(_ path: String) throws {
+        close(try openForReading(path).fd)
+    }
+
+    /// A file opened to read, with its size; a folder or an unreadable file throws.
+    private static func openForReading(_ path: String) throws -> (fd: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw POSIXError(.EISDIR) }
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else {
+            close(fd)
+            throw POSIXError(.EISDIR)
+        }
+        return (fd, Int(info.st_size))
     }
 
     /// A whole file's bytes, read once into one array (no intermediate `Data` copy).
     static func readBytes(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let (fd, size) = try openForReading(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw POSIXError(.EISDIR) }
         var bytes: [UInt8] = []
-        var chunk = max(Int(info.st_size), 0) + 1  // +1 sees the end of the file in the same read
+        var chunk = max(size, 0) + 1  // +1 sees the end of the file in the same read
         while true {
             var failure: Int32 = 0
             let part = [UInt8](unsafeUninitializedCapacity: chunk) { buffer, count in
