@@ -301,22 +301,30 @@ func readFile(_ path: String) throws -> [UInt8] {
     return Array(data)
 }
 
-/// Writes a converted graph to stdout, or atomically to `-o FILE`; never over one of the
-/// files being read unless `--force` says so.
-func writeGraph(_ json: String, to output: String?, inputs: [String], force: Bool) throws {
-    guard let output else {
-        Terminal.writeOut(json)
-        return
-    }
-    if !force, inputs.map(Session.absolute).contains(Session.absolute(output)) {
-        Terminal.writeErr("credq: \(output): is one of the files being imported; write elsewhere, or add --force to replace it\n")
-        throw ExitWith(status: .io)
-    }
-    do {
-        try AtomicFile.write(json, to: output)
-    } catch {
-        Terminal.writeErr("credq: \(output): cannot write: \(error)\n")
-        throw ExitWith(status: .io)
+/// Where an importer writes its graph: stdout, or atomically to `-o FILE`, never over one of
+/// the files being read unless `--force` says so.
+struct ImportDestination: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
+    var force = false
+
+    func write(_ json: String, inputs: [String]) throws {
+        guard let output else {
+            Terminal.writeOut(json)
+            return
+        }
+        if !force, inputs.map(Session.absolute).contains(Session.absolute(output)) {
+            Terminal.writeErr("credq: \(output): is one of the files being imported; write elsewhere, or add --force to replace it\n")
+            throw ExitWith(status: .io)
+        }
+        do {
+            try AtomicFile.write(json, to: output)
+        } catch {
+            Terminal.writeErr("credq: \(output): cannot write: \(error)\n")
+            throw ExitWith(status: .io)
+        }
     }
 }
 
@@ -329,11 +337,7 @@ struct ImportOnet: ParsableCommand {
     @Argument(help: ArgumentHelp("The folder of O*NET's text release (Occupation Data.txt, Alternate Titles.txt, Technology Skills.txt).", valueName: "dir"))
     var directory: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
-    var output: String?
-
-    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
-    var force = false
+    @OptionGroup var destination: ImportDestination
 
     mutating func run() throws {
         let result: OnetImporter.Result
@@ -345,7 +349,7 @@ struct ImportOnet: ParsableCommand {
         }
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
         let read = ["Occupation Data.txt", "Alternate Titles.txt", "Technology Skills.txt"].map { directory + "/" + $0 }
-        try writeGraph(result.json, to: output, inputs: read, force: force)
+        try destination.write(result.json, inputs: read)
         Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
     }
 }
@@ -362,17 +366,13 @@ struct ImportOpenBadges: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The learner who holds them (default: each credential subject's id).", valueName: "id"))
     var learner: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
-    var output: String?
-
-    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
-    var force = false
+    @OptionGroup var destination: ImportDestination
 
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = OpenBadgesImporter.convert(inputs, learner: learner)
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
-        try writeGraph(result.json, to: output, inputs: files, force: force)
+        try destination.write(result.json, inputs: files)
         Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
     }
 }
@@ -386,17 +386,13 @@ struct ImportCTDL: ParsableCommand {
     @Argument(help: ArgumentHelp("CTDL JSON-LD files.", valueName: "file"))
     var files: [String]
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the graph here, atomically, instead of stdout.", valueName: "file"))
-    var output: String?
-
-    @Flag(name: .long, help: "Let -o replace one of the files being imported.")
-    var force = false
+    @OptionGroup var destination: ImportDestination
 
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = CTDLImporter.convert(inputs)
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
-        try writeGraph(result.json, to: output, inputs: files, force: force)
+        try destination.write(result.json, inputs: files)
         Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
     }
 }
