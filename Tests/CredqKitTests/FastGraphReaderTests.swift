@@ -12,6 +12,9 @@ import Testing
     @discardableResult
     static func agree(_ sources: [GraphSource], _ comment: Comment? = nil) -> Bool {
         let fast = FastGraphReader.load(sources)
+        // With a second thread reading from the middle of each file, the same.
+        let split = FastGraphReader.load(sources, .init(splitAbove: 0))
+        #expect(split.map(GraphWriter.json) == fast.map(GraphWriter.json), comment)
         let thorough = Result { () throws(GraphLoadError) in try GraphLoader.loadThoroughly(sources) }
         switch thorough {
         case .success(let loaded) where loaded.warnings.isEmpty:
@@ -56,6 +59,10 @@ import Testing
                 + #"{"id":"b","name":"B","kind":"badge","provider":"o"}],"#
                 + #""roles":[{"id":"r","name":"R","needs":{"s":2}}],"#
                 + #""learners":[{"id":"l","name":"L","goal":"a","holds":[{"id":"h","credential":"b","issued":"2024-02-29","expires":"2024-02-29"}]}]}"#,
+            // Ids around the eight bytes kept in one word: NUL, non-ASCII, escaped, 8 and 9 bytes.
+            #"{"credq":1,"skills":[{"id":"a","name":"A"},{"id":"a\u0000","name":"B","broader":"12345678"},{"id":"\u00e9","name":"C"},"#
+                + #"{"id":"12345678","name":"D","broader":"\u00e9"},{"id":"123456789","name":"E","broader":"a\u0000"},"#
+                + #"{"id":"a\u00001","name":"F","broader":"12345\u0036789"}],"roles":[{"id":"r","name":"R","needs":{"a":1,"a\u0000":2,"123456789":3}}]}"#,
         ]
         for text in valid {
             #expect(Self.agree([GraphSource(name: "g.json", bytes: Array(text.utf8))], "\(text)"), "\(text)")
@@ -80,6 +87,12 @@ import Testing
             #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","requires":["a"]}]}"#,
             #"{"credq":1,"learners":[{"id":"l","name":"L","holds":[{"id":"h","credential":"x","issued":"2024-01-01"}]}]}"#,
             #"{"credq":1,"learners":[{"id":"l","name":"L","goal":"nowhere"}]}"#,
+            // The same id written two ways, short and long; a long id twice where once is allowed.
+            #"{"credq":1,"skills":[{"id":"s1","name":"S"},{"id":"s\u0031","name":"T"}]}"#,
+            #"{"credq":1,"skills":[{"id":"long-skill-1","name":"S"},{"id":"long-skill-\u0031","name":"T"}]}"#,
+            #"{"credq":1,"skills":[{"id":"long-skill-id","name":"S"}],"roles":[{"id":"r","name":"R","needs":{"long-skill-id":1,"long-skill-\u0069d":2}}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","stack":{"all":["long-credential-b","long-credential-b"]}},{"id":"long-credential-b","name":"B","kind":"badge","provider":"o"}]}"#,
+            #"{"credq":1,"skills":[{"id":"a","name":"A","broader":"a\u0000"}]}"#,
         ]
         for text in refused {
             #expect(FastGraphReader.load([GraphSource(name: "g.json", bytes: Array(text.utf8))]) == nil, "\(text)")
@@ -116,14 +129,80 @@ import Testing
         let thorough = try GraphLoader.loadThoroughly(files)
         #expect(thorough.warnings.isEmpty)
         for size in [16 << 10, 64 << 10, 1 << 20] {
-            let fast = try #require(FastGraphReader.load(files, windowSize: size), "window \(size)")
+            let fast = try #require(FastGraphReader.load(files, .init(windowSize: size)), "window \(size)")
             #expect(GraphWriter.json(fast) == GraphWriter.json(thorough.graph), "window \(size)")
         }
         // An entity larger than half the window is left to the thorough loader, not misread.
-        #expect(FastGraphReader.load(files, windowSize: 512) == nil)
+        #expect(FastGraphReader.load(files, .init(windowSize: 512)) == nil)
         // A file cut short on disk is refused, whatever the window.
         try Data(big.utf8.prefix(big.utf8.count / 2)).write(to: bigURL)
-        #expect(FastGraphReader.load(files, windowSize: 16 << 10) == nil)
+        #expect(FastGraphReader.load(files, .init(windowSize: 16 << 10)) == nil)
+    }
+
+    /// A graph that is mostly learners, with long, escaped and non-ASCII ids, names that
+    /// look like learners, and a skills list after the learners whose objects also read as
+    /// learners.
+    static let learnerHeavy: String = {
+        var text = #"{"credq": 1, "organizations": [{"id": "org-with-a-long-id", "name": "O", "kind": "platform"}],"#
+            + #" "credentials": [{"id": "c1", "name": "C1", "kind": "badge", "provider": "org-with-a-long-id", "teaches": {"s1": 2}},"#
+            + #" {"id": "credential-two", "name": "C2", "kind": "course", "provider": "org-with-a-long-id", "valid_months": 12}],"#
+            + #" "roles": [{"id": "r", "name": "R", "needs": {"skill-number-two": 1}}],"#
+            + "\n \"learners\": ["
+        for i in 0..<24 {
+            let id = ["l\(i)", "learner-\(i)-long", #"l\u00e9\#(i)"#, #"l\u0031\#(i)x"#][i % 4]
+            let name = i % 3 == 0 ? #"Looks like {\"id\": \"x\", \"name\": \"y\"} \#(i)"# : "L{\(i)}"
+            var holds: [String] = []
+            for h in 0..<(i % 4) {
+                let credential = h % 2 == 0 ? "c1" : "credential-two"
+                holds.append(#"{"id": "h\#(i)-\#(h)", "credential": "\#(credential)", "issued": "2024-0\#(1 + h)-15""#
+                    + (h == 1 ? #", "expires": "2030-01-01", "proof": "{\"id\":\"p\"}""# : "") + "}")
+            }
+            let goal = i % 5 == 0 ? #", "goal": "\#(i % 2 == 0 ? "r" : "credential-two")""# : ""
+            let role = i % 7 == 0 ? #", "role": "r""# : ""
+            text += (i > 0 ? ",\n  " : "") + #"{"id": "\#(id)", "name": "\#(name)"\#(goal)\#(role), "holds": [\#(holds.joined(separator: ", "))]}"#
+        }
+        text += "],\n " + #""skills": [{"id": "s1", "name": "S1"}, {"id": "skill-number-two", "name": "S2"}, {"id": "s3", "name": "S3"}]}"# + "\n"
+        return text
+    }()
+
+    /// A second thread reads the learners from wherever it is started: the graph is always
+    /// the one the thorough loader builds, and the second thread's work is used whenever it
+    /// started before the last learner.
+    @Test func aSecondThreadReadingLearnersBuildsTheSameGraph() throws {
+        let bytes = Array(Self.learnerHeavy.utf8)
+        let sources = [GraphSource(name: "g.json", bytes: bytes)]
+        let thorough = try GraphLoader.loadThoroughly(sources)
+        #expect(thorough.warnings.isEmpty)
+        let expected = GraphWriter.json(thorough.graph)
+        let learners = bytes.firstRange(of: Array(#""learners""#.utf8))!.lowerBound
+        let lastLearner = bytes.lastRange(of: Array(#"{"id": "l\u0031"#.utf8))!.lowerBound
+        var helpedFrom: [Int] = []
+        for start in 0..<bytes.count {
+            let options = FastGraphReader.Options(splitAbove: 0, splitPoint: { _ in start })
+            let (graph, helped) = try #require(FastGraphReader.read(sources, options), "from \(start)")
+            #expect(GraphWriter.json(graph) == expected, "from \(start)")
+            for i in graph.learners.indices { #expect(graph.index(of: graph.learners[i].id, kind: .learner) == i) }
+            if helped > 0 { helpedFrom.append(start) }
+        }
+        // Used from every start up to the last learner (from before the learners, the helper
+        // finds the first of them), and never from after it: the helper then reads the skills
+        // that follow as learners, and the first thread never meets them in its learners list.
+        #expect(helpedFrom == Array(0...lastLearner))
+
+        // Through a small window on disk too, and with a file cut short.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("credq-split-\(UInt32.random(in: 0...UInt32.max)).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(bytes).write(to: url)
+        for start in stride(from: learners, to: bytes.count, by: 37) {
+            let options = FastGraphReader.Options(windowSize: 1 << 10, splitAbove: 0, splitPoint: { _ in start })
+            let read = try #require(FastGraphReader.read([.file(url.path)], options), "from \(start)")
+            #expect(GraphWriter.json(read.graph) == expected, "from \(start)")
+            #expect(read.helped == (start <= lastLearner ? 1 : 0), "from \(start)")
+        }
+        for cut in [bytes.count / 2, bytes.count - 3] {
+            try Data(bytes.prefix(cut)).write(to: url)
+            #expect(FastGraphReader.read([.file(url.path)], .init(windowSize: 1 << 10, splitAbove: 0)) == nil)
+        }
     }
 
     @Test func duplicatesAcrossFilesAreLeftToTheThoroughLoader() {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `CREDQ_DEBUG_LOAD=1` prints how long each phase of a load took, to standard error.
 enum LoadTrace {
@@ -27,100 +28,89 @@ struct FastGraphReader {
     /// Thrown to leave the fast path; carries nothing, the thorough path explains.
     struct Bail: Error {}
 
-    /// The ids of one entity kind. A defined id's number is its entity's index, so most
-    /// references (to entities defined earlier in the files) are final when read. A reference
-    /// read before its definition gets a negative number, resolved once every file is read.
-    struct Symbols {
-        /// Defined ids, numbered in the order defined, which is the entities' order.
-        var defined = IDTable(capacity: 1024)
-        /// Ids referenced before they were defined: reference -1 - n is `early` id n.
-        var early = IDTable(capacity: 16)
-        var earlyKeys: [String] = []
-        var earlyIndex: [Int32] = []
-
-        @inline(__always)
-        mutating func reference(_ id: UnsafeBufferPointer<UInt8>) -> Int {
-            if let n = defined.find(id) { return n }
-            let (n, inserted) = early.insert(id)
-            if inserted { earlyKeys.append(String(decoding: id, as: UTF8.self)) }
-            return -1 - n
-        }
-
-        /// The reference of the id string at the cursor.
-        mutating func reference(_ c: inout Cursor) throws(Bail) -> Int {
-            if let span = try c.plainString() { return reference(span) }
-            var id = try c.string()
-            return id.withUTF8 { reference($0) }
-        }
-
-        /// Reads a defining id at the cursor, for entity `index`, and returns it.
-        mutating func define(_ c: inout Cursor, as index: Int) throws(Bail) -> String {
-            let id: String
-            let (n, inserted): (Int, Bool)
-            if let span = try c.plainString() {
-                id = String(decoding: span, as: UTF8.self)
-                (n, inserted) = defined.insert(span)
-            } else {
-                var text = try c.string()
-                (n, inserted) = text.withUTF8 { defined.insert($0) }
-                id = text
-            }
-            guard !id.isEmpty, inserted, n == index else { throw Bail() }  // empty or duplicate id
-            return id
-        }
-
-        /// Finds the entity of every early reference; an id never defined is left to the
-        /// thorough loader.
-        mutating func resolveEarly() throws(Bail) {
-            earlyIndex = []
-            for key in earlyKeys {
-                guard let n = defined.find(key) else { throw Bail() }
-                earlyIndex.append(Int32(n))
-            }
-        }
-
-        @inline(__always)
-        func index(_ reference: Int) -> Int { reference >= 0 ? reference : Int(earlyIndex[-1 - reference]) }
-
-        var hasEarly: Bool { !earlyKeys.isEmpty }
-
-        var lookup: IDLookup { IDLookup(table: defined, entity: nil) }
-    }
-
     private var organizations: [Organization] = []
     private var skills: [Skill] = []
     private var credentials: [Credential] = []
     private var roles: [Role] = []
     private var learners: [Learner] = []
     /// Learner index and goal id, resolved once every role and credential is known.
-    private var goals: [(learner: Int, id: String)] = []
+    private var goals: [(learner: Int, key: UInt64)] = []
 
-    private var orgSyms = Symbols(), skillSyms = Symbols(), credSyms = Symbols()
-    private var roleSyms = Symbols(), learnerSyms = Symbols()
+    /// Every id read, packed; a reference field holds its id's key until `finish` turns
+    /// every key into the index of the entity it names, once every table can be built.
+    /// Lookups then run back to back, so the memory accesses of many of them overlap.
+    private var keys = KeyArena()
+    /// The keys of each kind's ids, in entity order.
+    private var orgIDs: [UInt64] = [], skillIDs: [UInt64] = [], credIDs: [UInt64] = []
+    private var roleIDs: [UInt64] = [], learnerIDs: [UInt64] = []
     private var holdingIDs = DuplicateFinder()
     private var holdingScratch: [Holding] = []
+    /// The helper reading the rest of this file's learners, if one was started.
+    private var split: LearnerSplit?
+    /// How many files a helper read part of.
+    private var helped = 0
     /// The first currency written on a credential, for credentials that name none.
     private var currency: String?
 
+    /// How files are read; tests change these to reach every path on small files.
+    struct Options {
+        /// How much of a file on disk is held at once.
+        var windowSize = FileWindow.defaultSize
+        /// The size from which a file's learners are shared with a second thread (nil:
+        /// never); see `LearnerSplit`.
+        var splitAbove: Int? = LearnerSplit.defaultThreshold
+        /// Where in a file of the given size the second thread starts looking for learners.
+        var splitPoint: @Sendable (Int) -> Int = { $0 / 2 }
+    }
+
     /// The graph, or nil when the thorough path must read these files.
-    /// `windowSize` is how much of a file is held at once (tests make it small).
-    static func load(_ sources: [GraphSource], windowSize: Int = FileWindow.defaultSize) -> Graph? {
+    static func load(_ sources: [GraphSource], _ options: Options = Options()) -> Graph? {
+        read(sources, options)?.graph
+    }
+
+    /// The graph, and how many files a second thread helped read; nil when the thorough
+    /// path must read these files.
+    static func read(_ sources: [GraphSource], _ options: Options) -> (graph: Graph, helped: Int)? {
         var reader = FastGraphReader()
         do {
             for source in sources {
+                defer {
+                    reader.split?.cancel()
+                    reader.split = nil
+                }
                 if let path = source.path {
-                    guard let window = FileWindow(path: path, size: windowSize) else { throw Bail() }
+                    guard let window = FileWindow(path: path, size: options.windowSize) else { throw Bail() }
                     var cursor = try Cursor(window: window)
+                    if let above = options.splitAbove, let size = window.fileSize, size >= above {
+                        let start = options.splitPoint(size), windowSize = options.windowSize
+                        reader.split = LearnerSplit {
+                            guard let window = FileWindow(path: path, size: windowSize, start: start) else { return nil }
+                            return try? Cursor(window: window)
+                        }
+                    }
                     try reader.readFile(&cursor)
                     continue
                 }
                 try source.bytes.withUnsafeBufferPointer { (buffer) throws(Bail) in
                     guard var cursor = Cursor(bytes: buffer) else { throw Bail() }
+                    if let above = options.splitAbove, buffer.count >= above {
+                        let text = LearnerSplit.Text(buffer: buffer), start = options.splitPoint(buffer.count)
+                        reader.split = LearnerSplit {
+                            var cursor = Cursor(bytes: text.buffer)
+                            cursor?.i = start
+                            return cursor
+                        }
+                    }
+                    defer {  // the helper reads `buffer`, so it ends before the buffer may go
+                        reader.split?.cancel()
+                        reader.split = nil
+                    }
                     try reader.readFile(&cursor)
                 }
             }
             LoadTrace.mark("read")
-            return try reader.finish(sources: sources.map(\.name))
+            let helped = reader.helped
+            return (try reader.finish(sources: sources.map(\.name)), helped)
         } catch {
             return nil
         }
@@ -145,7 +135,7 @@ struct FastGraphReader {
                 case 2: try list(&c) { (r, c) throws(Bail) in try r.readSkill(&c) }
                 case 3: try list(&c) { (r, c) throws(Bail) in try r.readCredential(&c) }
                 case 4: try list(&c) { (r, c) throws(Bail) in try r.readRole(&c) }
-                default: try list(&c) { (r, c) throws(Bail) in try r.readLearner(&c) }
+                default: try learnerList(&c)
                 }
             } while try c.nextMember()
         }
@@ -169,6 +159,87 @@ struct FastGraphReader {
         } while try c.nextElement()
     }
 
+    /// The learners list, where a helper thread may have read the second part already.
+    private mutating func learnerList(_ c: inout Cursor) throws(Bail) {
+        try c.expect(UInt8(ascii: "["))
+        if try c.arrayEnd() { return }
+        // Where the helper's learners start, known before any learner is read here: the
+        // helper finds it at once, and waiting for it makes the outcome not depend on timing.
+        let helperStart = split?.located()
+        repeat {
+            try c.ensureWindow()
+            if let split, let helperStart {
+                c.skipWhitespace()
+                // Only here, at the start of an element of this list, can the helper's
+                // learners be taken: it read the same bytes with the same code.
+                if c.position == helperStart {
+                    self.split = nil
+                    if let (rest, end) = split.take() {
+                        LoadTrace.mark("read: up to the helper's learners")
+                        merge(rest)
+                        helped += 1
+                        try c.seek(to: end)
+                        return
+                    }
+                }
+            }
+            try c.expect(UInt8(ascii: "{"))
+            try readLearner(&c)
+        } while try c.nextElement()
+    }
+
+    /// Adds the learners a helper read after those read here.
+    private mutating func merge(_ other: FastGraphReader) {
+        let shift = keys.bytes.count
+        keys.append(other.keys)
+        let base = learners.count
+        func moved(_ key: UInt64) -> UInt64 { keys.moved(key, by: shift) }
+        func moved(_ reference: Int) -> Int { Int(truncatingIfNeeded: moved(Self.key(reference))) }
+        learners.append(contentsOf: other.learners)
+        if !other.keys.bytes.isEmpty, shift > 0 {  // long ids moved along with their bytes
+            for i in base..<learners.count {
+                if let r = learners[i].role { learners[i].role = moved(r) }
+                for h in learners[i].holdings.indices { learners[i].holdings[h].credential = moved(learners[i].holdings[h].credential) }
+            }
+        }
+        learnerIDs.append(contentsOf: other.learnerIDs.map(moved))
+        goals.append(contentsOf: other.goals.map { (base + $0.learner, moved($0.key)) })
+        holdingIDs.append(other.holdingIDs)
+    }
+
+    /// The helper's side of a split: from the cursor, finds the first object that reads as a
+    /// learner, then reads learners to the end of their list. Nil when no learner starts
+    /// within a mebibyte, when anything fails, or when the first thread stops waiting.
+    fileprivate static func readLearners(_ c: inout Cursor, for split: LearnerSplit) -> (FastGraphReader, end: Int)? {
+        let limit = c.position + 1 << 20
+        var reader = FastGraphReader()
+        var first = 0
+        while true {
+            guard !split.stopped, c.position < limit, (try? c.find(UInt8(ascii: "{"))) == true else { return nil }
+            first = c.position
+            c.i += 1
+            do {
+                try reader.readLearner(&c)
+                break
+            } catch {
+                reader = FastGraphReader()
+                guard (try? c.seek(to: first + 1)) != nil else { return nil }
+            }
+        }
+        split.found(first)
+        do {
+            while try c.nextElement() {
+                guard !split.stopped else { return nil }
+                try c.ensureWindow()
+                try c.expect(UInt8(ascii: "{"))
+                try reader.readLearner(&c)
+            }
+        } catch {
+            return nil
+        }
+        return (reader, c.position)
+    }
+
     /// Records a key as seen in one object; a second time is a duplicate key.
     private static func mark(_ key: Int, in seen: inout UInt32) throws(Bail) {
         let bit: UInt32 = 1 << UInt32(key)
@@ -182,45 +253,47 @@ struct FastGraphReader {
 
     private mutating func readOrganization(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", name = "", kind: OrganizationKind?, url: String?
-        var keys: [JSONValue] = [], revoked: [String] = []
+        var id = "", idKey: UInt64 = 0, name = "", kind: OrganizationKind?, url: String?
+        var jwks: [JSONValue] = [], revoked: [String] = []
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.organizationKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try orgSyms.define(&c, as: organizations.count)
+                case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
                 case 2: kind = OrganizationKind(rawValue: try c.string())
                 case 3: url = try c.string()
-                case 4: keys = try c.jwks()
+                case 4: jwks = try c.jwks()
                 default: revoked = try c.stringList()
                 }
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b111 == 0b111, let kind else { throw Bail() }
-        organizations.append(Organization(id: id, name: name, kind: kind, url: url, keys: keys, revoked: revoked))
+        orgIDs.append(idKey)
+        organizations.append(Organization(id: id, name: name, kind: kind, url: url, keys: jwks, revoked: revoked))
     }
 
     private static let skillKeys = KeySet(["id", "name", "aliases", "category", "broader"])
 
     private mutating func readSkill(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", name = "", aliases: [String] = [], category: String?, broader: Int?
+        var id = "", idKey: UInt64 = 0, name = "", aliases: [String] = [], category: String?, broader: Int?
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.skillKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try skillSyms.define(&c, as: skills.count)
+                case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
                 case 2: aliases = try c.stringList()
                 case 3: category = try c.string()
-                default: broader = try skillSyms.reference(&c)
+                default: broader = try reference(&c)
                 }
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
+        skillIDs.append(idKey)
         skills.append(Skill(id: id, name: name, aliases: aliases, category: category, broader: broader))
     }
 
@@ -231,7 +304,7 @@ struct FastGraphReader {
 
     private mutating func readCredential(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", name = "", kind: CredentialKind?, provider = 0, platform: Int?
+        var id = "", idKey: UInt64 = 0, name = "", kind: CredentialKind?, provider = 0, platform: Int?
         var teaches: [SkillLevel] = [], weeks = 0.0, hours: Double?, cost = 0.0, code: String?, credits = 0.0
         var requires: [Int] = [], stack: StackRule?, accredited: [Int] = [], recognized: [Int] = []
         var validMonths: Int?, url: String?
@@ -240,11 +313,11 @@ struct FastGraphReader {
                 let key = try c.key(Self.credentialKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try credSyms.define(&c, as: credentials.count)
+                case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
                 case 2: kind = CredentialKind(rawValue: try c.string())
-                case 3: provider = try orgSyms.reference(&c)
-                case 4: platform = try orgSyms.reference(&c)
+                case 3: provider = try reference(&c)
+                case 4: platform = try reference(&c)
                 case 5: teaches = try levels(&c)
                 case 6: weeks = try c.nonNegative()
                 case 7: hours = try c.nonNegative()
@@ -254,10 +327,10 @@ struct FastGraphReader {
                     guard text.utf8.count == 3, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { throw Bail() }
                     code = text
                 case 10: credits = try c.nonNegative()
-                case 11: requires = try references(&c, credentials: true)
+                case 11: requires = try references(&c)
                 case 12: stack = try rule(&c, depth: 0)
-                case 13: accredited = try references(&c, credentials: false)
-                case 14: recognized = try references(&c, credentials: false)
+                case 13: accredited = try references(&c)
+                case 14: recognized = try references(&c)
                 case 15:
                     let n = try c.number()
                     guard n == n.rounded(), n > 0, n < 100_000 else { throw Bail() }
@@ -271,6 +344,7 @@ struct FastGraphReader {
             if let first = currency, first != code { throw Bail() }
             if currency == nil { currency = code }
         }
+        credIDs.append(idKey)
         credentials.append(Credential(
             id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
             weeks: weeks, hours: hours, cost: cost, currency: code ?? currency ?? "USD", credits: credits,
@@ -278,10 +352,10 @@ struct FastGraphReader {
             validMonths: validMonths, url: url))
     }
 
-    /// A stack rule, with credential symbols in place of indexes until `finish`.
+    /// A stack rule, with credential keys in place of indexes until `finish`.
     private mutating func rule(_ c: inout Cursor, depth: Int) throws(Bail) -> StackRule {
         guard depth < 64 else { throw Bail() }
-        if c.peekIsQuote { return .credential(try credSyms.reference(&c)) }
+        if c.peekIsQuote { return .credential(try reference(&c)) }
         try c.expect(UInt8(ascii: "{"))
         var seen: UInt32 = 0
         var items: [StackRule]?, number: Double?
@@ -323,7 +397,7 @@ struct FastGraphReader {
         repeat {
             let item = try rule(&c, depth: depth + 1)
             if case .credential(let s) = item {
-                for case .credential(s) in items { throw Bail() }  // listed twice in one rule
+                for case .credential(let t) in items where keys.same(Self.key(s), Self.key(t)) { throw Bail() }  // listed twice in one rule
             }
             items.append(item)
         } while try c.nextElement()
@@ -334,13 +408,13 @@ struct FastGraphReader {
 
     private mutating func readRole(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", name = "", aliases: [String] = [], needs: [SkillLevel] = [], onet: String?
+        var id = "", idKey: UInt64 = 0, name = "", aliases: [String] = [], needs: [SkillLevel] = [], onet: String?
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.roleKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try roleSyms.define(&c, as: roles.count)
+                case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
                 case 2: aliases = try c.stringList()
                 case 3: needs = try levels(&c)
@@ -349,6 +423,7 @@ struct FastGraphReader {
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b1011 == 0b1011 else { throw Bail() }
+        roleIDs.append(idKey)
         roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet))
     }
 
@@ -357,22 +432,16 @@ struct FastGraphReader {
 
     private mutating func readLearner(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", name = "", role: Int?, goal: String?, goalRole: Int?, holdings: [Holding] = []
+        var id = "", idKey: UInt64 = 0, name = "", role: Int?, goal: UInt64?, holdings: [Holding] = []
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.learnerKeys)
                 try Self.mark(key, in: &seen)
                 switch key {
-                case 0: id = try learnerSyms.define(&c, as: learners.count)
+                case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
-                case 2: role = try roleSyms.reference(&c)
-                case 3:
-                    // A role defined already is the goal at once; other ids wait for every file.
-                    if let span = try c.plainString() {
-                        if let r = roleSyms.defined.find(span) { goalRole = r } else { goal = String(decoding: span, as: UTF8.self) }
-                    } else {
-                        goal = try c.string()
-                    }
+                case 2: role = try reference(&c)
+                case 3: goal = try readKey(&c)
                 default:
                     try c.expect(UInt8(ascii: "["))
                     if try !c.arrayEnd() {
@@ -393,7 +462,8 @@ struct FastGraphReader {
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
         if let goal { goals.append((learners.count, goal)) }
-        learners.append(Learner(id: id, name: name, role: role, goal: goalRole.map(Goal.role), holdings: holdings))
+        learnerIDs.append(idKey)
+        learners.append(Learner(id: id, name: name, role: role, goal: nil, holdings: holdings))
     }
 
     private mutating func holding(_ c: inout Cursor) throws(Bail) -> Holding {
@@ -406,7 +476,7 @@ struct FastGraphReader {
                 try Self.mark(key, in: &seen)
                 switch key {
                 case 0: id = try holdingID(&c)
-                case 1: credential = try credSyms.reference(&c)
+                case 1: credential = try reference(&c)
                 case 2: issued = try c.day()
                 case 3: expires = try c.day()
                 default: proof = try c.string()
@@ -431,96 +501,225 @@ struct FastGraphReader {
 
     // MARK: - Fields
 
-    /// An object of skill id → whole level 1-4, with skill symbols.
+    /// An object of skill id → whole level 1-4, with skill keys.
     private mutating func levels(_ c: inout Cursor) throws(Bail) -> [SkillLevel] {
         try c.expect(UInt8(ascii: "{"))
         var out: [SkillLevel] = []
         if try c.objectEnd() { return out }
         repeat {
-            let skill = try skillSyms.reference(&c)
+            let skill = try reference(&c)
             try c.colon()
             let n = try c.number()
             guard n == n.rounded(), n >= 1, n <= 4 else { throw Bail() }
-            for earlier in out where earlier.skill == skill { throw Bail() }  // duplicate key
+            for earlier in out where keys.same(Self.key(earlier.skill), Self.key(skill)) { throw Bail() }  // duplicate key
             out.append(SkillLevel(skill: skill, level: Int(n)))
         } while try c.nextMember()
         return out
     }
 
-    /// A list of credential ids (`credentials: true`) or organization ids, as symbols.
-    private mutating func references(_ c: inout Cursor, credentials: Bool) throws(Bail) -> [Int] {
+    /// A list of ids, as keys.
+    private mutating func references(_ c: inout Cursor) throws(Bail) -> [Int] {
         try c.expect(UInt8(ascii: "["))
         var out: [Int] = []
         if try c.arrayEnd() { return out }
-        repeat {
-            out.append(credentials ? try credSyms.reference(&c) : try orgSyms.reference(&c))
-        } while try c.nextElement()
+        repeat { out.append(try reference(&c)) } while try c.nextElement()
         return out
+    }
+
+    // MARK: - Ids
+
+    /// The packed key of the id string at the cursor.
+    @inline(__always)
+    private mutating func readKey(_ c: inout Cursor) throws(Bail) -> UInt64 {
+        let key: UInt64?
+        if let span = try c.plainString() {
+            key = keys.key(span, plain: true)
+        } else {
+            var text = try c.string()
+            key = text.withUTF8 { keys.key($0, plain: false) }
+        }
+        guard let key else { throw Bail() }
+        return key
+    }
+
+    /// A reference, kept as its id's key (in the bits of an `Int`) until `finish`.
+    @inline(__always)
+    private mutating func reference(_ c: inout Cursor) throws(Bail) -> Int { Int(truncatingIfNeeded: try readKey(&c)) }
+
+    @inline(__always)
+    private static func key(_ reference: Int) -> UInt64 { UInt64(truncatingIfNeeded: reference) }
+
+    /// A defining id: the text, and its key.
+    private mutating func define(_ c: inout Cursor) throws(Bail) -> (String, UInt64) {
+        let id: String, key: UInt64?
+        if let span = try c.plainString() {
+            id = String(decoding: span, as: UTF8.self)
+            key = keys.key(span, plain: true)
+        } else {
+            var text = try c.string()
+            key = text.withUTF8 { keys.key($0, plain: false) }
+            id = text
+        }
+        guard !id.isEmpty, let key else { throw Bail() }
+        return (id, key)
     }
 
     // MARK: - Resolving
 
-    private mutating func finish(sources: [String]) throws(Bail) -> Graph {
-        try orgSyms.resolveEarly()
-        try skillSyms.resolveEarly()
-        try credSyms.resolveEarly()
-        try roleSyms.resolveEarly()
-        try learnerSyms.resolveEarly()
-        if holdingIDs.anyEqual() { throw Bail() }
-        holdingIDs = DuplicateFinder()
-        LoadTrace.mark("resolve: early ids, holding ids")
-        let org = orgSyms, skill = skillSyms, cred = credSyms, role = roleSyms
-        func remap(_ rule: StackRule) -> StackRule {
+    /// Turns the key in every reference field `visit` passes to its body into the index of
+    /// the entity it names: the keys are gathered kind by kind, found in groups (see
+    /// `IDTable.findAll`), and written back. False when an id is defined nowhere.
+    private static func resolve(_ tables: Tables, _ keys: KeyArena, _ visit: ((EntityKind, inout Int) -> Void) -> Void) -> Bool {
+        var gathered = [[Int]](repeating: [], count: EntityKind.allCases.count)
+        visit { kind, key in gathered[kind.number].append(key) }
+        for kind in EntityKind.allCases {
+            let found = gathered[kind.number].withUnsafeMutableBufferPointer { references in
+                tables[kind].findAll(references, in: keys)
+                return !references.contains(-1)
+            }
+            guard found else { return false }
+        }
+        var next = [Int](repeating: 0, count: EntityKind.allCases.count)
+        visit { kind, reference in
+            reference = gathered[kind.number][next[kind.number]]
+            next[kind.number] += 1
+        }
+        return true
+    }
+
+    /// Calls `body` on every reference field of the skills, credentials and roles read,
+    /// with the kind of entity it names, always in the same order.
+    private mutating func forEachCatalogReference(_ body: (EntityKind, inout Int) -> Void) {
+        func visit(_ rule: inout StackRule) {
             switch rule {
-            case .credential(let s): .credential(cred.index(s))
-            case .all(let items): .all(items.map(remap))
-            case .any(let items): .any(items.map(remap))
-            case .atLeast(let n, let items): .atLeast(n, items.map(remap))
-            case .credits(let n, let items): .credits(n, items.map(cred.index))
+            case .credential(let c):
+                var d = c
+                body(.credential, &d)
+                if d != c { rule = .credential(d) }
+            case .all(var items), .any(var items), .atLeast(_, var items):
+                let before = items
+                for i in items.indices { visit(&items[i]) }
+                guard items != before else { return }
+                switch rule {
+                case .all: rule = .all(items)
+                case .any: rule = .any(items)
+                case .atLeast(let n, _): rule = .atLeast(n, items)
+                case .credential, .credits: break
+                }
+            case .credits(let n, var items):
+                let before = items
+                for i in items.indices { body(.credential, &items[i]) }
+                if items != before { rule = .credits(n, items) }
             }
         }
-        // Only references read before their definition need a second look.
-        if skill.hasEarly {
-            for i in skills.indices where skills[i].broader != nil { skills[i].broader = skill.index(skills[i].broader!) }
-            for i in credentials.indices {
-                for t in credentials[i].teaches.indices { credentials[i].teaches[t].skill = skill.index(credentials[i].teaches[t].skill) }
-            }
-            for i in roles.indices {
-                for n in roles[i].needs.indices { roles[i].needs[n].skill = skill.index(roles[i].needs[n].skill) }
+        func list(_ kind: EntityKind, _ items: inout [Int]) {
+            guard !items.isEmpty else { return }
+            items.withUnsafeMutableBufferPointer { items in for i in items.indices { body(kind, &items[i]) } }
+        }
+        skills.withUnsafeMutableBufferPointer { all in
+            for i in all.indices where all[i].broader != nil { body(.skill, &all[i].broader!) }
+        }
+        credentials.withUnsafeMutableBufferPointer { all in
+            for i in all.indices {
+                body(.organization, &all[i].provider)
+                if all[i].platform != nil { body(.organization, &all[i].platform!) }
+                all[i].teaches.withUnsafeMutableBufferPointer { levels in
+                    for t in levels.indices { body(.skill, &levels[t].skill) }
+                }
+                list(.credential, &all[i].requires)
+                if all[i].stack != nil { visit(&all[i].stack!) }
+                list(.organization, &all[i].accreditedBy)
+                list(.organization, &all[i].recognizedBy)
             }
         }
-        if org.hasEarly {
-            for i in credentials.indices {
-                credentials[i].provider = org.index(credentials[i].provider)
-                if let p = credentials[i].platform { credentials[i].platform = org.index(p) }
-                for a in credentials[i].accreditedBy.indices { credentials[i].accreditedBy[a] = org.index(credentials[i].accreditedBy[a]) }
-                for a in credentials[i].recognizedBy.indices { credentials[i].recognizedBy[a] = org.index(credentials[i].recognizedBy[a]) }
-            }
-        }
-        if cred.hasEarly {
-            for i in credentials.indices {
-                if credentials[i].requires.contains(where: { $0 < 0 }) { credentials[i].requires = credentials[i].requires.map(cred.index) }
-                if let rule = credentials[i].stack { credentials[i].stack = remap(rule) }
-            }
-            for i in learners.indices where learners[i].holdings.contains(where: { $0.credential < 0 }) {
-                for h in learners[i].holdings.indices {
-                    learners[i].holdings[h].credential = cred.index(learners[i].holdings[h].credential)
+        roles.withUnsafeMutableBufferPointer { all in
+            for i in all.indices {
+                all[i].needs.withUnsafeMutableBufferPointer { levels in
+                    for n in levels.indices { body(.skill, &levels[n].skill) }
                 }
             }
         }
-        if role.hasEarly {
-            for i in learners.indices { if let r = learners[i].role { learners[i].role = role.index(r) } }
-        }
-        LoadTrace.mark("resolve: early references")
-        let roleIDs = role.lookup, credentialIDs = cred.lookup
-        for (learner, id) in goals {
-            if let r = roleIDs.index(of: id) { learners[learner].goal = .role(r) } else if let c = credentialIDs.index(of: id) {
-                learners[learner].goal = .credential(c)
-            } else {
-                throw Bail()
+    }
+
+    /// Calls `body` on every reference field of `learners`, always in the same order.
+    private static func forEachReference(in learners: inout [Learner], _ body: (EntityKind, inout Int) -> Void) {
+        learners.withUnsafeMutableBufferPointer { all in
+            for i in all.indices {
+                if all[i].role != nil { body(.role, &all[i].role!) }
+                all[i].holdings.withUnsafeMutableBufferPointer { holdings in
+                    for h in holdings.indices { body(.credential, &holdings[h].credential) }
+                }
             }
         }
-        LoadTrace.mark("resolve: goals")
+    }
+
+    /// One id table per kind, numbered in entity order.
+    struct Tables {
+        var organization = IDTable(), skill = IDTable(), credential = IDTable(), role = IDTable(), learner = IDTable()
+
+        subscript(kind: EntityKind) -> IDTable {
+            switch kind {
+            case .organization: organization
+            case .skill: skill
+            case .credential: credential
+            case .role: role
+            case .learner: learner
+            }
+        }
+    }
+
+    private mutating func finish(sources: [String]) throws(Bail) -> Graph {
+        let keys = self.keys
+        self.keys = KeyArena()
+        // The id tables here, and the check that no two holdings share an id beside them.
+        var tables: Tables?
+        var holdingIDs = self.holdingIDs
+        self.holdingIDs = DuplicateFinder()
+        var repeatedHolding = false
+        var ids = [orgIDs, skillIDs, credIDs, roleIDs, learnerIDs]
+        (orgIDs, skillIDs, credIDs, roleIDs, learnerIDs) = ([], [], [], [], [])
+        together({
+            /// A table of one kind's ids; nil when an id is there twice.
+            func table(_ ids: inout [UInt64]) -> IDTable? {
+                var table = IDTable(capacity: ids.count)
+                for key in ids { guard table.insert(key, from: keys).inserted else { return nil } }
+                ids = []
+                return table
+            }
+            guard let org = table(&ids[0]), let skill = table(&ids[1]), let cred = table(&ids[2]),
+                  let role = table(&ids[3]), let learner = table(&ids[4]) else { return }
+            tables = Tables(organization: org, skill: skill, credential: cred, role: role, learner: learner)
+        }, {
+            repeatedHolding = holdingIDs.anyEqual()
+        })
+        guard let tables, !repeatedHolding else { throw Bail() }
+        LoadTrace.mark("resolve: id tables, holding ids")
+
+        // Every reference becomes an index: the catalog's here, the learners' beside them.
+        // An id no file defines leaves the files to the thorough loader, which says which.
+        var learners = self.learners
+        self.learners = []
+        var catalogResolved = false, learnersResolved = false
+        let goals = self.goals
+        self.goals = []
+        together({
+            catalogResolved = Self.resolve(tables, keys) { body in forEachCatalogReference(body) }
+        }, {
+            learnersResolved = Self.resolve(tables, keys) { body in Self.forEachReference(in: &learners, body) }
+            // A goal is a role, or else a credential.
+            for (i, key) in goals where learnersResolved {
+                if let r = tables.role.find(key, in: keys) {
+                    learners[i].goal = .role(r)
+                } else if let c = tables.credential.find(key, in: keys) {
+                    learners[i].goal = .credential(c)
+                } else {
+                    learnersResolved = false
+                }
+            }
+        })
+        self.learners = learners
+        guard catalogResolved, learnersResolved else { throw Bail() }
+        LoadTrace.mark("resolve: references")
         // Edges that all point to entities defined earlier cannot close a cycle; only files
         // with references forward (or to themselves) need the search.
         func ordered(_ count: Int, _ targets: (Int) -> [Int]) -> Bool {
@@ -550,10 +749,124 @@ struct FastGraphReader {
         graph.roles = roles
         graph.learners = learners
         graph.buildIndexes(ids: [
-            .organization: org.lookup, .skill: skill.lookup, .credential: credentialIDs, .role: roleIDs, .learner: learnerSyms.lookup,
+            .organization: IDLookup(table: tables.organization, entity: nil), .skill: IDLookup(table: tables.skill, entity: nil),
+            .credential: IDLookup(table: tables.credential, entity: nil), .role: IDLookup(table: tables.role, entity: nil),
+            .learner: IDLookup(table: tables.learner, entity: nil),
         ])
         LoadTrace.mark("index")
         return graph
+    }
+}
+
+/// Runs `first` on this thread and `second` on another (when the machine has more than one
+/// core), and returns once both are done. The two must touch different state.
+func together(_ first: () -> Void, _ second: () -> Void) {
+    guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
+        first()
+        second()
+        return
+    }
+    /// The second task, handed to the other thread, which lets go of it before it says it is
+    /// done; `together` waits for that, so the task never outlives what it captures.
+    final class Handoff: @unchecked Sendable {
+        var run: (() -> Void)?
+        let done = DispatchSemaphore(value: 0)
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+    withoutActuallyEscaping(second) { second in
+        let handoff = Handoff(second)
+        DispatchQueue.global().async {
+            handoff.run?()
+            handoff.run = nil
+            handoff.done.signal()
+        }
+        first()
+        handoff.done.wait()
+    }
+}
+
+/// A second thread that reads the learners in the second half of a large file while the
+/// first thread reads up to them.
+///
+/// The helper starts in the middle of the file, takes the first object there that reads as a
+/// learner, reads learners to the end of their list, and tells where its first learner began
+/// (the first thread waits for that when it reaches the learners list). The first thread
+/// takes the helper's work only if it arrives at exactly that place as the start of an
+/// element of the learners list: then the helper read the same bytes with the same code,
+/// and (ids being resolved only once everything is read) built what the first thread would
+/// have. Otherwise the helper's work is dropped and the first thread reads on alone. Large
+/// graphs are mostly learners and their holdings, which sit at the end of generated files;
+/// a file whose second half holds no learners is read by one thread.
+final class LearnerSplit: @unchecked Sendable {
+    /// Files from 8 MiB are split, on machines with more than one core.
+    static let defaultThreshold: Int? = ProcessInfo.processInfo.activeProcessorCount > 1 ? 8 << 20 : nil
+
+    /// An in-memory text the helper reads while the first thread keeps it alive.
+    struct Text: @unchecked Sendable { let buffer: UnsafeBufferPointer<UInt8> }
+
+    /// Where the helper's first learner begins, once it has read it.
+    private var start: Int?
+    /// Signalled once the helper knows `start` or has given up finding it.
+    private let startKnown = DispatchSemaphore(value: 0)
+    private var startTold = false
+    private let stop = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    /// Written by the helper before it signals `done`, read only after waiting for it.
+    private var result: (reader: FastGraphReader, end: Int)?
+    private var ended = false
+
+    /// Starts the helper on the cursor `open` makes.
+    init(open: @escaping @Sendable () -> Cursor?) {
+        Thread.detachNewThread { [self] in
+            if var cursor = open() { result = FastGraphReader.readLearners(&cursor, for: self) }
+            if !startTold { startKnown.signal() }
+            done.signal()
+        }
+    }
+
+    /// The helper's: its first learner begins at `position`.
+    fileprivate func found(_ position: Int) {
+        start = position
+        startTold = true
+        startKnown.signal()
+    }
+
+    /// Waits until the helper has found its first learner, and returns where it begins; nil
+    /// when it found none.
+    func located() -> Int? {
+        startKnown.wait()
+        startKnown.signal()  // for a second call
+        return start
+    }
+
+    var stopped: Bool { stop.load(ordering: .relaxed) }
+
+    /// Waits for the helper and returns its learners and where they end.
+    func take() -> (reader: FastGraphReader, end: Int)? {
+        guard !ended else { return nil }
+        ended = true
+        done.wait()
+        return result.take()
+    }
+
+    /// Tells the helper to stop, and waits until it has.
+    func cancel() {
+        guard !ended else { return }
+        stop.store(true, ordering: .relaxed)
+        _ = take()
+    }
+}
+
+private extension EntityKind {
+    /// The kind's place in `allCases`, to index per-kind lists.
+    var number: Int {
+        switch self {
+        case .credential: 0
+        case .role: 1
+        case .skill: 2
+        case .learner: 3
+        case .organization: 4
+        }
     }
 }
 
@@ -599,12 +912,39 @@ final class FileWindow {
     private(set) var atEndOfFile = false
     /// A read failed: the cursor gives up and the thorough loader, reading again, reports it.
     private(set) var failed = false
+    /// Where in the file `storage[0]` lies.
+    private(set) var offset = 0
 
-    init?(path: String, size: Int) {
+    /// A window on the file at `path`, from byte `start` on.
+    init?(path: String, size: Int, start: Int = 0) {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
+        if start > 0, lseek(fd, off_t(start), SEEK_SET) != off_t(start) {
+            close(fd)
+            return nil
+        }
+        offset = start
         self.size = size
         storage = .allocate(capacity: size)
+    }
+
+    /// The file's size, or nil when it cannot be told.
+    var fileSize: Int? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Drops what the window holds and fills it from byte `position` of the file on;
+    /// returns the new end.
+    func jump(to position: Int) -> Int {
+        guard lseek(fd, off_t(position), SEEK_SET) == off_t(position) else {
+            failed = true
+            return 0
+        }
+        offset = position
+        atEndOfFile = false
+        return refill(keeping: 0, end: 0)
     }
 
     deinit {
@@ -617,6 +957,7 @@ final class FileWindow {
     func refill(keeping from: Int, end: Int) -> Int {
         let kept = end - from
         if kept > 0, from > 0 { memmove(storage, storage + from, kept) }
+        offset += from
         var filled = kept
         while filled < size {
             let n = read(fd, storage + filled, size - filled)
@@ -667,6 +1008,38 @@ struct Cursor {
     }
 
     var atEndOfFile: Bool { window?.atEndOfFile ?? true }
+
+    /// Moves to the next `byte` (true), or to the end of the text when there is none (false).
+    mutating func find(_ byte: UInt8) throws(Bail) -> Bool {
+        while true {
+            try ensureWindow()
+            while i < end {
+                if base[i] == byte { return true }
+                i += 1
+            }
+            if atEndOfFile { return false }
+        }
+    }
+
+    /// How far into the text the cursor is.
+    var position: Int { (window?.offset ?? 0) + i }
+
+    /// Moves the cursor to `position` of the text, which it may have passed or not reached.
+    mutating func seek(to position: Int) throws(Bail) {
+        guard let window else {
+            guard position >= 0, position <= end else { throw Bail() }
+            i = position
+            return
+        }
+        let local = position - window.offset
+        if local >= 0, local <= end {
+            i = local
+            return
+        }
+        end = window.jump(to: position)
+        i = 0
+        if window.failed { throw Bail() }
+    }
 
     var atEnd: Bool { i >= end }
     var peekIsQuote: Bool {

@@ -38,21 +38,47 @@ struct IDTable: Sendable {
         }
     }
 
-    /// Where `key` is: its slot and number, or the empty slot where it would go.
+    /// Where the key is: its slot and number, or the empty slot where it would go. `key` is
+    /// read only past its first eight bytes, for keys longer than that.
     @inline(__always)
-    private func probe(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> (slot: Int, number: Int?) {
-        let length = UInt64(key.count) << 32
+    private func probe(head: UInt64, length: Int, hash: UInt64, _ key: UnsafeBufferPointer<UInt8>) -> (slot: Int, number: Int?) {
+        probe(head: head, length: length, from: Int(truncatingIfNeeded: hash) & (slots.count - 1), key)
+    }
+
+    @inline(__always)
+    private func probe(head: UInt64, length: Int, from start: Int, _ key: UnsafeBufferPointer<UInt8>) -> (slot: Int, number: Int?) {
+        let lengthBits = UInt64(length) << 32
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: Self.hash(key, head: head)) & mask
+        var slot = start
         while true {
             let s = slots[slot]
             if s.meta == 0 { return (slot, nil) }
-            if s.head == head, s.meta & 0xFFFF_FFFF_0000_0000 == length {
+            if s.head == head, s.meta & 0xFFFF_FFFF_0000_0000 == lengthBits {
                 let n = Int(s.meta & 0xFFFF_FFFF) - 1
                 if tailEquals(n, key) { return (slot, n) }
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    @inline(__always)
+    private func probe(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> (slot: Int, number: Int?) {
+        probe(head: head, length: key.count, hash: Self.hash(key, head: head), key)
+    }
+
+    /// Numbers a key found at `slot` (by a probe that missed).
+    @inline(__always)
+    private mutating func add(at slot: Int, head: UInt64, length: Int, _ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = tails.count
+        if length > 8 {
+            tails.append(UInt32(arena.count))
+            arena.append(contentsOf: UnsafeBufferPointer(rebasing: key[8...]))
+        } else {
+            tails.append(0)
+        }
+        slots[slot] = Slot(head: head, meta: UInt64(length) << 32 | UInt64(n + 1))
+        if tails.count * 2 > slots.count { grow() }
+        return n
     }
 
     /// The number of `key`, inserting it when new.
@@ -61,21 +87,72 @@ struct IDTable: Sendable {
         let head = KeyedHash.head(key)
         let (slot, found) = probe(key, head: head)
         if let found { return (found, false) }
-        let n = tails.count
-        if key.count > 8 {
-            tails.append(UInt32(arena.count))
-            arena.append(contentsOf: UnsafeBufferPointer(rebasing: key[8...]))
-        } else {
-            tails.append(0)
-        }
-        slots[slot] = Slot(head: head, meta: UInt64(key.count) << 32 | UInt64(n + 1))
-        if tails.count * 2 > slots.count { grow() }
-        return (n, true)
+        return (add(at: slot, head: head, length: key.count, key), true)
     }
 
     mutating func insert(_ key: String) -> (number: Int, inserted: Bool) {
         var key = key
         return key.withUTF8 { insert($0) }
+    }
+
+    /// The number of a packed key (see `KeyArena`), inserting it when new.
+    @inline(__always)
+    mutating func insert(_ key: UInt64, from arena: KeyArena) -> (number: Int, inserted: Bool) {
+        guard KeyArena.isShort(key) else { return arena.withBytes(of: key) { insert($0) } }
+        let length = KeyArena.shortLength(key)
+        let (slot, found) = probe(head: key, length: length, hash: Self.hashShort(key, length), UnsafeBufferPointer(start: nil, count: 0))
+        if let found { return (found, false) }
+        return (add(at: slot, head: key, length: length, UnsafeBufferPointer(start: nil, count: 0)), true)
+    }
+
+    /// The number of a packed key (see `KeyArena`), or nil.
+    @inline(__always)
+    func find(_ key: UInt64, in arena: KeyArena) -> Int? {
+        guard KeyArena.isShort(key) else { return arena.withBytes(of: key) { find($0) } }
+        let length = KeyArena.shortLength(key)
+        return probe(head: key, length: length, hash: Self.hashShort(key, length), UnsafeBufferPointer(start: nil, count: 0)).number
+    }
+
+    /// Finds many packed keys (see `KeyArena`) at once, in place: each becomes its number,
+    /// or -1 when absent. Keys go in groups of 32: the first slot of every key in a group is
+    /// read before any is compared, so those reads, which mostly miss the cache in a large
+    /// table, overlap instead of waiting one after another.
+    func findAll(_ keys: UnsafeMutableBufferPointer<Int>, in arena: KeyArena) {
+        let group = 32
+        var firstSlots = [Int](repeating: 0, count: group)
+        var firstFound = [Slot](repeating: Slot(head: 0, meta: 0), count: group)
+        let mask = slots.count - 1
+        var start = 0
+        while start < keys.count {
+            let end = min(start + group, keys.count)
+            slots.withUnsafeBufferPointer { table in
+                for k in start..<end {
+                    let key = UInt64(truncatingIfNeeded: keys[k])
+                    guard KeyArena.isShort(key) else { continue }
+                    let slot = Int(truncatingIfNeeded: Self.hashShort(key, KeyArena.shortLength(key))) & mask
+                    firstSlots[k - start] = slot
+                    firstFound[k - start] = table[slot]
+                }
+            }
+            for k in start..<end {
+                let key = UInt64(truncatingIfNeeded: keys[k])
+                guard KeyArena.isShort(key) else {
+                    keys[k] = find(key, in: arena) ?? -1
+                    continue
+                }
+                let length = KeyArena.shortLength(key)
+                let first = firstFound[k - start]
+                if first.meta == 0 {
+                    keys[k] = -1
+                } else if first.head == key, first.meta >> 32 == UInt64(length) {
+                    keys[k] = Int(first.meta & 0xFFFF_FFFF) - 1
+                } else {
+                    let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                    keys[k] = probe(head: key, length: length, from: (firstSlots[k - start] + 1) & mask, none).number ?? -1
+                }
+            }
+            start = end
+        }
     }
 
     /// The number of `key`, or nil.
@@ -118,6 +195,9 @@ struct IDTable: Sendable {
         return h
     }
 
+    @inline(__always)
+    private static func hashShort(_ head: UInt64, _ length: Int) -> UInt64 { KeyedHash.finish(mix(head, length)) }
+
     /// The key's first eight bytes mixed with a random start, then the rest FNV-1a style.
     @inline(__always)
     private static func hash(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> UInt64 {
@@ -125,6 +205,54 @@ struct IDTable: Sendable {
         if key.count > 8 { h = hashTail(UnsafeBufferPointer(rebasing: key[8...]), h) }
         return KeyedHash.finish(h)
     }
+}
+
+/// Ids as the fast loader keeps them until every id table is built, packed in one word.
+///
+/// An id of one to eight ASCII bytes (none of them NUL) is its bytes as a little-endian word,
+/// as `KeyedHash.head` makes it: the word alone tells the id, and its top bit is clear. Any
+/// other id is kept in `bytes`, and its word is 1 << 63 | length << 40 | offset.
+struct KeyArena {
+    private(set) var bytes: [UInt8] = []
+
+    static let long: UInt64 = 1 << 63
+    /// The longest id kept (8 MiB); a longer one is left to the thorough loader.
+    static let maxLength = 1 << 23 - 1
+
+    @inline(__always) static func isShort(_ key: UInt64) -> Bool { key & long == 0 }
+
+    @inline(__always)
+    static func shortLength(_ key: UInt64) -> Int { 8 - key.leadingZeroBitCount / 8 }
+
+    /// The key of `id`; `plain` says every byte is already known to be ASCII and not NUL.
+    /// Nil for an id too long to keep.
+    @inline(__always)
+    mutating func key(_ id: UnsafeBufferPointer<UInt8>, plain: Bool) -> UInt64? {
+        if id.count >= 1, id.count <= 8, plain || id.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return KeyedHash.head(id) }
+        guard id.count <= Self.maxLength, bytes.count < 1 << 40 else { return nil }
+        let key = Self.long | UInt64(id.count) << 40 | UInt64(bytes.count)
+        bytes.append(contentsOf: id)
+        return key
+    }
+
+    /// Calls `body` with the bytes of a long key.
+    @inline(__always)
+    func withBytes<R>(of key: UInt64, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let offset = Int(key & (1 << 40 - 1)), length = Int((key >> 40) & UInt64(Self.maxLength))
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+    }
+
+    /// Whether two keys are the same id.
+    func same(_ a: UInt64, _ b: UInt64) -> Bool {
+        if a == b { return true }
+        guard !Self.isShort(a), !Self.isShort(b), (a >> 40) == (b >> 40) else { return false }
+        return withBytes(of: a) { x in withBytes(of: b) { y in x.elementsEqual(y) } }
+    }
+
+    /// The key of the same id in `other` once `other`'s bytes are appended after these.
+    func moved(_ key: UInt64, by offset: Int) -> UInt64 { Self.isShort(key) ? key : key + UInt64(offset) }
+
+    mutating func append(_ other: KeyArena) { bytes.append(contentsOf: other.bytes) }
 }
 
 /// An id table and, when ids were numbered in another order than the entities, the map
@@ -163,6 +291,9 @@ struct DuplicateFinder {
         for b in key { h = KeyedHash.add(b, to: h) }
         hashes.append(KeyedHash.finish(h))
     }
+
+    /// Adds the ids another finder was given.
+    mutating func append(_ other: DuplicateFinder) { hashes.append(contentsOf: other.hashes) }
 
     /// True when two hashes are equal: one pass spreads them into 65,536 buckets by their top
     /// 16 bits (each bucket then fits in cache), and each bucket is sorted on its own.
