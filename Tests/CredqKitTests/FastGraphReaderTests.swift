@@ -205,6 +205,20 @@ import Testing
         }
     }
 
+    /// References are written back kind by kind, so files that list roles before skills, or
+    /// add credentials after roles, must still get each reference right.
+    @Test func filesMayMixKindsInAnyOrder() {
+        let files = [
+            #"{"credq":1,"roles":[{"id":"r1","name":"R1","needs":{"s2":1,"s1":2}}],"skills":[{"id":"s1","name":"S1","broader":"s2"}]}"#,
+            #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"c1","name":"C1","kind":"badge","provider":"o","teaches":{"s1":1}}]}"#,
+            #"{"credq":1,"skills":[{"id":"s2","name":"S2"}],"roles":[{"id":"r2","name":"R2","needs":{"s2":3}}],"#
+                + #""credentials":[{"id":"c2","name":"C2","kind":"course","provider":"o","teaches":{"s2":4,"s1":2},"requires":["c1"],"stack":{"all":["c1"]}}],"#
+                + #""learners":[{"id":"l","name":"L","role":"r2","holds":[{"id":"h","credential":"c2","issued":"2024-01-01"}]}]}"#,
+        ].enumerated().map { GraphSource(name: "f\($0.offset).json", bytes: Array($0.element.utf8)) }
+        #expect(Self.agree(files))
+        #expect(Self.agree(files.reversed()))
+    }
+
     @Test func duplicatesAcrossFilesAreLeftToTheThoroughLoader() {
         let a = GraphSource(name: "a.json", bytes: Array(#"{"credq":1,"learners":[{"id":"l","name":"L"}]}"#.utf8))
         #expect(FastGraphReader.load([a, a]) == nil)
@@ -282,12 +296,52 @@ import Testing
 
     @Test func duplicateFinderFindsExactlyTheRepeats() {
         var unique = DuplicateFinder()
-        for i in 0..<100_000 { var k = "h\(i)"; k.withUTF8 { unique.add($0) } }
+        for i in 0..<100_000 { var k = "h\(i)"; k.withUTF8 { unique.add($0, head: KeyedHash.head($0)) } }
         let none = unique.anyEqual()
         #expect(!none)
         var repeated = DuplicateFinder()
-        for i in 0..<100_000 { var k = "h\(i == 99_999 ? 17 : i)"; k.withUTF8 { repeated.add($0) } }
+        for i in 0..<100_000 { var k = "h\(i == 99_999 ? 17 : i)"; k.withUTF8 { repeated.add($0, head: KeyedHash.head($0)) } }
         let one = repeated.anyEqual()
         #expect(one)
+        // Long ids that differ only after their first eight bytes, and a repeat among them.
+        for n in [2, 3, 9, 1000] {
+            var long = DuplicateFinder(), again = DuplicateFinder()
+            for i in 0..<n {
+                var k = "holding-of-learner-\(i)"
+                k.withUTF8 { long.add($0, head: KeyedHash.head($0)) }
+                var r = "holding-of-learner-\(i == n - 1 ? 0 : i)"
+                r.withUTF8 { again.add($0, head: KeyedHash.head($0)) }
+            }
+            let different = long.anyEqual(), repeats = again.anyEqual()
+            #expect(!different && repeats, "\(n)")
+        }
+    }
+
+    /// Packed keys: a table built in groups numbers them in order, finds each (and misses
+    /// absent ones) in groups, and refuses a repeat, short or long, near or far apart.
+    @Test func packedKeysAreNumberedAndFoundInGroups() throws {
+        var arena = KeyArena()
+        var ids = (0..<5_000).map { "c\($0)" } + (0..<300).map { "credential-number-\($0)" }
+            + ["é", "12345678", "123456789", "1234567\u{0}", "a"]
+        ids.swapAt(3, 5_100)
+        func key(_ id: String) -> UInt64 {
+            var id = id
+            return id.withUTF8 { bytes in
+                let plain = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 }
+                return arena.key(bytes, head: plain ? KeyedHash.head(bytes) : nil)!
+            }
+        }
+        let keys = ids.map(key)
+        let table = try #require(IDTable(keys: keys, from: arena))
+        for (i, id) in ids.enumerated() { #expect(table.find(id) == i, "\(id)") }
+        let probes = ids + ["c5000", "credential-number-300", "1234567", "12345678\u{0}", "b"]
+        var found = probes.map { Int(truncatingIfNeeded: key($0)) }
+        found.withUnsafeMutableBufferPointer { table.findAll($0, in: arena) }
+        #expect(found == Array(ids.indices) + [-1, -1, -1, -1, -1])
+        for (a, b) in [(0, 1), (7, 31), (40, 4_000), (5_001, 5_200), (5_302, 5_303)] {
+            var repeated = keys
+            repeated[b] = key(ids[a])
+            #expect(IDTable(keys: repeated, from: arena) == nil, "\(ids[a]) at \(b)")
+        }
     }
 }

@@ -40,11 +40,17 @@ struct FastGraphReader {
     /// every key into the index of the entity it names, once every table can be built.
     /// Lookups then run back to back, so the memory accesses of many of them overlap.
     private var keys = KeyArena()
+    /// Every reference, gathered as it is read, one list for each kind of entity that
+    /// refers and kind referred to, so that each list is in entity order (files may mix
+    /// kinds in any order) and `finish` writes it back in one pass over that kind.
+    private var holdingCredentials: [Int] = [], learnerRoles: [Int] = []
+    private var broaderRefs: [Int] = [], taughtRefs: [Int] = [], neededRefs: [Int] = []
+    private var organizationRefs: [Int] = [], credentialRefs: [Int] = []
     /// The keys of each kind's ids, in entity order.
     private var orgIDs: [UInt64] = [], skillIDs: [UInt64] = [], credIDs: [UInt64] = []
     private var roleIDs: [UInt64] = [], learnerIDs: [UInt64] = []
     private var holdingIDs = DuplicateFinder()
-    private var holdingScratch: [Holding] = []
+    private var holdingScratch: [Holding] = [], levelScratch: [SkillLevel] = []
     /// The helper reading the rest of this file's learners, if one was started.
     private var split: LearnerSplit?
     /// How many files a helper read part of.
@@ -60,7 +66,9 @@ struct FastGraphReader {
         /// never); see `LearnerSplit`.
         var splitAbove: Int? = LearnerSplit.defaultThreshold
         /// Where in a file of the given size the second thread starts looking for learners.
-        var splitPoint: @Sendable (Int) -> Int = { $0 / 2 }
+        /// Three sevenths in: the first thread also reads the catalog, whose bytes took about
+        /// a third longer each than learners' on the benchmark graphs.
+        var splitPoint: @Sendable (Int) -> Int = { $0 / 7 * 3 }
     }
 
     /// The graph, or nil when the thorough path must read these files.
@@ -174,9 +182,11 @@ struct FastGraphReader {
                 // learners be taken: it read the same bytes with the same code.
                 if c.position == helperStart {
                     self.split = nil
+                    LoadTrace.mark("read: up to the helper's learners")
                     if let (rest, end) = split.take() {
-                        LoadTrace.mark("read: up to the helper's learners")
+                        LoadTrace.mark("read: waiting for the helper, which took \(split.took) ms,")
                         merge(rest)
+                        LoadTrace.mark("read: adding the helper's learners")
                         helped += 1
                         try c.seek(to: end)
                         return
@@ -203,6 +213,8 @@ struct FastGraphReader {
             }
         }
         learnerIDs.append(contentsOf: other.learnerIDs.map(moved))
+        holdingCredentials.append(contentsOf: shift > 0 && !other.keys.bytes.isEmpty ? other.holdingCredentials.map(moved) : other.holdingCredentials)
+        learnerRoles.append(contentsOf: other.learnerRoles.map(moved))
         goals.append(contentsOf: other.goals.map { (base + $0.learner, moved($0.key)) })
         holdingIDs.append(other.holdingIDs)
     }
@@ -241,6 +253,7 @@ struct FastGraphReader {
     }
 
     /// Records a key as seen in one object; a second time is a duplicate key.
+    @inline(__always)
     private static func mark(_ key: Int, in seen: inout UInt32) throws(Bail) {
         let bit: UInt32 = 1 << UInt32(key)
         guard seen & bit == 0 else { throw Bail() }
@@ -249,6 +262,8 @@ struct FastGraphReader {
 
     // MARK: - Entities
 
+    private static let organizationKinds = KeySet(OrganizationKind.allCases.map(\.rawValue))
+    private static let credentialKinds = KeySet(CredentialKind.allCases.map(\.rawValue))
     private static let organizationKeys = KeySet(["id", "name", "kind", "url", "keys", "revoked"])
 
     private mutating func readOrganization(_ c: inout Cursor) throws(Bail) {
@@ -262,7 +277,7 @@ struct FastGraphReader {
                 switch key {
                 case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
-                case 2: kind = OrganizationKind(rawValue: try c.string())
+                case 2: kind = OrganizationKind.allCases[try c.word(Self.organizationKinds)]
                 case 3: url = try c.string()
                 case 4: jwks = try c.jwks()
                 default: revoked = try c.stringList()
@@ -294,6 +309,7 @@ struct FastGraphReader {
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
         skillIDs.append(idKey)
+        if let broader { broaderRefs.append(broader) }
         skills.append(Skill(id: id, name: name, aliases: aliases, category: category, broader: broader))
     }
 
@@ -315,7 +331,7 @@ struct FastGraphReader {
                 switch key {
                 case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
-                case 2: kind = CredentialKind(rawValue: try c.string())
+                case 2: kind = CredentialKind.allCases[try c.word(Self.credentialKinds)]
                 case 3: provider = try reference(&c)
                 case 4: platform = try reference(&c)
                 case 5: teaches = try levels(&c)
@@ -345,6 +361,14 @@ struct FastGraphReader {
             if currency == nil { currency = code }
         }
         credIDs.append(idKey)
+        // In the order `resolveCatalog` writes them back.
+        for level in teaches { taughtRefs.append(level.skill) }
+        organizationRefs.append(provider)
+        if let platform { organizationRefs.append(platform) }
+        credentialRefs.append(contentsOf: requires)
+        if let stack { Self.leaves(of: stack) { credentialRefs.append($0) } }
+        organizationRefs.append(contentsOf: accredited)
+        organizationRefs.append(contentsOf: recognized)
         credentials.append(Credential(
             id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
             weeks: weeks, hours: hours, cost: cost, currency: code ?? currency ?? "USD", credits: credits,
@@ -424,6 +448,7 @@ struct FastGraphReader {
         }
         guard !id.isEmpty, seen & 0b1011 == 0b1011 else { throw Bail() }
         roleIDs.append(idKey)
+        for level in needs { neededRefs.append(level.skill) }
         roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet))
     }
 
@@ -451,17 +476,14 @@ struct FastGraphReader {
                             try c.ensureWindow()
                             holdingScratch.append(try holding(&c))
                         } while try c.nextElement()
-                        let scratch = holdingScratch
-                        holdings = [Holding](unsafeUninitializedCapacity: scratch.count) { buffer, n in
-                            _ = buffer.initialize(from: scratch)
-                            n = scratch.count
-                        }
+                        holdings = Array(exactly: holdingScratch)
                     }
                 }
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
         if let goal { goals.append((learners.count, goal)) }
+        if let role { learnerRoles.append(role) }
         learnerIDs.append(idKey)
         learners.append(Learner(id: id, name: name, role: role, goal: nil, holdings: holdings))
     }
@@ -476,7 +498,9 @@ struct FastGraphReader {
                 try Self.mark(key, in: &seen)
                 switch key {
                 case 0: id = try holdingID(&c)
-                case 1: credential = try reference(&c)
+                case 1:
+                    credential = try reference(&c)
+                    holdingCredentials.append(credential)
                 case 2: issued = try c.day()
                 case 3: expires = try c.day()
                 default: proof = try c.string()
@@ -491,11 +515,11 @@ struct FastGraphReader {
     /// A holding's id, which must be unique in the whole graph.
     private mutating func holdingID(_ c: inout Cursor) throws(Bail) -> String {
         if let span = try c.plainString() {
-            holdingIDs.add(span)
+            holdingIDs.add(span, head: c.head(span))
             return String(decoding: span, as: UTF8.self)
         }
         var id = try c.string()
-        id.withUTF8 { holdingIDs.add($0) }
+        id.withUTF8 { holdingIDs.add($0, head: KeyedHash.head($0)) }
         return id
     }
 
@@ -504,17 +528,18 @@ struct FastGraphReader {
     /// An object of skill id → whole level 1-4, with skill keys.
     private mutating func levels(_ c: inout Cursor) throws(Bail) -> [SkillLevel] {
         try c.expect(UInt8(ascii: "{"))
-        var out: [SkillLevel] = []
-        if try c.objectEnd() { return out }
+        if try c.objectEnd() { return [] }
+        // Gathered in a reused buffer, then copied once at their exact size.
+        levelScratch.removeAll(keepingCapacity: true)
         repeat {
             let skill = try reference(&c)
             try c.colon()
             let n = try c.number()
             guard n == n.rounded(), n >= 1, n <= 4 else { throw Bail() }
-            for earlier in out where keys.same(Self.key(earlier.skill), Self.key(skill)) { throw Bail() }  // duplicate key
-            out.append(SkillLevel(skill: skill, level: Int(n)))
+            for earlier in levelScratch where keys.same(Self.key(earlier.skill), Self.key(skill)) { throw Bail() }  // duplicate key
+            levelScratch.append(SkillLevel(skill: skill, level: Int(n)))
         } while try c.nextMember()
-        return out
+        return Array(exactly: levelScratch)
     }
 
     /// A list of ids, as keys.
@@ -533,10 +558,10 @@ struct FastGraphReader {
     private mutating func readKey(_ c: inout Cursor) throws(Bail) -> UInt64 {
         let key: UInt64?
         if let span = try c.plainString() {
-            key = keys.key(span, plain: true)
+            key = keys.key(span, head: c.head(span))
         } else {
             var text = try c.string()
-            key = text.withUTF8 { keys.key($0, plain: false) }
+            key = text.withUTF8 { keys.key($0, head: nil) }
         }
         guard let key else { throw Bail() }
         return key
@@ -554,10 +579,10 @@ struct FastGraphReader {
         let id: String, key: UInt64?
         if let span = try c.plainString() {
             id = String(decoding: span, as: UTF8.self)
-            key = keys.key(span, plain: true)
+            key = keys.key(span, head: c.head(span))
         } else {
             var text = try c.string()
-            key = text.withUTF8 { keys.key($0, plain: false) }
+            key = text.withUTF8 { keys.key($0, head: nil) }
             id = text
         }
         guard !id.isEmpty, let key else { throw Bail() }
@@ -566,91 +591,134 @@ struct FastGraphReader {
 
     // MARK: - Resolving
 
-    /// Turns the key in every reference field `visit` passes to its body into the index of
-    /// the entity it names: the keys are gathered kind by kind, found in groups (see
-    /// `IDTable.findAll`), and written back. False when an id is defined nowhere.
-    private static func resolve(_ tables: Tables, _ keys: KeyArena, _ visit: ((EntityKind, inout Int) -> Void) -> Void) -> Bool {
-        var gathered = [[Int]](repeating: [], count: EntityKind.allCases.count)
-        visit { kind, key in gathered[kind.number].append(key) }
-        for kind in EntityKind.allCases {
-            let found = gathered[kind.number].withUnsafeMutableBufferPointer { references in
-                tables[kind].findAll(references, in: keys)
-                return !references.contains(-1)
-            }
-            guard found else { return false }
+    /// The credentials a stack rule names, in the order `StackRule` lists them (its leaves,
+    /// depth first).
+    private static func leaves(of rule: StackRule, _ each: (Int) -> Void) {
+        switch rule {
+        case .credential(let c): each(c)
+        case .all(let items), .any(let items), .atLeast(_, let items): for item in items { leaves(of: item, each) }
+        case .credits(_, let items): items.forEach(each)
         }
-        var next = [Int](repeating: 0, count: EntityKind.allCases.count)
-        visit { kind, reference in
-            reference = gathered[kind.number][next[kind.number]]
-            next[kind.number] += 1
-        }
-        return true
     }
 
-    /// Calls `body` on every reference field of the skills, credentials and roles read,
-    /// with the kind of entity it names, always in the same order.
-    private mutating func forEachCatalogReference(_ body: (EntityKind, inout Int) -> Void) {
-        func visit(_ rule: inout StackRule) {
-            switch rule {
-            case .credential(let c):
-                var d = c
-                body(.credential, &d)
-                if d != c { rule = .credential(d) }
-            case .all(var items), .any(var items), .atLeast(_, var items):
-                let before = items
-                for i in items.indices { visit(&items[i]) }
-                guard items != before else { return }
-                switch rule {
-                case .all: rule = .all(items)
-                case .any: rule = .any(items)
-                case .atLeast(let n, _): rule = .atLeast(n, items)
-                case .credential, .credits: break
-                }
-            case .credits(let n, var items):
-                let before = items
-                for i in items.indices { body(.credential, &items[i]) }
-                if items != before { rule = .credits(n, items) }
-            }
+    /// The rule with its leaves replaced, in order, by `next()`.
+    private static func replacingLeaves(of rule: StackRule, _ next: () -> Int) -> StackRule {
+        switch rule {
+        case .credential: .credential(next())
+        case .all(let items): .all(items.map { replacingLeaves(of: $0, next) })
+        case .any(let items): .any(items.map { replacingLeaves(of: $0, next) })
+        case .atLeast(let n, let items): .atLeast(n, items.map { replacingLeaves(of: $0, next) })
+        case .credits(let n, let items): .credits(n, items.map { _ in next() })
         }
-        func list(_ kind: EntityKind, _ items: inout [Int]) {
-            guard !items.isEmpty else { return }
-            items.withUnsafeMutableBufferPointer { items in for i in items.indices { body(kind, &items[i]) } }
+    }
+
+    /// Finds every key of `references` in `table`, in place; false when one is not there.
+    private static func find(_ table: IDTable, _ keys: KeyArena, _ references: inout [Int]) -> Bool {
+        references.withUnsafeMutableBufferPointer { references in
+            table.findAll(references, in: keys)
+            return !references.contains(-1)
         }
+    }
+
+    /// Resolves the references of the skills, credentials and roles from the lists gathered
+    /// while reading, and checks that they make no cycle; false when an id is defined
+    /// nowhere or there is a cycle.
+    private mutating func resolveCatalog(_ tables: Tables, _ keys: KeyArena) -> Bool {
+        var broaderRefs = self.broaderRefs, taughtRefs = self.taughtRefs, neededRefs = self.neededRefs
+        var organizationRefs = self.organizationRefs, credentialRefs = self.credentialRefs
+        (self.broaderRefs, self.taughtRefs, self.neededRefs, self.organizationRefs, self.credentialRefs) = ([], [], [], [], [])
+        guard Self.find(tables.skill, keys, &broaderRefs), Self.find(tables.skill, keys, &taughtRefs),
+              Self.find(tables.skill, keys, &neededRefs), Self.find(tables.organization, keys, &organizationRefs),
+              Self.find(tables.credential, keys, &credentialRefs) else { return false }
+        // Written back in the order read. An edge to an entity defined later (or to itself)
+        // is noted, for only then can there be a cycle to look for.
+        var nextBroader = 0, nextTaught = 0, nextNeeded = 0, nextOrganization = 0, nextCredential = 0
+        func organization() -> Int {
+            defer { nextOrganization += 1 }
+            return organizationRefs[nextOrganization]
+        }
+        func credential() -> Int {
+            defer { nextCredential += 1 }
+            return credentialRefs[nextCredential]
+        }
+        var broaderForward = false, requiresForward = false, stackForward = false
         skills.withUnsafeMutableBufferPointer { all in
-            for i in all.indices where all[i].broader != nil { body(.skill, &all[i].broader!) }
+            for i in all.indices where all[i].broader != nil {
+                all[i].broader = broaderRefs[nextBroader]
+                nextBroader += 1
+                if all[i].broader! >= i { broaderForward = true }
+            }
         }
         credentials.withUnsafeMutableBufferPointer { all in
             for i in all.indices {
-                body(.organization, &all[i].provider)
-                if all[i].platform != nil { body(.organization, &all[i].platform!) }
                 all[i].teaches.withUnsafeMutableBufferPointer { levels in
-                    for t in levels.indices { body(.skill, &levels[t].skill) }
+                    for t in levels.indices {
+                        levels[t].skill = taughtRefs[nextTaught]
+                        nextTaught += 1
+                    }
                 }
-                list(.credential, &all[i].requires)
-                if all[i].stack != nil { visit(&all[i].stack!) }
-                list(.organization, &all[i].accreditedBy)
-                list(.organization, &all[i].recognizedBy)
+                all[i].provider = organization()
+                if all[i].platform != nil { all[i].platform = organization() }
+                if !all[i].requires.isEmpty {
+                    all[i].requires = all[i].requires.map { _ in credential() }
+                    if all[i].requires.contains(where: { $0 >= i }) { requiresForward = true }
+                }
+                if let rule = all[i].stack {
+                    let rewritten = Self.replacingLeaves(of: rule, credential)
+                    all[i].stack = rewritten
+                    Self.leaves(of: rewritten) { if $0 >= i { stackForward = true } }
+                }
+                if !all[i].accreditedBy.isEmpty { all[i].accreditedBy = all[i].accreditedBy.map { _ in organization() } }
+                if !all[i].recognizedBy.isEmpty { all[i].recognizedBy = all[i].recognizedBy.map { _ in organization() } }
             }
         }
         roles.withUnsafeMutableBufferPointer { all in
             for i in all.indices {
                 all[i].needs.withUnsafeMutableBufferPointer { levels in
-                    for n in levels.indices { body(.skill, &levels[n].skill) }
+                    for n in levels.indices {
+                        levels[n].skill = neededRefs[nextNeeded]
+                        nextNeeded += 1
+                    }
                 }
             }
         }
+        if requiresForward, !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { return false }
+        if broaderForward, !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty { return false }
+        if stackForward, !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty { return false }
+        return true
     }
 
-    /// Calls `body` on every reference field of `learners`, always in the same order.
-    private static func forEachReference(in learners: inout [Learner], _ body: (EntityKind, inout Int) -> Void) {
+    /// Resolves the learners' references from the lists gathered while reading: each
+    /// holding's credential, each learner's role, and the goals.
+    private static func resolve(_ learners: inout [Learner], _ tables: Tables, _ keys: KeyArena,
+                                _ credentials: inout [Int], _ roles: inout [Int], _ goals: [(learner: Int, key: UInt64)]) -> Bool {
+        guard find(tables.credential, keys, &credentials), find(tables.role, keys, &roles) else { return false }
+        var nextCredential = 0, nextRole = 0
         learners.withUnsafeMutableBufferPointer { all in
             for i in all.indices {
-                if all[i].role != nil { body(.role, &all[i].role!) }
+                if all[i].role != nil {
+                    all[i].role = roles[nextRole]
+                    nextRole += 1
+                }
                 all[i].holdings.withUnsafeMutableBufferPointer { holdings in
-                    for h in holdings.indices { body(.credential, &holdings[h].credential) }
+                    for h in holdings.indices {
+                        holdings[h].credential = credentials[nextCredential]
+                        nextCredential += 1
+                    }
                 }
             }
         }
+        // A goal is a role, or else a credential.
+        for (i, key) in goals {
+            if let r = tables.role.find(key, in: keys) {
+                learners[i].goal = .role(r)
+            } else if let c = tables.credential.find(key, in: keys) {
+                learners[i].goal = .credential(c)
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// One id table per kind, numbered in entity order.
@@ -675,25 +743,25 @@ struct FastGraphReader {
         var tables: Tables?
         var holdingIDs = self.holdingIDs
         self.holdingIDs = DuplicateFinder()
-        var repeatedHolding = false
+        var repeatedHolding = false, checkTook: UInt64 = 0
         var ids = [orgIDs, skillIDs, credIDs, roleIDs, learnerIDs]
         (orgIDs, skillIDs, credIDs, roleIDs, learnerIDs) = ([], [], [], [], [])
         together({
             /// A table of one kind's ids; nil when an id is there twice.
             func table(_ ids: inout [UInt64]) -> IDTable? {
-                var table = IDTable(capacity: ids.count)
-                for key in ids { guard table.insert(key, from: keys).inserted else { return nil } }
-                ids = []
-                return table
+                defer { ids = [] }
+                return IDTable(keys: ids, from: keys)
             }
             guard let org = table(&ids[0]), let skill = table(&ids[1]), let cred = table(&ids[2]),
                   let role = table(&ids[3]), let learner = table(&ids[4]) else { return }
             tables = Tables(organization: org, skill: skill, credential: cred, role: role, learner: learner)
         }, {
+            let began = DispatchTime.now().uptimeNanoseconds
             repeatedHolding = holdingIDs.anyEqual()
+            checkTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         })
         guard let tables, !repeatedHolding else { throw Bail() }
-        LoadTrace.mark("resolve: id tables, holding ids")
+        LoadTrace.mark("resolve: id tables, and beside them holding ids in \(checkTook) ms,")
 
         // Every reference becomes an index: the catalog's here, the learners' beside them.
         // An id no file defines leaves the files to the thorough loader, which says which.
@@ -702,45 +770,21 @@ struct FastGraphReader {
         var catalogResolved = false, learnersResolved = false
         let goals = self.goals
         self.goals = []
+        var holdingCredentials = self.holdingCredentials, learnerRoles = self.learnerRoles
+        (self.holdingCredentials, self.learnerRoles) = ([], [])
+        var catalogTook: UInt64 = 0, learnersTook: UInt64 = 0
         together({
-            catalogResolved = Self.resolve(tables, keys) { body in forEachCatalogReference(body) }
+            let began = DispatchTime.now().uptimeNanoseconds
+            catalogResolved = resolveCatalog(tables, keys)
+            catalogTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         }, {
-            learnersResolved = Self.resolve(tables, keys) { body in Self.forEachReference(in: &learners, body) }
-            // A goal is a role, or else a credential.
-            for (i, key) in goals where learnersResolved {
-                if let r = tables.role.find(key, in: keys) {
-                    learners[i].goal = .role(r)
-                } else if let c = tables.credential.find(key, in: keys) {
-                    learners[i].goal = .credential(c)
-                } else {
-                    learnersResolved = false
-                }
-            }
+            let began = DispatchTime.now().uptimeNanoseconds
+            learnersResolved = Self.resolve(&learners, tables, keys, &holdingCredentials, &learnerRoles, goals)
+            learnersTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         })
         self.learners = learners
         guard catalogResolved, learnersResolved else { throw Bail() }
-        LoadTrace.mark("resolve: references")
-        // Edges that all point to entities defined earlier cannot close a cycle; only files
-        // with references forward (or to themselves) need the search.
-        func ordered(_ count: Int, _ targets: (Int) -> [Int]) -> Bool {
-            for i in 0..<count { for t in targets(i) where t >= i { return false } }
-            return true
-        }
-        if !ordered(credentials.count, { credentials[$0].requires }),
-           !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { throw Bail() }
-        if !ordered(skills.count, { skills[$0].broader.map { [$0] } ?? [] }),
-           !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty { throw Bail() }
-        /// Whether every credential a rule names was defined before `i`.
-        func earlier(_ rule: StackRule, _ i: Int) -> Bool {
-            switch rule {
-            case .credential(let c): c < i
-            case .all(let items), .any(let items), .atLeast(_, let items): items.allSatisfy { earlier($0, i) }
-            case .credits(_, let items): items.allSatisfy { $0 < i }
-            }
-        }
-        if !credentials.indices.allSatisfy({ i in credentials[i].stack.map { earlier($0, i) } ?? true }),
-           !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty { throw Bail() }
-        LoadTrace.mark("resolve: cycles")
+        LoadTrace.mark("resolve: references and cycles, catalog \(catalogTook) ms and learners \(learnersTook) ms,")
         var graph = Graph()
         graph.sources = sources
         graph.organizations = organizations
@@ -814,11 +858,15 @@ final class LearnerSplit: @unchecked Sendable {
     /// Written by the helper before it signals `done`, read only after waiting for it.
     private var result: (reader: FastGraphReader, end: Int)?
     private var ended = false
+    /// How long the helper took, in milliseconds (for `LoadTrace`).
+    private(set) var took: UInt64 = 0
 
     /// Starts the helper on the cursor `open` makes.
     init(open: @escaping @Sendable () -> Cursor?) {
         Thread.detachNewThread { [self] in
+            let began = DispatchTime.now().uptimeNanoseconds
             if var cursor = open() { result = FastGraphReader.readLearners(&cursor, for: self) }
+            took = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
             if !startTold { startKnown.signal() }
             done.signal()
         }
@@ -874,31 +922,98 @@ private extension EntityKind {
 
 /// The keys one kind of object knows, matched against raw bytes without making strings.
 struct KeySet {
-    /// Each key's first eight bytes as one little-endian word, its length, and its other bytes.
-    private let heads: [UInt64]
-    private let lengths: [Int]
-    private let tails: [[UInt8]]
+    /// Each key's bytes as two little-endian words, zero-padded: keys are ASCII without NUL
+    /// and at most 16 bytes, so the two words tell a key, its length included.
+    private let words: [(UInt64, UInt64)]
+    /// A multiplier that sends every key to its own one of 64 slots, and the slots' keys.
+    private let multiplier: UInt64
+    private let slots: [Int8]
 
     init(_ names: [String]) {
-        heads = names.map { Array($0.utf8).withUnsafeBufferPointer(KeyedHash.head) }
-        lengths = names.map { $0.utf8.count }
-        tails = names.map { Array($0.utf8.dropFirst(8)) }
+        let words = names.map { name in
+            let bytes = Array(name.utf8)
+            precondition(bytes.count <= 16 && bytes.allSatisfy { $0 > 0 && $0 < 0x80 }, "keys are short ASCII")
+            return bytes.withUnsafeBufferPointer { b in
+                (KeyedHash.head(b), KeyedHash.head(UnsafeBufferPointer(rebasing: b[min(8, b.count)...])))
+            }
+        }
+        precondition(names.count <= 32 && Set(words.map { Self.mix($0.0, $0.1) }).count == words.count)
+        // Try multipliers until no two keys share a slot; a few tries do for up to 32 keys.
+        var multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var slots: [Int8]
+        search: while true {
+            slots = [Int8](repeating: -1, count: 64)
+            for (i, w) in words.enumerated() {
+                let slot = Self.slot(w.0, w.1, multiplier)
+                if slots[slot] >= 0 {
+                    multiplier = multiplier &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    continue search
+                }
+                slots[slot] = Int8(i)
+            }
+            break
+        }
+        self.words = words
+        self.multiplier = multiplier
+        self.slots = slots
     }
 
-    /// The index of the key spelled by `count` bytes at `start`: two integer comparisons a
-    /// candidate, and a byte comparison only for keys longer than eight bytes.
     @inline(__always)
-    func match(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int? {
-        let h = KeyedHash.head(UnsafeBufferPointer(start: start, count: count))
-        for i in heads.indices where heads[i] == h && lengths[i] == count {
-            if count <= 8 { return i }
-            let tail = tails[i]
-            var same = true
-            for j in 8..<count where tail[j - 8] != start[j] { same = false; break }
-            if same { return i }
-        }
-        return nil
+    private static func mix(_ first: UInt64, _ second: UInt64) -> UInt64 { first ^ (second &* 0x100_0000_01B3) }
+
+    @inline(__always)
+    private static func slot(_ first: UInt64, _ second: UInt64, _ multiplier: UInt64) -> Int {
+        Int(truncatingIfNeeded: (mix(first, second) &* multiplier) >> 58)
     }
+
+    /// The index of the key whose two words these are: one slot to look at.
+    @inline(__always)
+    func match(_ first: UInt64, _ second: UInt64) -> Int? {
+        let k = slots.withUnsafeBufferPointer { $0[Self.slot(first, second, multiplier)] }
+        guard k >= 0 else { return nil }
+        let w = words.withUnsafeBufferPointer { $0[Int(k)] }
+        return w.0 == first && w.1 == second ? Int(k) : nil
+    }
+
+    /// The index of the key spelled by `count` bytes at `start`.
+    func match(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int? {
+        guard count <= 16 else { return nil }
+        let bytes = UnsafeBufferPointer(start: start, count: count)
+        return match(KeyedHash.head(bytes), KeyedHash.head(UnsafeBufferPointer(rebasing: bytes[min(8, count)...])))
+    }
+}
+
+extension Array {
+    /// A copy of `scratch` with no spare capacity, for lists kept for the graph's lifetime.
+    init(exactly scratch: [Element]) {
+        self.init(unsafeUninitializedCapacity: scratch.count) { buffer, n in
+            _ = buffer.initialize(from: scratch)
+            n = scratch.count
+        }
+    }
+}
+
+/// Eight bytes at a time: which bytes end a plain string (a quote, a backslash, a control
+/// character or a byte of a non-ASCII character). The lowest flagged byte is exact; flags
+/// above it may be false (a borrow carries), so only the lowest is used.
+enum Bytes {
+    @inline(__always)
+    static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+    }
+
+    @inline(__always)
+    static func special(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let quote = zeroByte(w ^ (ones &* 0x22)), backslash = zeroByte(w ^ (ones &* 0x5C))
+        let control = (w &- ones &* 0x20) & ~w & highs
+        return quote | backslash | control | (w & highs)
+    }
+
+    /// The words' low `n` bytes (0...8), the rest zero.
+    @inline(__always)
+    static func low(_ w: UInt64, _ n: Int) -> UInt64 { n >= 8 ? w : w & ((1 << (UInt64(n) * 8)) &- 1) }
 }
 
 // MARK: - The byte cursor
@@ -1021,6 +1136,14 @@ struct Cursor {
         }
     }
 
+    /// The first eight bytes of a span `plainString` returned, as `KeyedHash.head` makes
+    /// them: one load when eight bytes can be read there.
+    @inline(__always)
+    func head(_ span: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let start = span.baseAddress, start + 8 <= base + end else { return KeyedHash.head(span) }
+        return Bytes.low(Bytes.load(start), span.count)
+    }
+
     /// How far into the text the cursor is.
     var position: Int { (window?.offset ?? 0) + i }
 
@@ -1063,10 +1186,10 @@ struct Cursor {
         i += 1
     }
 
-    mutating func colon() throws(Bail) { try expect(UInt8(ascii: ":")) }
+    @inline(__always) mutating func colon() throws(Bail) { try expect(UInt8(ascii: ":")) }
 
     /// After `{`: true (and consumed) when the object is empty.
-    mutating func objectEnd() throws(Bail) -> Bool {
+    @inline(__always) mutating func objectEnd() throws(Bail) -> Bool {
         skipWhitespace()
         guard i < end else { throw Bail() }
         if base[i] == UInt8(ascii: "}") { i += 1; return true }
@@ -1074,7 +1197,7 @@ struct Cursor {
     }
 
     /// After `[`: true (and consumed) when the array is empty.
-    mutating func arrayEnd() throws(Bail) -> Bool {
+    @inline(__always) mutating func arrayEnd() throws(Bail) -> Bool {
         skipWhitespace()
         guard i < end else { throw Bail() }
         if base[i] == UInt8(ascii: "]") { i += 1; return true }
@@ -1082,7 +1205,7 @@ struct Cursor {
     }
 
     /// After a member: true on `,`, false on `}`.
-    mutating func nextMember() throws(Bail) -> Bool {
+    @inline(__always) mutating func nextMember() throws(Bail) -> Bool {
         skipWhitespace()
         guard i < end else { throw Bail() }
         let b = base[i]
@@ -1093,7 +1216,7 @@ struct Cursor {
     }
 
     /// After an element: true on `,`, false on `]`.
-    mutating func nextElement() throws(Bail) -> Bool {
+    @inline(__always) mutating func nextElement() throws(Bail) -> Bool {
         skipWhitespace()
         guard i < end else { throw Bail() }
         let b = base[i]
@@ -1104,19 +1227,63 @@ struct Cursor {
     }
 
     /// A key the object knows, and the colon after it. Keys with escapes are left to the thorough path.
+    @inline(__always)
     mutating func key(_ keys: KeySet) throws(Bail) -> Int {
+        let k = try word(keys)
+        if i < end, base[i] == UInt8(ascii: ":") {
+            i += 1
+        } else {
+            try colon()
+        }
+        return k
+    }
+
+    /// A string that is one of `words` (object keys, or values such as a kind), as its index.
+    /// Words with escapes are left to the thorough path.
+    mutating func word(_ words: KeySet) throws(Bail) -> Int {
         try expect(UInt8(ascii: "\""))
+        if end - i >= 16 {  // the usual case: the word and its quote within two words of bytes
+            let first = Bytes.load(base + i), second = Bytes.load(base + i + 8)
+            var k: Int?
+            let a = Bytes.special(first)
+            if a != 0 {
+                let n = a.trailingZeroBitCount / 8
+                guard base[i + n] == UInt8(ascii: "\""), n > 0 else { throw Bail() }
+                k = words.match(Bytes.low(first, n), 0)
+                i += n + 1
+            } else {
+                let b = Bytes.special(second)
+                let n = b.trailingZeroBitCount / 8
+                guard n < 8, base[i + 8 + n] == UInt8(ascii: "\"") else { throw Bail() }
+                k = words.match(first, Bytes.low(second, n))
+                i += 8 + n + 1
+            }
+            guard let k else { throw Bail() }
+            return k
+        }
         let start = i
         while i < end, base[i] != UInt8(ascii: "\""), base[i] != UInt8(ascii: "\\") { i += 1 }
-        guard i < end, base[i] == UInt8(ascii: "\""), i > start, let k = keys.match(base + start, i - start) else { throw Bail() }
+        guard i < end, base[i] == UInt8(ascii: "\""), i > start, let k = words.match(base + start, i - start) else { throw Bail() }
         i += 1
-        try colon()
         return k
     }
 
     mutating func string() throws(Bail) -> String {
         try expect(UInt8(ascii: "\""))
         let start = i
+        while end - i >= 8 {  // plain ASCII eight bytes at a time
+            let flags = Bytes.special(Bytes.load(base + i))
+            if flags == 0 {
+                i += 8
+                continue
+            }
+            i += flags.trailingZeroBitCount / 8
+            if base[i] == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: UnsafeBufferPointer(start: base + start, count: i - 1 - start), as: UTF8.self)
+            }
+            break
+        }
         var high: UInt8 = 0
         while i < end {
             let b = base[i]
@@ -1141,6 +1308,17 @@ struct Cursor {
     mutating func plainString() throws(Bail) -> UnsafeBufferPointer<UInt8>? {
         try expect(UInt8(ascii: "\""))
         let start = i
+        while end - i >= 8 {  // eight bytes at a time while they are plain
+            let flags = Bytes.special(Bytes.load(base + i))
+            if flags == 0 {
+                i += 8
+                continue
+            }
+            i += flags.trailingZeroBitCount / 8
+            guard base[i] == UInt8(ascii: "\"") else { break }
+            i += 1
+            return UnsafeBufferPointer(start: base + start, count: i - 1 - start)
+        }
         while i < end {
             let b = base[i]
             if b == UInt8(ascii: "\"") {

@@ -119,37 +119,62 @@ struct IDTable: Sendable {
     /// table, overlap instead of waiting one after another.
     func findAll(_ keys: UnsafeMutableBufferPointer<Int>, in arena: KeyArena) {
         let group = 32
-        var firstSlots = [Int](repeating: 0, count: group)
-        var firstFound = [Slot](repeating: Slot(head: 0, meta: 0), count: group)
         let mask = slots.count - 1
+        slots.withUnsafeBufferPointer { table in
+            withUnsafeTemporaryAllocation(of: (slot: Int, found: Slot).self, capacity: group) { first in
+                var start = 0
+                while start < keys.count {
+                    let end = min(start + group, keys.count)
+                    for k in start..<end {
+                        let key = UInt64(truncatingIfNeeded: keys[k])
+                        guard KeyArena.isShort(key) else { continue }
+                        let slot = Int(truncatingIfNeeded: Self.hashShort(key, KeyArena.shortLength(key))) & mask
+                        first[k - start] = (slot, table[slot])
+                    }
+                    for k in start..<end {
+                        let key = UInt64(truncatingIfNeeded: keys[k])
+                        guard KeyArena.isShort(key) else {
+                            keys[k] = find(key, in: arena) ?? -1
+                            continue
+                        }
+                        let length = KeyArena.shortLength(key)
+                        let (slot, found) = first[k - start]
+                        if found.meta == 0 {
+                            keys[k] = -1
+                        } else if found.head == key, found.meta >> 32 == UInt64(length) {
+                            keys[k] = Int(found.meta & 0xFFFF_FFFF) - 1
+                        } else {
+                            let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                            keys[k] = probe(head: key, length: length, from: (slot + 1) & mask, none).number ?? -1
+                        }
+                    }
+                    start = end
+                }
+            }
+        }
+    }
+
+    /// A table of `keys` (see `KeyArena`) numbered in their order, built in groups as
+    /// `findAll` finds them; nil when a key is there twice.
+    init?(keys: [UInt64], from arena: KeyArena) {
+        self.init(capacity: keys.count)
+        let group = 32
+        let mask = slots.count - 1
+        var firstSlots = [Slot](repeating: Slot(head: 0, meta: 0), count: group)
         var start = 0
         while start < keys.count {
             let end = min(start + group, keys.count)
             slots.withUnsafeBufferPointer { table in
-                for k in start..<end {
-                    let key = UInt64(truncatingIfNeeded: keys[k])
-                    guard KeyArena.isShort(key) else { continue }
-                    let slot = Int(truncatingIfNeeded: Self.hashShort(key, KeyArena.shortLength(key))) & mask
-                    firstSlots[k - start] = slot
-                    firstFound[k - start] = table[slot]
+                for k in start..<end where KeyArena.isShort(keys[k]) {
+                    let slot = Int(truncatingIfNeeded: Self.hashShort(keys[k], KeyArena.shortLength(keys[k]))) & mask
+                    firstSlots[k - start] = table[slot]
                 }
             }
             for k in start..<end {
-                let key = UInt64(truncatingIfNeeded: keys[k])
-                guard KeyArena.isShort(key) else {
-                    keys[k] = find(key, in: arena) ?? -1
-                    continue
-                }
-                let length = KeyArena.shortLength(key)
-                let first = firstFound[k - start]
-                if first.meta == 0 {
-                    keys[k] = -1
-                } else if first.head == key, first.meta >> 32 == UInt64(length) {
-                    keys[k] = Int(first.meta & 0xFFFF_FFFF) - 1
-                } else {
-                    let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-                    keys[k] = probe(head: key, length: length, from: (firstSlots[k - start] + 1) & mask, none).number ?? -1
-                }
+                // A key already in its first slot before this group is a repeat at once.
+                if KeyArena.isShort(keys[k]), firstSlots[k - start].head == keys[k],
+                   firstSlots[k - start].meta >> 32 == UInt64(KeyArena.shortLength(keys[k])) { return nil }
+                guard insert(keys[k], from: arena).inserted else { return nil }
             }
             start = end
         }
@@ -224,11 +249,14 @@ struct KeyArena {
     @inline(__always)
     static func shortLength(_ key: UInt64) -> Int { 8 - key.leadingZeroBitCount / 8 }
 
-    /// The key of `id`; `plain` says every byte is already known to be ASCII and not NUL.
-    /// Nil for an id too long to keep.
+    /// The key of `id`. `head`, when given, is its first eight bytes (`KeyedHash.head`) and
+    /// says every byte is already known to be ASCII and not NUL. Nil for an id too long to keep.
     @inline(__always)
-    mutating func key(_ id: UnsafeBufferPointer<UInt8>, plain: Bool) -> UInt64? {
-        if id.count >= 1, id.count <= 8, plain || id.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return KeyedHash.head(id) }
+    mutating func key(_ id: UnsafeBufferPointer<UInt8>, head: UInt64?) -> UInt64? {
+        if id.count >= 1, id.count <= 8 {
+            if let head { return head }
+            if id.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return KeyedHash.head(id) }
+        }
         guard id.count <= Self.maxLength, bytes.count < 1 << 40 else { return nil }
         let key = Self.long | UInt64(id.count) << 40 | UInt64(bytes.count)
         bytes.append(contentsOf: id)
@@ -286,36 +314,49 @@ struct IDLookup: Sendable {
 struct DuplicateFinder {
     private var hashes: [UInt64] = []
 
-    mutating func add(_ key: UnsafeBufferPointer<UInt8>) {
-        var h = KeyedHash.start
-        for b in key { h = KeyedHash.add(b, to: h) }
-        hashes.append(KeyedHash.finish(h))
+    /// Adds an id; `head` is its first eight bytes (`KeyedHash.head`).
+    @inline(__always)
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) {
+        hashes.append(KeyedHash.words(key, head: head))
     }
 
     /// Adds the ids another finder was given.
     mutating func append(_ other: DuplicateFinder) { hashes.append(contentsOf: other.hashes) }
 
-    /// True when two hashes are equal: one pass spreads them into 65,536 buckets by their top
-    /// 16 bits (each bucket then fits in cache), and each bucket is sorted on its own.
+    /// True when two hashes are equal: one pass spreads them into buckets by their top bits
+    /// (at most 131,072 buckets, so their counts stay in cache), and each bucket is sorted
+    /// on its own, by insertion.
     mutating func anyEqual() -> Bool {
         let n = hashes.count
         guard n > 1 else { return false }
-        var start = [Int](repeating: 0, count: 65_537)
-        for h in hashes { start[Int(h >> 48) + 1] += 1 }
+        var bits = 1
+        while 1 << bits < n / 32, bits < 17 { bits += 1 }
+        let shift = UInt64(64 - bits)
+        var start = [UInt32](repeating: 0, count: (1 << bits) + 1)
+        for h in hashes { start[Int(h >> shift) + 1] += 1 }
         for i in 1..<start.count { start[i] += start[i - 1] }
         var next = start
         var spread = [UInt64](repeating: 0, count: n)
         for h in hashes {
-            let b = Int(h >> 48)
-            spread[next[b]] = h
+            let b = Int(h >> shift)
+            spread[Int(next[b])] = h
             next[b] += 1
         }
         hashes = []
         return spread.withUnsafeMutableBufferPointer { all in
-            for b in 0..<65_536 where start[b + 1] - start[b] > 1 {
-                var bucket = UnsafeMutableBufferPointer(rebasing: all[start[b]..<start[b + 1]])
-                bucket.sort()
-                for i in 1..<bucket.count where bucket[i] == bucket[i - 1] { return true }
+            for b in 0..<(1 << bits) {
+                let first = Int(start[b]), end = Int(start[b + 1])
+                guard end - first > 1 else { continue }
+                for i in (first + 1)..<end {
+                    let h = all[i]
+                    var j = i
+                    while j > first, all[j - 1] > h {
+                        all[j] = all[j - 1]
+                        j -= 1
+                    }
+                    if j > first, all[j - 1] == h { return true }
+                    all[j] = h
+                }
             }
             return false
         }
@@ -337,6 +378,21 @@ enum KeyedHash {
         var h = h ^ (h >> 31)
         h = h &* 0xBF58_476D_1CE4_E5B9
         return h ^ (h >> 29)
+    }
+
+    /// A hash of a whole key taken eight bytes at a time, for keys that are hashed often.
+    @inline(__always)
+    static func words(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) -> UInt64 {
+        var h = ((start ^ UInt64(key.count)) ^ head) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        var at = 8
+        while at < key.count {
+            let word = Self.head(UnsafeBufferPointer(rebasing: key[at..<min(at + 8, key.count)]))
+            h = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            at += 8
+        }
+        return finish(h)
     }
 
     /// The first eight bytes as one little-endian word, zero-padded.

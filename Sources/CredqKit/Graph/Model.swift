@@ -139,17 +139,13 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
     /// Parses the bytes of a valid `YYYY-MM-DD` date, or returns nil.
     init?(bytes b: UnsafeBufferPointer<UInt8>) {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var n = 0
-            for i in range {
-                guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
-                n = n * 10 + Int(b[i] - UInt8(ascii: "0"))
-            }
-            return n
-        }
-        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
-              (1...12).contains(m), d >= 1, d <= Day.daysIn(month: m, year: y)
-        else { return nil }
+        let zero = UInt8(ascii: "0")
+        let y0 = b[0] &- zero, y1 = b[1] &- zero, y2 = b[2] &- zero, y3 = b[3] &- zero
+        let m0 = b[5] &- zero, m1 = b[6] &- zero, d0 = b[8] &- zero, d1 = b[9] &- zero
+        guard y0 < 10, y1 < 10, y2 < 10, y3 < 10, m0 < 10, m1 < 10, d0 < 10, d1 < 10 else { return nil }
+        let y = Int(y0) * 1000 + Int(y1) * 100 + Int(y2) * 10 + Int(y3)
+        let m = Int(m0) * 10 + Int(m1), d = Int(d0) * 10 + Int(d1)
+        guard m >= 1, m <= 12, d >= 1, d <= Day.daysIn(month: m, year: y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
