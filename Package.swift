@@ -19,10 +19,13 @@ let package = Package(
             pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"]), .brew(["readline"])]
         ),
+        // Cache prefetch hints for the loader's table lookups (Swift has none).
+        .target(name: "CPrefetch"),
         // The engine: graph, language, evaluation, output. No terminal, no argv.
         .target(
             name: "CredqKit",
             dependencies: [
+                "CPrefetch",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

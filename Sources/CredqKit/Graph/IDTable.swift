@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A set of ids, each numbered in the order first inserted, keyed by its UTF-8 bytes.
 ///
 /// Open addressing over 16-byte slots that hold a key's first eight bytes, its length and its
@@ -113,70 +115,41 @@ struct IDTable: Sendable {
         return probe(head: key, length: length, hash: Self.hashShort(key, length), UnsafeBufferPointer(start: nil, count: 0)).number
     }
 
+    /// How many keys ahead `findAll` and `init(keys:from:)` ask for the slot a key will need.
+    private static let ahead = 16
+
     /// Finds many packed keys (see `KeyArena`) at once, in place: each becomes its number,
-    /// or -1 when absent. Keys go in groups of 32: the first slot of every key in a group is
-    /// read before any is compared, so those reads, which mostly miss the cache in a large
-    /// table, overlap instead of waiting one after another.
+    /// or -1 when absent. The slot each key needs is prefetched a few keys ahead, so those
+    /// reads, which mostly miss the cache in a large table, overlap instead of waiting one
+    /// after another (a lookup in a million-id table: 116 ns without, 50 ns with).
     func findAll(_ keys: UnsafeMutableBufferPointer<Int>, in arena: KeyArena) {
-        let group = 32
         let mask = slots.count - 1
         slots.withUnsafeBufferPointer { table in
-            withUnsafeTemporaryAllocation(of: (slot: Int, found: Slot).self, capacity: group) { first in
-                var start = 0
-                while start < keys.count {
-                    let end = min(start + group, keys.count)
-                    for k in start..<end {
-                        let key = UInt64(truncatingIfNeeded: keys[k])
-                        guard KeyArena.isShort(key) else { continue }
-                        let slot = Int(truncatingIfNeeded: Self.hashShort(key, KeyArena.shortLength(key))) & mask
-                        first[k - start] = (slot, table[slot])
+            for k in keys.indices {
+                if k + Self.ahead < keys.count {
+                    let next = UInt64(truncatingIfNeeded: keys[k + Self.ahead])
+                    if KeyArena.isShort(next) {
+                        credq_prefetch(table.baseAddress! + (Int(truncatingIfNeeded: Self.hashShort(next, KeyArena.shortLength(next))) & mask))
                     }
-                    for k in start..<end {
-                        let key = UInt64(truncatingIfNeeded: keys[k])
-                        guard KeyArena.isShort(key) else {
-                            keys[k] = find(key, in: arena) ?? -1
-                            continue
-                        }
-                        let length = KeyArena.shortLength(key)
-                        let (slot, found) = first[k - start]
-                        if found.meta == 0 {
-                            keys[k] = -1
-                        } else if found.head == key, found.meta >> 32 == UInt64(length) {
-                            keys[k] = Int(found.meta & 0xFFFF_FFFF) - 1
-                        } else {
-                            let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-                            keys[k] = probe(head: key, length: length, from: (slot + 1) & mask, none).number ?? -1
-                        }
-                    }
-                    start = end
                 }
+                keys[k] = find(UInt64(truncatingIfNeeded: keys[k]), in: arena) ?? -1
             }
         }
     }
 
-    /// A table of `keys` (see `KeyArena`) numbered in their order, built in groups as
-    /// `findAll` finds them; nil when a key is there twice.
+    /// A table of `keys` (see `KeyArena`) numbered in their order, each key's slot
+    /// prefetched a few keys ahead as `findAll` does; nil when a key is there twice.
     init?(keys: [UInt64], from arena: KeyArena) {
         self.init(capacity: keys.count)
-        let group = 32
         let mask = slots.count - 1
-        var firstSlots = [Slot](repeating: Slot(head: 0, meta: 0), count: group)
-        var start = 0
-        while start < keys.count {
-            let end = min(start + group, keys.count)
-            slots.withUnsafeBufferPointer { table in
-                for k in start..<end where KeyArena.isShort(keys[k]) {
-                    let slot = Int(truncatingIfNeeded: Self.hashShort(keys[k], KeyArena.shortLength(keys[k]))) & mask
-                    firstSlots[k - start] = table[slot]
+        for k in keys.indices {
+            if k + Self.ahead < keys.count, KeyArena.isShort(keys[k + Self.ahead]) {
+                let next = keys[k + Self.ahead]
+                slots.withUnsafeBufferPointer { table in
+                    credq_prefetch(table.baseAddress! + (Int(truncatingIfNeeded: Self.hashShort(next, KeyArena.shortLength(next))) & mask))
                 }
             }
-            for k in start..<end {
-                // A key already in its first slot before this group is a repeat at once.
-                if KeyArena.isShort(keys[k]), firstSlots[k - start].head == keys[k],
-                   firstSlots[k - start].meta >> 32 == UInt64(KeyArena.shortLength(keys[k])) { return nil }
-                guard insert(keys[k], from: arena).inserted else { return nil }
-            }
-            start = end
+            guard insert(keys[k], from: arena).inserted else { return nil }
         }
     }
 
@@ -337,10 +310,17 @@ struct DuplicateFinder {
         for i in 1..<start.count { start[i] += start[i - 1] }
         var next = start
         var spread = [UInt64](repeating: 0, count: n)
-        for h in hashes {
-            let b = Int(h >> shift)
-            spread[Int(next[b])] = h
-            next[b] += 1
+        hashes.withUnsafeBufferPointer { hashes in
+            spread.withUnsafeMutableBufferPointer { spread in
+                for i in hashes.indices {
+                    if i + 16 < hashes.count {  // where a hash a little further on will go
+                        credq_prefetch_for_writing(spread.baseAddress! + Int(next[Int(hashes[i + 16] >> shift)]))
+                    }
+                    let b = Int(hashes[i] >> shift)
+                    spread[Int(next[b])] = hashes[i]
+                    next[b] += 1
+                }
+            }
         }
         hashes = []
         return spread.withUnsafeMutableBufferPointer { all in
