@@ -205,6 +205,26 @@ import Testing
         }
     }
 
+    /// A helper's learners are kept apart until the end, or joined on as soon as another
+    /// file brings more learners: either way every learner keeps its place and references.
+    @Test func learnersAfterAHelpersPartKeepTheirOrder() throws {
+        let first = Array(Self.learnerHeavy.utf8)
+        let second = Array((#"{"credq":1,"learners":[{"id":"second-file-learner","name":"S","goal":"r","role":"r","#
+            + #""holds":[{"id":"h-second","credential":"credential-two","issued":"2024-01-01"}]},{"id":"l-last","name":"Z"}]}"#).utf8)
+        let sources = [GraphSource(name: "a.json", bytes: first), GraphSource(name: "b.json", bytes: second)]
+        let expected = GraphWriter.json(try GraphLoader.loadThoroughly(sources).graph)
+        let middle = first.count * 2 / 3
+        for start in [middle, middle + 1, middle + 50] {
+            let options = FastGraphReader.Options(splitAbove: 1000, splitPoint: { _ in start })  // the first file only
+            let read = try #require(FastGraphReader.read(sources, options))
+            #expect(read.helped == 1)
+            #expect(GraphWriter.json(read.graph) == expected)
+            for i in read.graph.learners.indices { #expect(read.graph.index(of: read.graph.learners[i].id, kind: .learner) == i) }
+            let reversed = try #require(FastGraphReader.read(sources.reversed(), options))
+            #expect(GraphWriter.json(reversed.graph) == GraphWriter.json(try GraphLoader.loadThoroughly(sources.reversed()).graph))
+        }
+    }
+
     /// References are written back kind by kind, so files that list roles before skills, or
     /// add credentials after roles, must still get each reference right.
     @Test func filesMayMixKindsInAnyOrder() {

@@ -55,6 +55,9 @@ struct FastGraphReader {
     private var split: LearnerSplit?
     /// How many files a helper read part of.
     private var helped = 0
+    /// The learners a helper read, not yet joined on (see `adopt`): none or one part (an
+    /// array, as a reader cannot hold a reader directly).
+    private var helper: [FastGraphReader] = []
     /// The first currency written on a credential, for credentials that name none.
     private var currency: String?
 
@@ -171,6 +174,7 @@ struct FastGraphReader {
     private mutating func learnerList(_ c: inout Cursor) throws(Bail) {
         try c.expect(UInt8(ascii: "["))
         if try c.arrayEnd() { return }
+        settleHelper()  // learners read now come after the helper's
         // Where the helper's learners start, known before any learner is read here: the
         // helper finds it at once, and waiting for it makes the outcome not depend on timing.
         let helperStart = split?.located()
@@ -185,8 +189,7 @@ struct FastGraphReader {
                     LoadTrace.mark("read: up to the helper's learners")
                     if let (rest, end) = split.take() {
                         LoadTrace.mark("read: waiting for the helper, which took \(split.took) ms,")
-                        merge(rest)
-                        LoadTrace.mark("read: adding the helper's learners")
+                        adopt(rest)
                         helped += 1
                         try c.seek(to: end)
                         return
@@ -198,24 +201,35 @@ struct FastGraphReader {
         } while try c.nextElement()
     }
 
-    /// Adds the learners a helper read after those read here.
-    private mutating func merge(_ other: FastGraphReader) {
+    /// Keeps the learners a helper read, which come after those read here, as a part of
+    /// their own until `finish` (or more learners) joins them on: the join then runs beside
+    /// the catalog's work instead of before it. Only the helper's long ids move now, into
+    /// this arena.
+    private mutating func adopt(_ other: FastGraphReader) {
+        var other = other
         let shift = keys.bytes.count
-        keys.append(other.keys)
-        let base = learners.count
-        func moved(_ key: UInt64) -> UInt64 { keys.moved(key, by: shift) }
-        func moved(_ reference: Int) -> Int { Int(truncatingIfNeeded: moved(Self.key(reference))) }
-        learners.append(contentsOf: other.learners)
-        if !other.keys.bytes.isEmpty, shift > 0 {  // long ids moved along with their bytes
-            for i in base..<learners.count {
-                if let r = learners[i].role { learners[i].role = moved(r) }
-                for h in learners[i].holdings.indices { learners[i].holdings[h].credential = moved(learners[i].holdings[h].credential) }
-            }
+        if !other.keys.bytes.isEmpty, shift > 0 {
+            func moved(_ key: UInt64) -> UInt64 { keys.moved(key, by: shift) }
+            func moved(_ reference: Int) -> Int { Int(truncatingIfNeeded: moved(Self.key(reference))) }
+            other.learnerIDs = other.learnerIDs.map(moved)
+            other.holdingCredentials = other.holdingCredentials.map(moved)
+            other.learnerRoles = other.learnerRoles.map(moved)
+            other.goals = other.goals.map { ($0.learner, moved($0.key)) }
         }
-        learnerIDs.append(contentsOf: other.learnerIDs.map(moved))
-        holdingCredentials.append(contentsOf: shift > 0 && !other.keys.bytes.isEmpty ? other.holdingCredentials.map(moved) : other.holdingCredentials)
-        learnerRoles.append(contentsOf: other.learnerRoles.map(moved))
-        goals.append(contentsOf: other.goals.map { (base + $0.learner, moved($0.key)) })
+        keys.append(other.keys)
+        other.keys = KeyArena()
+        helper = [other]
+    }
+
+    /// Joins a helper's part on after the learners read here.
+    private mutating func settleHelper() {
+        guard let other = helper.popLast() else { return }
+        let base = learners.count
+        learners.append(contentsOf: other.learners)
+        learnerIDs.append(contentsOf: other.learnerIDs)
+        holdingCredentials.append(contentsOf: other.holdingCredentials)
+        learnerRoles.append(contentsOf: other.learnerRoles)
+        goals.append(contentsOf: other.goals.map { (base + $0.learner, $0.key) })
         holdingIDs.append(other.holdingIDs)
     }
 
@@ -741,9 +755,13 @@ struct FastGraphReader {
         self.keys = KeyArena()
         // The id tables here, and the check that no two holdings share an id beside them.
         var tables: Tables?
+        // The helper's part, if any, is resolved on its own and joined on beside the catalog.
+        var part = helper.popLast() ?? FastGraphReader()
         var holdingIDs = self.holdingIDs
         self.holdingIDs = DuplicateFinder()
         var repeatedHolding = false, checkTook: UInt64 = 0
+        learnerIDs.append(contentsOf: part.learnerIDs)
+        part.learnerIDs = []
         var ids = [orgIDs, skillIDs, credIDs, roleIDs, learnerIDs]
         (orgIDs, skillIDs, credIDs, roleIDs, learnerIDs) = ([], [], [], [], [])
         together({
@@ -757,10 +775,11 @@ struct FastGraphReader {
             tables = Tables(organization: org, skill: skill, credential: cred, role: role, learner: learner)
         }, {
             let began = DispatchTime.now().uptimeNanoseconds
-            repeatedHolding = holdingIDs.anyEqual()
+            repeatedHolding = holdingIDs.anyEqual(with: part.holdingIDs)
             checkTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         })
         guard let tables, !repeatedHolding else { throw Bail() }
+        part.holdingIDs = DuplicateFinder()
         LoadTrace.mark("resolve: id tables, and beside them holding ids in \(checkTook) ms,")
 
         // Every reference becomes an index: the catalog's here, the learners' beside them.
@@ -780,6 +799,9 @@ struct FastGraphReader {
         }, {
             let began = DispatchTime.now().uptimeNanoseconds
             learnersResolved = Self.resolve(&learners, tables, keys, &holdingCredentials, &learnerRoles, goals)
+                && Self.resolve(&part.learners, tables, keys, &part.holdingCredentials, &part.learnerRoles, part.goals)
+            learners.append(contentsOf: part.learners)
+            part = FastGraphReader()
             learnersTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         })
         self.learners = learners

@@ -296,10 +296,11 @@ struct DuplicateFinder {
     /// Adds the ids another finder was given.
     mutating func append(_ other: DuplicateFinder) { hashes.append(contentsOf: other.hashes) }
 
-    /// True when two hashes are equal: one pass spreads them into buckets by their top bits
+    /// True when two hashes are equal, here or in `other`: one pass spreads them into buckets by their top bits
     /// (at most 131,072 buckets, so their counts stay in cache), and each bucket is sorted
     /// on its own, by insertion.
-    mutating func anyEqual() -> Bool {
+    mutating func anyEqual(with other: DuplicateFinder = DuplicateFinder()) -> Bool {
+        if !other.hashes.isEmpty { hashes.append(contentsOf: other.hashes) }
         let n = hashes.count
         guard n > 1 else { return false }
         var bits = 1
