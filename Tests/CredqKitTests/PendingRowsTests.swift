@@ -11,6 +11,7 @@ import Testing
         "| sort by provider | select id, provider | limit 5", "| where holders > 0 | sort by holders desc",
         "| sort by weeks | limit 50", "| sort by kind desc, weeks | limit 1000", "| sort by name | limit 0",
         "| group by kind", "| distinct", "| where name ~ data | limit 2 | sort by id desc",
+        "| where cost < 500 | limit 4", "| where name ~ a | limit 0 | count", "| where name ~ e | limit 100000",
     ]
 
     @Test(arguments: [OutputFormat.table, .tsv, .csv, .json, .ndjson, .markdown])
@@ -22,6 +23,18 @@ import Testing
                 let built = Support.run("let x = \(kind)\nx \(stages)", format: format).output
                 #expect(pending == built, "\(kind) \(stages) as \(format)")
             }
+        }
+    }
+
+    /// A condition in the listing itself, then `limit`, stops after enough matches: the
+    /// same rows as filtering every entity first.
+    @Test func aLimitAfterAConditionStopsEarlyWithTheSameRows() {
+        for (listing, limit) in [("credentials where cost < 300", "| limit 5"), ("credentials where teaches python >= 2", "| limit 2"),
+                                 ("learners where name ~ a", "| limit 1"), ("credentials where weeks > 1", "| limit 0 | count"),
+                                 ("skills where name ~ e", "| limit 1000 | count")] {
+            let early = Support.run("\(listing) \(limit)", format: .tsv).output
+            let built = Support.run("let x = \(listing)\nx \(limit)", format: .tsv).output
+            #expect(early == built, "\(listing) \(limit)")
         }
     }
 

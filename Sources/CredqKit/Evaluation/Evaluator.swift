@@ -12,7 +12,13 @@ struct Evaluator {
 
     /// The pipeline's answer; a listing's rows may still be pending (see `Table.pending`).
     func evaluate(_ pipeline: Pipeline) throws(ScriptError) -> Table {
-        var table = try evaluate(pipeline.source)
+        // A listing with a condition followed by `limit n` stops looking after n matches.
+        var table: Table
+        if case .listing(let kind, let condition?, _) = pipeline.source, case .limit(let n, _)? = pipeline.stages.first {
+            table = try listing(kind, condition, atMost: n)
+        } else {
+            table = try evaluate(pipeline.source)
+        }
         var i = 0
         while i < pipeline.stages.count {
             let stage = pipeline.stages[i]
@@ -21,6 +27,13 @@ struct Evaluator {
                 if case .sort(let keys, _) = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1],
                    n <= 10_000, try topRows(keys, n, in: &table) {
                     i += 2
+                    continue
+                }
+                // So does `where ... | limit n`.
+                if case .filter = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1],
+                   let done = try applyPending(stage, to: &table, atMost: n) {
+                    if done { return table }
+                    i += 1
                     continue
                 }
                 if let done = try applyPending(stage, to: &table) {
@@ -112,7 +125,8 @@ struct Evaluator {
     }
 
     /// Every entity of a kind, or those meeting the condition, with their rows pending.
-    private func listing(_ kind: EntityKind, _ condition: Condition?) throws(ScriptError) -> Table {
+    /// `atMost` stops the search after that many matches (a `limit` right after it).
+    private func listing(_ kind: EntityKind, _ condition: Condition?, atMost: Int = .max) throws(ScriptError) -> Table {
         let columns = Schema.defaultColumns(of: kind)
         let specs = columns.map { Schema.field($0, of: kind)! }
         var table = Table(columns: columns, rows: [], entityKind: kind)
@@ -120,9 +134,9 @@ struct Evaluator {
         if let condition {
             let keep = try compile(condition, for: Table(columns: [], rows: [], entityKind: kind))
             if let candidates = try self.candidates(condition, kind) {
-                indexes = try kept(candidates, kind, keep)
+                indexes = try kept(candidates, kind, keep, atMost: atMost)
             } else {
-                indexes = try kept(0..<graph.count(of: kind), kind, keep)
+                indexes = try kept(0..<graph.count(of: kind), kind, keep, atMost: atMost)
             }
         } else {
             indexes = (0..<Int32(graph.count(of: kind))).map { $0 }
@@ -133,13 +147,14 @@ struct Evaluator {
 
     /// A stage over pending rows, done on their indexes: true when the answer is complete
     /// (a count), false to go on, nil when the stage needs built rows.
-    private func applyPending(_ stage: Stage, to table: inout Table) throws(ScriptError) -> Bool? {
+    /// `atMost` stops a filter after that many matches (a `limit` right after it).
+    private func applyPending(_ stage: Stage, to table: inout Table, atMost: Int = .max) throws(ScriptError) -> Bool? {
         guard var pending = table.pending, let kind = table.entityKind else { return nil }
         let probe = Table(columns: [], rows: [], entityKind: kind)
         switch stage {
         case .filter(let condition, _):
             guard let keep = try? compile(condition, for: probe) else { return nil }  // the built path says what is wrong
-            pending.indexes = try kept(pending.indexes.lazy.map { Int($0) }, kind, keep)
+            pending.indexes = try kept(pending.indexes.lazy.map { Int($0) }, kind, keep, atMost: atMost)
         case .sort(let keys, _):
             guard let getters = entityGetters(keys, kind) else { return nil }
             let keyed = pending.indexes.map { i in
@@ -187,12 +202,17 @@ struct Evaluator {
         return true
     }
 
-    /// The entities among `indexes` that meet `keep`, polling for Ctrl-C as it goes.
-    private func kept(_ indexes: some Sequence<Int>, _ kind: EntityKind, _ keep: Predicate) throws(ScriptError) -> [Int32] {
+    /// The entities among `indexes` that meet `keep` (the first `atMost` of them), polling
+    /// for Ctrl-C as it goes.
+    private func kept(_ indexes: some Sequence<Int>, _ kind: EntityKind, _ keep: Predicate, atMost: Int = .max) throws(ScriptError) -> [Int32] {
         var out: [Int32] = []
+        guard atMost > 0 else { return out }
         for (n, i) in indexes.enumerated() {
             if n & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
-            if try keep(Row([], entity: EntityRef(kind: kind, index: i))) { out.append(Int32(i)) }
+            if try keep(Row([], entity: EntityRef(kind: kind, index: i))) {
+                out.append(Int32(i))
+                if out.count == atMost { break }
+            }
         }
         return out
     }
