@@ -12,6 +12,7 @@ import Testing
         "| sort by weeks | limit 50", "| sort by kind desc, weeks | limit 1000", "| sort by name | limit 0",
         "| group by kind", "| distinct", "| where name ~ data | limit 2 | sort by id desc",
         "| where cost < 500 | limit 4", "| where name ~ a | limit 0 | count", "| where name ~ e | limit 100000",
+        "| sort by weeks | limit 5", "| sort by weeks desc | limit 5", "| sort by kind | limit 9",
     ]
 
     @Test(arguments: [OutputFormat.table, .tsv, .csv, .json, .ndjson, .markdown])
@@ -45,6 +46,10 @@ import Testing
             ("learners where holds google-data-analytics", "learners where holds google-data-analytics and name != \"\""),
             ("credentials where requires aws cloud practitioner", "credentials where requires aws cloud practitioner and id != \"\""),
             ("credentials where teaches python >= 3 or teaches sql >= 3", "credentials where teaches python >= 3 or teaches sql >= 3 or id = \"\""),
+            // Answered by the index alone, with no second look at each credential.
+            ("credentials where kind = Badge", "credentials where kind = Badge and id != \"\""),
+            ("credentials where provider = COURSERA", "credentials where provider = COURSERA and id != \"\""),
+            ("credentials where kind = course | limit 3", "credentials where kind = course and id != \"\" | limit 3"),
         ]
         for (indexed, scanned) in cases {
             let a = Support.run(indexed, format: .tsv).output, b = Support.run(scanned, format: .tsv).output

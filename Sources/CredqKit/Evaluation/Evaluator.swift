@@ -134,7 +134,9 @@ struct Evaluator {
         if let condition {
             let keep = try compile(condition, for: Table(columns: [], rows: [], entityKind: kind))
             if let candidates = try self.candidates(condition, kind) {
-                indexes = try kept(candidates, kind, keep, atMost: atMost)
+                // Some indexes answer exactly, and need no second look at each entity.
+                indexes = Self.indexIsExact(condition, kind) ? candidates.prefix(atMost).map { Int32($0) }
+                    : try kept(candidates, kind, keep, atMost: atMost)
             } else {
                 indexes = try kept(0..<graph.count(of: kind), kind, keep, atMost: atMost)
             }
@@ -186,6 +188,10 @@ struct Evaluator {
             if position & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
             if n == 0 { break }
             let row = Row([], entity: EntityRef(kind: kind, index: Int(i)))
+            if best.count == n {  // most rows lose on the first key alone: no key list made for them
+                let first = Self.order(getters[0](row), best[n - 1].key[0])
+                if (keys[0].descending ? -first : first) > 0 || (first == 0 && keys.count == 1) { continue }
+            }
             let key = getters.map { $0(row) }
             if best.count == n, !before(key, best[n - 1].key) { continue }
             // After every equal key: rows read earlier stay first among equals.
@@ -271,6 +277,13 @@ struct Evaluator {
         default:
             return nil
         }
+    }
+
+    /// Whether `candidates` gives exactly the entities meeting the condition: a credential's
+    /// kind or provider equal to a text (both compared without case, as `=` does).
+    private static func indexIsExact(_ condition: Condition, _ kind: EntityKind) -> Bool {
+        guard kind == .credential, case .compare(let field, .equal, let literal) = condition, case .text = literal.form else { return false }
+        return ["kind", "provider"].contains(field.name.lowercased())
     }
 
     /// Entities whose field may equal a text literal, for the fields with an index.
