@@ -10,6 +10,11 @@ public final class Session {
     public var format: OutputFormat
     public var style: Renderer.Style
     public var timer = false
+    /// Whether every graph loaded is indexed at once on another thread (`Graph.warmIndexes`),
+    /// as the REPL wants.
+    public var warmsIndexes = false {
+        didSet { if warmsIndexes { graph.warmIndexes() } }
+    }
     public var parameters: [String: String]
     public private(set) var variables: [String: Table] = [:]
     /// Polled by long queries: true stops them with `interrupted`.
@@ -332,6 +337,7 @@ public final class Session {
             let loaded = try GraphLoader.load(sources + added)
             for w in loaded.warnings where w.file == path { writeErr("\(w)\n") }
             graph = loaded.graph
+            if warmsIndexes { graph.warmIndexes() }
             sources += added
             writeErr("loaded \(path): \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
         } catch {

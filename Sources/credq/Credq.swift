@@ -115,6 +115,7 @@ struct Credq: ParsableCommand {
             throw ExitWith(status: options.runScripts([("-c", command)], in: session))
         }
         if Terminal.stdinIsTerminal {
+            session.warmsIndexes = true  // the first question typed finds the indexes built
             let repl = REPL(session: session)
             throw ExitWith(status: repl.run())
         }

@@ -205,6 +205,26 @@ import Testing
         }
     }
 
+    /// The REPL has the indexes built on another thread right after a load; they are the
+    /// ones the first query would have built.
+    @Test func indexesWarmedOnAnotherThreadAreTheSame() throws {
+        let warm = try #require(FastGraphReader.load(Self.seeds))
+        #expect(!warm.indexesBuilt)
+        warm.warmIndexes()
+        var waited = 0
+        while !warm.indexesBuilt, waited < 3000 {  // a generous bound, not a speed test
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(warm.indexesBuilt)
+        let cold = try #require(FastGraphReader.load(Self.seeds))
+        #expect(warm.requiredBy == cold.requiredBy && warm.provided == cold.provided && warm.partOf == cold.partOf)
+        #expect(warm.taughtBy.map { $0.map(\.credential) } == cold.taughtBy.map { $0.map(\.credential) })
+        for c in warm.credentials.indices { #expect(warm.holders[c].map(\.learner) == cold.holders[c].map(\.learner)) }
+        for name in ["python", "jane okafor", "coursera", "cloud architect"] { #expect(warm.entities(named: name) == cold.entities(named: name)) }
+        #expect(warm.credentials(of: .badge) == cold.credentials(of: .badge))
+    }
+
     /// A helper's learners are kept apart until the end, or joined on as soon as another
     /// file brings more learners: either way every learner keeps its place and references.
     @Test func learnersAfterAHelpersPartKeepTheirOrder() throws {

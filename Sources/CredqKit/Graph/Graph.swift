@@ -57,6 +57,23 @@ public struct Graph: Sendable {
 
     public init() {}
 
+    /// Builds, on another thread, the indexes otherwise built by the first query that needs
+    /// them (on a million credentials and learners, 1 to 3 s each), so that in an
+    /// interactive session that first query answers at once. A query that needs one still
+    /// being built waits for it.
+    public func warmIndexes() {
+        let graph = self
+        DispatchQueue.global(qos: .utility).async {
+            _ = graph.links
+            _ = graph.holders
+            _ = graph.names
+            _ = graph.credentials(of: .badge)
+        }
+    }
+
+    /// Whether every index `warmIndexes` builds is built.
+    var indexesBuilt: Bool { lazyLinks.isBuilt && lazyHolders.isBuilt && lazyNames.isBuilt && lazyKinds.isBuilt }
+
     public func index(of id: String, kind: EntityKind) -> Int? { ids[kind]?.index(of: id) }
 
     /// Rebuilds every index from the entity arrays.
@@ -226,6 +243,12 @@ public struct Graph: Sendable {
 final class Lazy<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value?
+
+    var isBuilt: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value != nil
+    }
 
     func get(_ build: () -> Value) -> Value {
         lock.lock()
