@@ -696,6 +696,7 @@ struct FastGraphReader {
                 }
             }
         }
+        discardLater((broaderRefs, taughtRefs, neededRefs, organizationRefs, credentialRefs))
         if requiresForward, !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { return false }
         if broaderForward, !GraphBuilder.cycles(skills.map { $0.broader.map { [$0] } ?? [] }).isEmpty { return false }
         if stackForward, !GraphBuilder.cycles(credentials.map { $0.stack?.credentials ?? [] }).isEmpty { return false }
@@ -801,10 +802,13 @@ struct FastGraphReader {
             learnersResolved = Self.resolve(&learners, tables, keys, &holdingCredentials, &learnerRoles, goals)
                 && Self.resolve(&part.learners, tables, keys, &part.holdingCredentials, &part.learnerRoles, part.goals)
             learners.append(contentsOf: part.learners)
+            discardLater(part)
             part = FastGraphReader()
             learnersTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         })
         self.learners = learners
+        discardLater((holdingCredentials, learnerRoles))
+        (holdingCredentials, learnerRoles) = ([], [])
         guard catalogResolved, learnersResolved else { throw Bail() }
         LoadTrace.mark("resolve: references and cycles, catalog \(catalogTook) ms and learners \(learnersTook) ms,")
         var graph = Graph()
@@ -822,6 +826,19 @@ struct FastGraphReader {
         LoadTrace.mark("index")
         return graph
     }
+}
+
+/// Lets go of `value` on another thread: freeing millions of objects, or arrays of hundreds
+/// of megabytes, takes the kernel and the allocator a while that the load need not wait for.
+func discardLater<T>(_ value: T) {
+    let doomed = Doomed(value)
+    DispatchQueue.global(qos: .utility).async { doomed.value = nil }
+}
+
+/// A value on its way to be let go of by `discardLater`.
+private final class Doomed<T>: @unchecked Sendable {
+    var value: T?
+    init(_ value: T) { self.value = value }
 }
 
 /// Runs `first` on this thread and `second` on another (when the machine has more than one
