@@ -634,6 +634,16 @@ struct FastGraphReader {
         }
     }
 
+    /// Gives each level the next skill of `skills`, from `next` on.
+    private static func writeSkills(_ levels: inout [SkillLevel], from skills: [Int], at next: inout Int) {
+        levels.withUnsafeMutableBufferPointer { levels in
+            for l in levels.indices {
+                levels[l].skill = skills[next]
+                next += 1
+            }
+        }
+    }
+
     /// Resolves the references of the skills, credentials and roles from the lists gathered
     /// while reading, and checks that they make no cycle; false when an id is defined
     /// nowhere or there is a cycle.
@@ -665,12 +675,7 @@ struct FastGraphReader {
         }
         credentials.withUnsafeMutableBufferPointer { all in
             for i in all.indices {
-                all[i].teaches.withUnsafeMutableBufferPointer { levels in
-                    for t in levels.indices {
-                        levels[t].skill = taughtRefs[nextTaught]
-                        nextTaught += 1
-                    }
-                }
+                Self.writeSkills(&all[i].teaches, from: taughtRefs, at: &nextTaught)
                 all[i].provider = organization()
                 if all[i].platform != nil { all[i].platform = organization() }
                 if !all[i].requires.isEmpty {
@@ -687,14 +692,7 @@ struct FastGraphReader {
             }
         }
         roles.withUnsafeMutableBufferPointer { all in
-            for i in all.indices {
-                all[i].needs.withUnsafeMutableBufferPointer { levels in
-                    for n in levels.indices {
-                        levels[n].skill = neededRefs[nextNeeded]
-                        nextNeeded += 1
-                    }
-                }
-            }
+            for i in all.indices { Self.writeSkills(&all[i].needs, from: neededRefs, at: &nextNeeded) }
         }
         discardLater((broaderRefs, taughtRefs, neededRefs, organizationRefs, credentialRefs))
         if requiresForward, !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { return false }
