@@ -737,16 +737,6 @@ struct FastGraphReader {
     /// One id table per kind, numbered in entity order.
     struct Tables {
         var organization = IDTable(), skill = IDTable(), credential = IDTable(), role = IDTable(), learner = IDTable()
-
-        subscript(kind: EntityKind) -> IDTable {
-            switch kind {
-            case .organization: organization
-            case .skill: skill
-            case .credential: credential
-            case .role: role
-            case .learner: learner
-            }
-        }
     }
 
     private mutating func finish(sources: [String]) throws(Bail) -> Graph {
@@ -939,19 +929,6 @@ final class LearnerSplit: @unchecked Sendable {
         guard !ended else { return }
         stop.store(true, ordering: .relaxed)
         _ = take()
-    }
-}
-
-private extension EntityKind {
-    /// The kind's place in `allCases`, to index per-kind lists.
-    var number: Int {
-        switch self {
-        case .credential: 0
-        case .role: 1
-        case .skill: 2
-        case .learner: 3
-        case .organization: 4
-        }
     }
 }
 
@@ -1267,11 +1244,7 @@ struct Cursor {
     @inline(__always)
     mutating func key(_ keys: KeySet) throws(Bail) -> Int {
         let k = try word(keys)
-        if i < end, base[i] == UInt8(ascii: ":") {
-            i += 1
-        } else {
-            try colon()
-        }
+        try colon()
         return k
     }
 
@@ -1306,21 +1279,9 @@ struct Cursor {
     }
 
     mutating func string() throws(Bail) -> String {
+        if let span = try plainString() { return String(decoding: span, as: UTF8.self) }
         try expect(UInt8(ascii: "\""))
         let start = i
-        while end - i >= 8 {  // plain ASCII eight bytes at a time
-            let flags = Bytes.special(Bytes.load(base + i))
-            if flags == 0 {
-                i += 8
-                continue
-            }
-            i += flags.trailingZeroBitCount / 8
-            if base[i] == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: UnsafeBufferPointer(start: base + start, count: i - 1 - start), as: UTF8.self)
-            }
-            break
-        }
         var high: UInt8 = 0
         while i < end {
             let b = base[i]
