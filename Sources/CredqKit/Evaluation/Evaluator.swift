@@ -29,14 +29,10 @@ struct Evaluator {
                     i += 2
                     continue
                 }
-                // So does `where ... | limit n`.
-                if case .filter = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1],
-                   let done = try applyPending(stage, to: &table, atMost: n) {
-                    if done { return table }
-                    i += 1
-                    continue
-                }
-                if let done = try applyPending(stage, to: &table) {
+                // `where ... | limit n` stops looking after n matches.
+                var atMost = Int.max
+                if case .filter = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1] { atMost = n }
+                if let done = try applyPending(stage, to: &table, atMost: atMost) {
                     if done { return table }
                     i += 1
                     continue
