@@ -69,7 +69,7 @@ extension Evaluator {
             let graph = self.graph
             return { row in
                 guard let e = row.entity else { return false }
-                return graph.learners[e.index].holdings.contains { $0.credential == credential }
+                return graph.learners[e.index].holdings.credentials.contains(credential)
             }
         case .requires(let name, let range):
             let credential = try resolve(name, [.credential]).index

@@ -50,7 +50,10 @@ struct FastGraphReader {
     private var orgIDs: [UInt64] = [], skillIDs: [UInt64] = [], credIDs: [UInt64] = []
     private var roleIDs: [UInt64] = [], learnerIDs: [UInt64] = []
     private var holdingIDs = DuplicateFinder()
-    private var holdingScratch: [Holding] = [], levelScratch: [SkillLevel] = []
+    /// The holdings of the learners read here, in order; each learner's `Holdings` names
+    /// its range, in `HoldingStore.empty` until `finish` makes the store.
+    private var holdingStore = HoldingStore.Builder()
+    private var levelScratch: [SkillLevel] = []
     /// The helper reading the rest of this file's learners, if one was started.
     private var split: LearnerSplit?
     /// How many files a helper read part of.
@@ -224,8 +227,13 @@ struct FastGraphReader {
     /// Joins a helper's part on after the learners read here.
     private mutating func settleHelper() {
         guard let other = helper.popLast() else { return }
-        let base = learners.count
-        learners.append(contentsOf: other.learners)
+        let base = learners.count, shift = holdingStore.count
+        learners.append(contentsOf: other.learners.map {
+            var learner = $0
+            learner.holdings = learner.holdings.moved(to: .empty, by: shift)
+            return learner
+        })
+        holdingStore.append(other.holdingStore)
         learnerIDs.append(contentsOf: other.learnerIDs)
         holdingCredentials.append(contentsOf: other.holdingCredentials)
         learnerRoles.append(contentsOf: other.learnerRoles)
@@ -471,7 +479,8 @@ struct FastGraphReader {
 
     private mutating func readLearner(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
-        var id = "", idKey: UInt64 = 0, name = "", role: Int?, goal: UInt64?, holdings: [Holding] = []
+        var id = "", idKey: UInt64 = 0, name = "", role: Int?, goal: UInt64?
+        var holdings = Holdings(store: .empty, first: holdingStore.count, end: holdingStore.count)
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.learnerKeys)
@@ -483,15 +492,14 @@ struct FastGraphReader {
                 case 3: goal = try readKey(&c)
                 default:
                     try c.expect(UInt8(ascii: "["))
+                    let first = holdingStore.count
                     if try !c.arrayEnd() {
-                        // Gathered in a reused buffer, then copied once at their exact size.
-                        holdingScratch.removeAll(keepingCapacity: true)
                         repeat {
                             try c.ensureWindow()
-                            holdingScratch.append(try holding(&c))
+                            try holding(&c)
                         } while try c.nextElement()
-                        holdings = Array(exactly: holdingScratch)
                     }
+                    holdings = Holdings(store: .empty, first: first, end: holdingStore.count)
                 }
             } while try c.nextMember()
         }
@@ -502,10 +510,11 @@ struct FastGraphReader {
         learners.append(Learner(id: id, name: name, role: role, goal: nil, holdings: holdings))
     }
 
-    private mutating func holding(_ c: inout Cursor) throws(Bail) -> Holding {
+    /// Reads a holding into `holdingStore`; its credential is resolved in `finish`.
+    private mutating func holding(_ c: inout Cursor) throws(Bail) {
         try c.expect(UInt8(ascii: "{"))
         var seen: UInt32 = 0
-        var id = "", credential = 0, issued: Day?, expires: Day?, proof: String?
+        var id: UInt64 = 0, credential = 0, issued: Day?, expires: Day?, proof: String?
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.holdingKeys)
@@ -521,20 +530,24 @@ struct FastGraphReader {
                 }
             } while try c.nextMember()
         }
-        guard !id.isEmpty, seen & 0b11 == 0b11, let issued else { throw Bail() }
+        guard seen & 0b11 == 0b11, let issued else { throw Bail() }
         if let expires, expires < issued { throw Bail() }
-        return Holding(id: id, credential: credential, issued: issued, expires: expires, proof: proof)
+        holdingStore.append(id: id, credential: 0, issued: issued, expires: expires, proof: proof)
     }
 
-    /// A holding's id, which must be unique in the whole graph.
-    private mutating func holdingID(_ c: inout Cursor) throws(Bail) -> String {
+    /// A holding's id, which must be unique in the whole graph, as `HoldingStore` keeps it.
+    private mutating func holdingID(_ c: inout Cursor) throws(Bail) -> UInt64 {
         if let span = try c.plainString() {
-            holdingIDs.add(span, head: c.head(span))
-            return String(decoding: span, as: UTF8.self)
+            guard !span.isEmpty else { throw Bail() }
+            let head = c.head(span)
+            holdingIDs.add(span, head: head)
+            if span.count <= 8 { return head }  // a plain string is ASCII with no NUL
+            return holdingStore.longID(String(decoding: span, as: UTF8.self))
         }
         var id = try c.string()
+        guard !id.isEmpty else { throw Bail() }
         id.withUTF8 { holdingIDs.add($0, head: KeyedHash.head($0)) }
-        return id
+        return holdingStore.longID(id)
     }
 
     // MARK: - Fields
@@ -702,23 +715,24 @@ struct FastGraphReader {
     }
 
     /// Resolves the learners' references from the lists gathered while reading: each
-    /// holding's credential, each learner's role, and the goals.
-    private static func resolve(_ learners: inout [Learner], _ tables: Tables, _ keys: KeyArena,
+    /// holding's credential, each learner's role, and the goals; and places their holdings
+    /// in the store that `holdings` becomes.
+    private static func resolve(_ learners: inout [Learner], _ holdings: inout HoldingStore.Builder, _ tables: Tables, _ keys: KeyArena,
                                 _ credentials: inout [Int], _ roles: inout [Int], _ goals: [(learner: Int, key: UInt64)]) -> Bool {
         guard find(tables.credential, keys, &credentials), find(tables.role, keys, &roles) else { return false }
-        var nextCredential = 0, nextRole = 0
+        holdings.packed.withUnsafeMutableBufferPointer { packed in
+            for h in packed.indices { packed[h].credential = Int32(truncatingIfNeeded: credentials[h]) }
+        }
+        let store = holdings.finished()
+        holdings = HoldingStore.Builder()
+        var nextRole = 0
         learners.withUnsafeMutableBufferPointer { all in
             for i in all.indices {
                 if all[i].role != nil {
                     all[i].role = roles[nextRole]
                     nextRole += 1
                 }
-                all[i].holdings.withUnsafeMutableBufferPointer { holdings in
-                    for h in holdings.indices {
-                        holdings[h].credential = credentials[nextCredential]
-                        nextCredential += 1
-                    }
-                }
+                all[i].holdings = all[i].holdings.moved(to: store, by: 0)
             }
         }
         // A goal is a role, or else a credential.
@@ -773,8 +787,9 @@ struct FastGraphReader {
 
         // Every reference becomes an index: the catalog's here, the learners' beside them.
         // An id no file defines leaves the files to the thorough loader, which says which.
-        var learners = self.learners
+        var learners = self.learners, holdingStore = self.holdingStore
         self.learners = []
+        self.holdingStore = HoldingStore.Builder()
         var catalogResolved = false, learnersResolved = false
         let goals = self.goals
         self.goals = []
@@ -787,8 +802,8 @@ struct FastGraphReader {
             catalogTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         }, {
             let began = DispatchTime.now().uptimeNanoseconds
-            learnersResolved = Self.resolve(&learners, tables, keys, &holdingCredentials, &learnerRoles, goals)
-                && Self.resolve(&part.learners, tables, keys, &part.holdingCredentials, &part.learnerRoles, part.goals)
+            learnersResolved = Self.resolve(&learners, &holdingStore, tables, keys, &holdingCredentials, &learnerRoles, goals)
+                && Self.resolve(&part.learners, &part.holdingStore, tables, keys, &part.holdingCredentials, &part.learnerRoles, part.goals)
             learners.append(contentsOf: part.learners)
             discardLater(part)
             part = FastGraphReader()

@@ -220,7 +220,7 @@ public struct Graph: Sendable {
     /// The credentials a learner holds, in the order of their holdings, without repeats.
     public func heldCredentials(of learner: Int) -> [Int] {
         var seen = Set<Int>()
-        return learners[learner].holdings.map(\.credential).filter { seen.insert($0).inserted }
+        return learners[learner].holdings.credentials.filter { seen.insert($0).inserted }
     }
 
     /// The credential's transitive prerequisites in a valid study order (each after its own).

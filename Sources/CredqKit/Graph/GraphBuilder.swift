@@ -63,7 +63,10 @@ struct GraphBuilder {
                  },
                  onet: r.onet)
         }
-        graph.learners = raw.learners.map { l in
+        // Every learner's holdings go into one store, which each learner's `Holdings` names
+        // once it is made.
+        var holdings = HoldingStore.Builder()
+        let learners = raw.learners.map { l in
             let p = l.origin.path
             var goal: Goal?
             if let g = l.goal {
@@ -71,15 +74,23 @@ struct GraphBuilder {
                     fail(l.origin, "\(p).goal", "unknown role or credential id \"\(g)\"" + suggestion(g, [.role, .credential]))
                 }
             }
+            let first = holdings.count
+            for h in l.holds {
+                if let c = resolve(h.credential, .credential, l.origin, "\(h.path).credential") {
+                    holdings.append(Holding(id: h.id, credential: c, issued: h.issued, expires: h.expires, proof: h.proof))
+                }
+            }
             return Learner(
                 id: l.id, name: l.name,
                 role: l.role.flatMap { resolve($0, .role, l.origin, "\(p).role") },
                 goal: goal,
-                holdings: l.holds.compactMap { h in
-                    resolve(h.credential, .credential, l.origin, "\(h.path).credential").map {
-                        Holding(id: h.id, credential: $0, issued: h.issued, expires: h.expires, proof: h.proof)
-                    }
-                })
+                holdings: Holdings(store: .empty, first: first, end: holdings.count))
+        }
+        let store = holdings.finished()
+        graph.learners = learners.map {
+            var learner = $0
+            learner.holdings = learner.holdings.moved(to: store, by: 0)
+            return learner
         }
         checkCycles(in: graph)
         if !diagnostics.contains(where: { $0.severity == .error }) { graph.buildIndexes() }

@@ -15,15 +15,15 @@ struct HolderIndex: Sendable {
     init(credentials: Int, learners: [Learner]) {
         var start = [Int32](repeating: 0, count: credentials + 1)
         for learner in learners {
-            for holding in learner.holdings { start[holding.credential + 1] += 1 }
+            for credential in learner.holdings.credentials { start[credential + 1] += 1 }
         }
         for c in 0..<credentials { start[c + 1] += start[c] }
         var next = start
         var entries = [Entry](repeating: Entry(learner: 0, holding: 0), count: Int(start[credentials]))
         for (l, learner) in learners.enumerated() {
-            for (h, holding) in learner.holdings.enumerated() {
-                entries[Int(next[holding.credential])] = Entry(learner: Int32(l), holding: Int32(h))
-                next[holding.credential] += 1
+            for (h, credential) in learner.holdings.credentials.enumerated() {
+                entries[Int(next[credential])] = Entry(learner: Int32(l), holding: Int32(h))
+                next[credential] += 1
             }
         }
         self.start = start

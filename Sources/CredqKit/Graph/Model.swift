@@ -122,8 +122,8 @@ public struct Role: Sendable {
 
 /// A calendar day, as `YYYY-MM-DD`, in four bytes (millions of holdings carry two of them).
 public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
-    /// year × 512 + month × 32 + day: ordered as the dates are.
-    private let packed: Int32
+    /// year × 512 + month × 32 + day: ordered as the dates are, and never 0.
+    let packed: Int32
 
     public var year: Int { Int(packed >> 9) }
     public var month: Int { Int((packed >> 5) & 15) }
@@ -152,6 +152,9 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
     init(year: Int, month: Int, day: Int) {
         packed = Int32(year) << 9 | Int32(month) << 5 | Int32(day)
     }
+
+    /// The day of a `packed` value.
+    init(packed: Int32) { self.packed = packed }
 
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
@@ -202,5 +205,5 @@ public struct Learner: Sendable {
     public var name: String
     public var role: Int?
     public var goal: Goal?
-    public var holdings: [Holding]
+    public var holdings: Holdings
 }
