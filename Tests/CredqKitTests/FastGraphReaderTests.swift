@@ -225,6 +225,62 @@ import Testing
         #expect(warm.credentials(of: .badge) == cold.credentials(of: .badge))
     }
 
+    /// A catalog of `credentials` credentials, then `learners` learners (every third with no
+    /// holdings, the first among them), as the writer orders a graph.
+    static func catalogThenLearners(credentials: Int, learners: Int) -> [UInt8] {
+        var text = #"{"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "platform"}], "skills": [{"id": "s", "name": "S"}], "credentials": ["#
+        for c in 0..<credentials {
+            text += (c > 0 ? "," : "") + #"{"id": "c\#(c)", "name": "Credential \#(c)", "kind": "badge", "provider": "o", "teaches": {"s": 1}, "weeks": 1, "cost": \#(c % 90)}"#
+        }
+        text += #"], "learners": ["#
+        for l in 0..<learners {
+            let holds = l % 3 == 0 ? "" : #"{"id": "h\#(l)", "credential": "c\#(l % credentials)", "issued": "2024-01-01"}"#
+            text += (l > 0 ? "," : "") + #"{"id": "l\#(l)", "name": "Learner \#(l)", "holds": [\#(holds)]}"#
+        }
+        return Array((text + "]}").utf8)
+    }
+
+    /// Unless told where, the helper starts where the learners' list is found to begin, or
+    /// further on so that the first thread's share (the catalog's bytes weighing
+    /// `catalogByteCost` times a learner's) matches its own; three sevenths in when the file
+    /// does not end with learners, about half way when it holds nothing else.
+    /// (Skills with only an id and a name, as here, read as learners too: the search must
+    /// not take them for the learners' list.)
+    @Test func theHelperStartsWhereBothSharesBalance() throws {
+        func start(_ bytes: [UInt8]) -> Int {
+            bytes.withUnsafeBufferPointer { buffer in
+                FastGraphReader.balancedStart(size: buffer.count, open: {
+                    var c = Cursor(bytes: buffer)
+                    c?.i = $0
+                    return c
+                })
+            }
+        }
+        func firstLearner(_ bytes: [UInt8]) -> Int { bytes.firstRange(of: Array(#"{"id": "l0""#.utf8))!.lowerBound }
+        for (credentials, learners) in [(6000, 2000), (1500, 12000), (4000, 4000)] {
+            let bytes = Self.catalogThenLearners(credentials: credentials, learners: learners)
+            let list = firstLearner(bytes)
+            let even = Int((Double(bytes.count) - (FastGraphReader.catalogByteCost - 1) * Double(list)) / 2)
+            #expect(start(bytes) == max(list, even), "\(credentials) credentials, \(learners) learners")
+            // And the load, from there, takes the helper's learners and is the thorough one.
+            let sources = [GraphSource(name: "g.json", bytes: bytes)]
+            let read = try #require(FastGraphReader.read(sources, .init(splitAbove: 0)))
+            #expect(read.helped == 1)
+            #expect(GraphWriter.json(read.graph) == GraphWriter.json(try GraphLoader.loadThoroughly(sources).graph))
+        }
+        // A catalog heavier than the learners: the helper takes every learner.
+        let heavy = Self.catalogThenLearners(credentials: 6000, learners: 2000)
+        #expect(start(heavy) == firstLearner(heavy))
+        // Learners first, then more than the probe's reach of skills.
+        let learnersFirst = Array((#"{"credq": 1, "learners": ["# + (0..<5000).map { #"{"id": "l\#($0)", "name": "L"}"# }.joined(separator: ",")
+            + #"], "skills": ["# + (0..<3000).map { #"{"id": "s\#($0)", "name": "Skill \#($0)"}"# }.joined(separator: ",") + "]}").utf8)
+        #expect(start(learnersFirst) == learnersFirst.count / 7 * 3)
+        // Nothing but learners.
+        let only = Array((#"{"credq": 1, "learners": ["# + (0..<5000).map { #"{"id": "l\#($0)", "name": "L", "holds": [{"id": "h\#($0)", "credential": "c", "issued": "2024-01-01"}]}"# }.joined(separator: ",") + "]}").utf8)
+        #expect(start(only) == Int((Double(only.count) - (FastGraphReader.catalogByteCost - 1) * Double(firstLearner(only))) / 2))
+        #expect(abs(start(only) - only.count / 2) < 20)
+    }
+
     /// A helper's learners are kept apart until the end, or joined on as soon as another
     /// file brings more learners: either way every learner keeps its place and references.
     @Test func learnersAfterAHelpersPartKeepTheirOrder() throws {

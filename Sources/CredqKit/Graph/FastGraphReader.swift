@@ -71,10 +71,9 @@ struct FastGraphReader {
         /// The size from which a file's learners are shared with a second thread (nil:
         /// never); see `LearnerSplit`.
         var splitAbove: Int? = LearnerSplit.defaultThreshold
-        /// Where in a file of the given size the second thread starts looking for learners.
-        /// Three sevenths in: the first thread also reads the catalog, whose bytes took about
-        /// a third longer each than learners' on the benchmark graphs.
-        var splitPoint: @Sendable (Int) -> Int = { $0 / 7 * 3 }
+        /// Where in a file of the given size the second thread starts looking for learners;
+        /// nil: where the two threads' shares take about as long (see `balancedStart`).
+        var splitPoint: (@Sendable (Int) -> Int)? = nil
     }
 
     /// The graph, or nil when the thorough path must read these files.
@@ -96,9 +95,10 @@ struct FastGraphReader {
                     guard let window = FileWindow(path: path, size: options.windowSize) else { throw Bail() }
                     var cursor = try Cursor(window: window)
                     if let above = options.splitAbove, let size = window.fileSize, size >= above {
-                        let start = options.splitPoint(size), windowSize = options.windowSize
-                        reader.split = LearnerSplit {
-                            guard let window = FileWindow(path: path, size: windowSize, start: start) else { return nil }
+                        let windowSize = options.windowSize
+                        reader.split = LearnerSplit(size: size, point: options.splitPoint) { start, probe in
+                            let size = probe.map { min($0, windowSize) } ?? windowSize
+                            guard let window = FileWindow(path: path, size: size, start: start) else { return nil }
                             return try? Cursor(window: window)
                         }
                     }
@@ -108,10 +108,10 @@ struct FastGraphReader {
                 try source.bytes.withUnsafeBufferPointer { (buffer) throws(Bail) in
                     guard var cursor = Cursor(bytes: buffer) else { throw Bail() }
                     if let above = options.splitAbove, buffer.count >= above {
-                        let text = LearnerSplit.Text(buffer: buffer), start = options.splitPoint(buffer.count)
-                        reader.split = LearnerSplit {
+                        let text = LearnerSplit.Text(buffer: buffer)
+                        reader.split = LearnerSplit(size: buffer.count, point: options.splitPoint) { start, _ in
                             var cursor = Cursor(bytes: text.buffer)
-                            cursor?.i = start
+                            cursor?.i = min(start, text.buffer.count)
                             return cursor
                         }
                     }
@@ -191,7 +191,7 @@ struct FastGraphReader {
                     self.split = nil
                     LoadTrace.mark("read: up to the helper's learners")
                     if let (rest, end) = split.take() {
-                        LoadTrace.mark("read: waiting for the helper, which took \(split.took) ms,")
+                        LoadTrace.mark("read: waiting for the helper, which took \(split.took) ms from byte \(split.from),")
                         adopt(rest)
                         helped += 1
                         try c.seek(to: end)
@@ -245,21 +245,8 @@ struct FastGraphReader {
     /// learner, then reads learners to the end of their list. Nil when no learner starts
     /// within a mebibyte, when anything fails, or when the first thread stops waiting.
     fileprivate static func readLearners(_ c: inout Cursor, for split: LearnerSplit) -> (FastGraphReader, end: Int)? {
-        let limit = c.position + 1 << 20
         var reader = FastGraphReader()
-        var first = 0
-        while true {
-            guard !split.stopped, c.position < limit, (try? c.find(UInt8(ascii: "{"))) == true else { return nil }
-            first = c.position
-            c.i += 1
-            do {
-                try reader.readLearner(&c)
-                break
-            } catch {
-                reader = FastGraphReader()
-                guard (try? c.seek(to: first + 1)) != nil else { return nil }
-            }
-        }
+        guard let first = firstLearner(&c, within: 1 << 20, into: &reader, unless: { split.stopped }) else { return nil }
         split.found(first)
         do {
             while try c.nextElement() {
@@ -272,6 +259,99 @@ struct FastGraphReader {
             return nil
         }
         return (reader, c.position)
+    }
+
+    /// Where the first object that reads as a learner begins, from the cursor on and no
+    /// further than `span` bytes on; the cursor is left after it, and it is read into `reader`.
+    /// Nil when there is none, or once `stopped()`.
+    private static func firstLearner(_ c: inout Cursor, within span: Int, into reader: inout FastGraphReader,
+                                     unless stopped: () -> Bool) -> Int? {
+        let limit = c.position + span
+        while true {
+            guard !stopped(), c.position < limit, (try? c.find(UInt8(ascii: "{"))) == true else { return nil }
+            let first = c.position
+            c.i += 1
+            do {
+                try reader.readLearner(&c)
+                return first
+            } catch {
+                reader = FastGraphReader()
+                guard (try? c.seek(to: first + 1)) != nil else { return nil }
+            }
+        }
+    }
+
+    /// How much longer a byte of the catalog takes to read than a byte of learners, as
+    /// measured on the benchmark graphs (8.5 against 4.7 ns with the 1M graph).
+    static let catalogByteCost = 1.8
+
+    /// Where a helper should start in a text of `size` bytes so that both threads finish at
+    /// about the same time: the first thread reads what comes before the learners (the
+    /// catalog, its bytes `catalogByteCost` times as slow) and learners up to the start,
+    /// the helper the rest. The learners' list is found by bisection on where an object that
+    /// reads as a learner with holdings (a skill or an organization may read as a learner
+    /// with none) starts soon after a point, assuming the list comes last, as `GraphWriter`
+    /// and the benchmark generator put it; then the list's key is looked for close by. When
+    /// the file does not end with such learners, three sevenths in. Whatever the start, the
+    /// first thread only takes the helper's work when it arrives at the same place in its
+    /// learners' list.
+    static func balancedStart(size: Int, open: (Int) -> Cursor?, unless stopped: () -> Bool = { false }) -> Int {
+        let span = 64 << 10
+        func learner(after point: Int) -> Int? {
+            guard var c = open(point) else { return nil }
+            var reader = FastGraphReader()
+            var from = point
+            while let first = firstLearner(&c, within: point + span - from, into: &reader, unless: stopped) {
+                if reader.holdingStore.count > 0 { return first }
+                reader = FastGraphReader()
+                from = c.position
+            }
+            return nil
+        }
+        let fallback = size / 7 * 3
+        guard size > 4 * span, learner(after: size - span) != nil else { return fallback }
+        let list: Int
+        if let first = learner(after: 0) {
+            list = first
+        } else {
+            // Learners with holdings start soon after `high`, and none soon after `low`.
+            var low = 0, high = size - span
+            while high - low > span {
+                let middle = low + (high - low) / 2
+                if learner(after: middle) != nil { high = middle } else { low = middle }
+            }
+            guard let found = learner(after: high) else { return fallback }
+            list = listStart(from: low, to: found, open: open) ?? found
+        }
+        let even = (Double(size) - (catalogByteCost - 1) * Double(list)) / 2
+        return max(list, Int(even))
+    }
+
+    /// Where the first element of a list under the key `"learners"` begins, looked for from
+    /// `from` up to `to`. In valid JSON those bytes, quotes included, and a colon after
+    /// them can only be that key.
+    private static func listStart(from: Int, to: Int, open: (Int) -> Cursor?) -> Int? {
+        guard var c = open(from) else { return nil }
+        let key = Array(#""learners""#.utf8)
+        while c.position < to, (try? c.find(UInt8(ascii: "\""))) == true {
+            let at = c.position
+            guard (try? c.ensureWindow()) != nil else { return nil }
+            if c.end - c.i >= key.count, (0..<key.count).allSatisfy({ c.base[c.i + $0] == key[$0] }) {
+                c.i += key.count
+                c.skipWhitespace()
+                if c.i < c.end, c.base[c.i] == UInt8(ascii: ":") {
+                    c.i += 1
+                    c.skipWhitespace()
+                    if c.i < c.end, c.base[c.i] == UInt8(ascii: "[") {
+                        c.i += 1
+                        c.skipWhitespace()
+                        return c.position
+                    }
+                }
+            }
+            guard (try? c.seek(to: at + 1)) != nil else { return nil }
+        }
+        return nil
     }
 
     /// Records a key as seen in one object; a second time is a duplicate key.
@@ -900,14 +980,18 @@ final class LearnerSplit: @unchecked Sendable {
     /// Written by the helper before it signals `done`, read only after waiting for it.
     private var result: (reader: FastGraphReader, end: Int)?
     private var ended = false
-    /// How long the helper took, in milliseconds (for `LoadTrace`).
-    private(set) var took: UInt64 = 0
+    /// How long the helper took, in milliseconds, and where it started looking (for `LoadTrace`).
+    private(set) var took: UInt64 = 0, from = 0
 
-    /// Starts the helper on the cursor `open` makes.
-    init(open: @escaping @Sendable () -> Cursor?) {
+    /// Starts the helper on a text of `size` bytes, at `point(size)` or else where the two
+    /// threads' shares balance. `open(start, window)` makes a cursor from `start` on,
+    /// reading a file through a window of at most `window` bytes when one is given.
+    init(size: Int, point: (@Sendable (Int) -> Int)?, open: @escaping @Sendable (Int, Int?) -> Cursor?) {
         Thread.detachNewThread { [self] in
             let began = DispatchTime.now().uptimeNanoseconds
-            if var cursor = open() { result = FastGraphReader.readLearners(&cursor, for: self) }
+            let start = point?(size) ?? FastGraphReader.balancedStart(size: size, open: { open($0, 256 << 10) }, unless: { self.stopped })
+            from = start
+            if var cursor = open(start, nil) { result = FastGraphReader.readLearners(&cursor, for: self) }
             took = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
             if !startTold { startKnown.signal() }
             done.signal()
