@@ -247,7 +247,8 @@ import Testing
     /// (Skills with only an id and a name, as here, read as learners too: the search must
     /// not take them for the learners' list.)
     @Test func theHelperStartsWhereBothSharesBalance() throws {
-        func start(_ bytes: [UInt8]) -> Int {
+        func start(_ bytes: [UInt8]) -> Int { found(bytes).start }
+        func found(_ bytes: [UInt8]) -> (start: Int, learners: Int?) {
             bytes.withUnsafeBufferPointer { buffer in
                 FastGraphReader.balancedStart(size: buffer.count, open: {
                     var c = Cursor(bytes: buffer)
@@ -261,7 +262,7 @@ import Testing
             let bytes = Self.catalogThenLearners(credentials: credentials, learners: learners)
             let list = firstLearner(bytes)
             let even = Int((Double(bytes.count) - (FastGraphReader.catalogByteCost - 1) * Double(list)) / 2)
-            #expect(start(bytes) == max(list, even), "\(credentials) credentials, \(learners) learners")
+            #expect(found(bytes) == (max(list, even), list), "\(credentials) credentials, \(learners) learners")
             // And the load, from there, takes the helper's learners and is the thorough one.
             let sources = [GraphSource(name: "g.json", bytes: bytes)]
             let read = try #require(FastGraphReader.read(sources, .init(splitAbove: 0)))
@@ -274,7 +275,7 @@ import Testing
         // Learners first, then more than the probe's reach of skills.
         let learnersFirst = Array((#"{"credq": 1, "learners": ["# + (0..<5000).map { #"{"id": "l\#($0)", "name": "L"}"# }.joined(separator: ",")
             + #"], "skills": ["# + (0..<3000).map { #"{"id": "s\#($0)", "name": "Skill \#($0)"}"# }.joined(separator: ",") + "]}").utf8)
-        #expect(start(learnersFirst) == learnersFirst.count / 7 * 3)
+        #expect(found(learnersFirst) == (learnersFirst.count / 7 * 3, nil))
         // Nothing but learners.
         let only = Array((#"{"credq": 1, "learners": ["# + (0..<5000).map { #"{"id": "l\#($0)", "name": "L", "holds": [{"id": "h\#($0)", "credential": "c", "issued": "2024-01-01"}]}"# }.joined(separator: ",") + "]}").utf8)
         #expect(start(only) == Int((Double(only.count) - (FastGraphReader.catalogByteCost - 1) * Double(firstLearner(only))) / 2))

@@ -147,7 +147,12 @@ struct FastGraphReader {
                     sawVersion = true
                 case 1: try list(&c) { (r, c) throws(Bail) in try r.readOrganization(&c) }
                 case 2: try list(&c) { (r, c) throws(Bail) in try r.readSkill(&c) }
-                case 3: try list(&c) { (r, c) throws(Bail) in try r.readCredential(&c) }
+                case 3:
+                    // Their arrays get their room at once when the learners' list is known to follow.
+                    let end = split?.learnersAt
+                    try list(&c, end: end.flatMap { $0 > c.position ? $0 : nil }, reserve: { $0.reserveCredentials($1) }) {
+                        (r, c) throws(Bail) in try r.readCredential(&c)
+                    }
                 case 4: try list(&c) { (r, c) throws(Bail) in try r.readRole(&c) }
                 default: try learnerList(&c)
                 }
@@ -163,13 +168,20 @@ struct FastGraphReader {
 
     private static let topKeys = KeySet(["credq", "organizations", "skills", "credentials", "roles", "learners"])
 
-    private mutating func list(_ c: inout Cursor, _ each: (inout FastGraphReader, inout Cursor) throws(Bail) -> Void) throws(Bail) {
+    /// A list of objects, each read by `each`. When the list is known to end before `end`,
+    /// `reserve` is told, after `sample` of them, how much more room they will need.
+    private mutating func list(_ c: inout Cursor, end: Int? = nil, reserve: (inout FastGraphReader, Double) -> Void = { _, _ in },
+                               _ each: (inout FastGraphReader, inout Cursor) throws(Bail) -> Void) throws(Bail) {
         try c.expect(UInt8(ascii: "["))
         if try c.arrayEnd() { return }
+        let start = c.position
+        var read = 0
         repeat {
             try c.ensureWindow()
             try c.expect(UInt8(ascii: "{"))
             try each(&self, &c)
+            read += 1
+            if read == Self.sample, let end { reserve(&self, Self.growth(from: start, at: c.position, to: end)) }
         } while try c.nextElement()
     }
 
@@ -244,21 +256,63 @@ struct FastGraphReader {
     /// The helper's side of a split: from the cursor, finds the first object that reads as a
     /// learner, then reads learners to the end of their list. Nil when no learner starts
     /// within a mebibyte, when anything fails, or when the first thread stops waiting.
-    fileprivate static func readLearners(_ c: inout Cursor, for split: LearnerSplit) -> (FastGraphReader, end: Int)? {
+    fileprivate static func readLearners(_ c: inout Cursor, for split: LearnerSplit, size: Int) -> (FastGraphReader, end: Int)? {
         var reader = FastGraphReader()
         guard let first = firstLearner(&c, within: 1 << 20, into: &reader, unless: { split.stopped }) else { return nil }
         split.found(first)
+        var read = 1
         do {
             while try c.nextElement() {
                 guard !split.stopped else { return nil }
                 try c.ensureWindow()
                 try c.expect(UInt8(ascii: "{"))
                 try reader.readLearner(&c)
+                read += 1
+                if read == Self.sample { reader.reserveLearners(Self.growth(from: first, at: c.position, to: size)) }
             }
         } catch {
             return nil
         }
         return (reader, c.position)
+    }
+
+    /// After how many entities of a long list the rest is guessed (see `growth`).
+    static let sample = 4096
+
+    /// How many times what a list holds so far it will hold at `end`, guessed from how far
+    /// it has come since `start`: arrays are given that room at once, instead of doubling
+    /// to it, which moves every element into fresh memory each time. (The room only costs
+    /// memory once used; a guess too small grows as before.)
+    static func growth(from start: Int, at position: Int, to end: Int) -> Double {
+        guard position > start, end > position else { return 1 }
+        let ratio = Double(end - start) / Double(position - start)
+        return ratio * 1.03
+    }
+
+    /// Room for `factor` times `count` elements of `array`, within an eighth of the
+    /// machine's memory, so that a wild guess cannot ask for more than there is.
+    static func reserve<T>(_ array: inout [T], _ count: Int, _ factor: Double) {
+        let budget = Int(min(ProcessInfo.processInfo.physicalMemory / 8, 1 << 40)) / MemoryLayout<T>.stride
+        let wanted = Double(count) * factor
+        array.reserveCapacity(wanted < Double(budget) ? Int(wanted) + 16 : budget)
+    }
+
+    /// Gives the learners' arrays room for `factor` times what they hold.
+    private mutating func reserveLearners(_ factor: Double) {
+        Self.reserve(&learners, learners.count, factor)
+        Self.reserve(&learnerIDs, learnerIDs.count, factor)
+        Self.reserve(&learnerRoles, learnerRoles.count, factor)
+        Self.reserve(&holdingStore.packed, holdingStore.count, factor)
+        Self.reserve(&holdingCredentials, holdingCredentials.count, factor)
+        holdingIDs.reserve(holdingStore.count, factor)
+    }
+
+    /// Gives the credentials' arrays room for `factor` times what they hold.
+    private mutating func reserveCredentials(_ factor: Double) {
+        Self.reserve(&credentials, credentials.count, factor)
+        Self.reserve(&credIDs, credIDs.count, factor)
+        Self.reserve(&taughtRefs, taughtRefs.count, factor)
+        Self.reserve(&organizationRefs, organizationRefs.count, factor)
     }
 
     /// Where the first object that reads as a learner begins, from the cursor on and no
@@ -295,7 +349,7 @@ struct FastGraphReader {
     /// the file does not end with such learners, three sevenths in. Whatever the start, the
     /// first thread only takes the helper's work when it arrives at the same place in its
     /// learners' list.
-    static func balancedStart(size: Int, open: (Int) -> Cursor?, unless stopped: () -> Bool = { false }) -> Int {
+    static func balancedStart(size: Int, open: (Int) -> Cursor?, unless stopped: () -> Bool = { false }) -> (start: Int, learners: Int?) {
         let span = 64 << 10
         func learner(after point: Int) -> Int? {
             guard var c = open(point) else { return nil }
@@ -308,7 +362,7 @@ struct FastGraphReader {
             }
             return nil
         }
-        let fallback = size / 7 * 3
+        let fallback = (start: size / 7 * 3, learners: Int?.none)
         guard size > 4 * span, learner(after: size - span) != nil else { return fallback }
         let list: Int
         if let first = learner(after: 0) {
@@ -324,7 +378,7 @@ struct FastGraphReader {
             list = listStart(from: low, to: found, open: open) ?? found
         }
         let even = (Double(size) - (catalogByteCost - 1) * Double(list)) / 2
-        return max(list, Int(even))
+        return (max(list, Int(even)), list)
     }
 
     /// Where the first element of a list under the key `"learners"` begins, looked for from
@@ -976,6 +1030,14 @@ final class LearnerSplit: @unchecked Sendable {
     private let startKnown = DispatchSemaphore(value: 0)
     private var startTold = false
     private let stop = Atomic<Bool>(false)
+    /// Where the helper found the learners' list to begin; -1 until then, or if it did not.
+    private let learners = Atomic<Int>(-1)
+
+    /// Where the learners' list begins, if the helper has found it yet.
+    var learnersAt: Int? {
+        let at = learners.load(ordering: .acquiring)
+        return at >= 0 ? at : nil
+    }
     private let done = DispatchSemaphore(value: 0)
     /// Written by the helper before it signals `done`, read only after waiting for it.
     private var result: (reader: FastGraphReader, end: Int)?
@@ -989,9 +1051,14 @@ final class LearnerSplit: @unchecked Sendable {
     init(size: Int, point: (@Sendable (Int) -> Int)?, open: @escaping @Sendable (Int, Int?) -> Cursor?) {
         Thread.detachNewThread { [self] in
             let began = DispatchTime.now().uptimeNanoseconds
-            let start = point?(size) ?? FastGraphReader.balancedStart(size: size, open: { open($0, 256 << 10) }, unless: { self.stopped })
+            var start = point?(size) ?? 0
+            if point == nil {
+                let found = FastGraphReader.balancedStart(size: size, open: { open($0, 256 << 10) }, unless: { self.stopped })
+                start = found.start
+                if let at = found.learners { learners.store(at, ordering: .releasing) }
+            }
             from = start
-            if var cursor = open(start, nil) { result = FastGraphReader.readLearners(&cursor, for: self) }
+            if var cursor = open(start, nil) { result = FastGraphReader.readLearners(&cursor, for: self, size: size) }
             took = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
             if !startTold { startKnown.signal() }
             done.signal()

@@ -287,6 +287,9 @@ struct DuplicateFinder {
         hashes.append(KeyedHash.words(key, head: head))
     }
 
+    /// Room for `factor` times `count` ids (see `FastGraphReader.reserve`).
+    mutating func reserve(_ count: Int, _ factor: Double) { FastGraphReader.reserve(&hashes, count, factor) }
+
     /// Adds the ids another finder was given.
     mutating func append(_ other: DuplicateFinder) { hashes.append(contentsOf: other.hashes) }
 
