@@ -412,6 +412,41 @@ import Testing
             let different = long.anyEqual(), repeats = again.anyEqual()
             #expect(!different && repeats, "\(n)")
         }
+        // Two finders, one sorted ahead (as a helper sorts its part): a repeat within
+        // either, or one id in both, is found; none otherwise.
+        func finder(_ ids: [Int], sorted: Bool) -> DuplicateFinder {
+            var f = DuplicateFinder()
+            for i in ids { var k = "h\(i)"; k.withUTF8 { f.add($0, head: KeyedHash.head($0)) } }
+            if sorted { _ = f.sort() }
+            return f
+        }
+        for sorted in [false, true] {
+            var apart = finder(Array(0..<500), sorted: false)
+            let none = apart.anyEqual(with: finder(Array(500..<50_000), sorted: sorted))
+            var shared = finder(Array(0..<500), sorted: false)
+            let across = shared.anyEqual(with: finder(Array(500..<50_000) + [250], sorted: sorted))
+            var within = finder(Array(0..<500), sorted: false)
+            let inOne = within.anyEqual(with: finder(Array(500..<50_000) + [40_000], sorted: sorted))
+            var empty = DuplicateFinder()
+            let fromNothing = empty.anyEqual(with: finder(Array(0..<3), sorted: sorted))
+            #expect(!none && across && inOne && !fromNothing, "sorted ahead: \(sorted)")
+        }
+    }
+
+    /// A holding id used twice, both times among a helper's learners or once on each side
+    /// of where it started: the fast loader never builds the graph, wherever the helper starts.
+    @Test func aRepeatedHoldingIDIsFoundWhereverTheSplitFalls() throws {
+        let bytes = FastGraphReaderTests.catalogThenLearners(credentials: 50, learners: 600)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let list = bytes.firstRange(of: Array(#"{"id": "l0""#.utf8))!.lowerBound
+        for (early, late) in [(1, 599), (590, 599), (1, 2)] {
+            let repeated = text.replacingOccurrences(of: #""id": "h\#(late)""#, with: #""id": "h\#(early)""#)
+            let sources = [GraphSource(name: "g.json", bytes: Array(repeated.utf8))]
+            for start in stride(from: list - 10, to: bytes.count, by: 997) {
+                #expect(FastGraphReader.read(sources, .init(splitAbove: 0, splitPoint: { _ in start })) == nil, "h\(early) as h\(late), from \(start)")
+            }
+            #expect(FastGraphReader.read(sources, .init(splitAbove: 0)) == nil)
+        }
     }
 
     /// Packed keys: a table built in groups numbers them in order, finds each (and misses

@@ -273,6 +273,9 @@ struct FastGraphReader {
         } catch {
             return nil
         }
+        // Its holdings' ids are put in order here, where the first thread may still be
+        // reading; two the same, and the first thread reads these learners itself.
+        guard !reader.holdingIDs.sort() else { return nil }
         return (reader, c.position)
     }
 
@@ -890,34 +893,39 @@ struct FastGraphReader {
     private mutating func finish(sources: [String]) throws(Bail) -> Graph {
         let keys = self.keys
         self.keys = KeyArena()
-        // The id tables here, and the check that no two holdings share an id beside them.
-        var tables: Tables?
+        // The catalog's id tables here; beside them the learners' table, and the check that
+        // no two holdings share an id (a helper has sorted its part's already).
+        /// A table of one kind's ids; nil when an id is there twice.
+        func table(_ ids: inout [UInt64]) -> IDTable? {
+            defer { ids = [] }
+            return IDTable(keys: ids, from: keys)
+        }
+        var tables: Tables?, learnerTable: IDTable?
         // The helper's part, if any, is resolved on its own and joined on beside the catalog.
         var part = helper.popLast() ?? FastGraphReader()
         var holdingIDs = self.holdingIDs
         self.holdingIDs = DuplicateFinder()
         var repeatedHolding = false, checkTook: UInt64 = 0
-        learnerIDs.append(contentsOf: part.learnerIDs)
-        part.learnerIDs = []
-        var ids = [orgIDs, skillIDs, credIDs, roleIDs, learnerIDs]
-        (orgIDs, skillIDs, credIDs, roleIDs, learnerIDs) = ([], [], [], [], [])
+        var learnerIDs = self.learnerIDs, partIDs = part.learnerIDs
+        (self.learnerIDs, part.learnerIDs) = ([], [])
+        var ids = [orgIDs, skillIDs, credIDs, roleIDs]
+        (orgIDs, skillIDs, credIDs, roleIDs) = ([], [], [], [])
         together({
-            /// A table of one kind's ids; nil when an id is there twice.
-            func table(_ ids: inout [UInt64]) -> IDTable? {
-                defer { ids = [] }
-                return IDTable(keys: ids, from: keys)
-            }
             guard let org = table(&ids[0]), let skill = table(&ids[1]), let cred = table(&ids[2]),
-                  let role = table(&ids[3]), let learner = table(&ids[4]) else { return }
-            tables = Tables(organization: org, skill: skill, credential: cred, role: role, learner: learner)
+                  let role = table(&ids[3]) else { return }
+            tables = Tables(organization: org, skill: skill, credential: cred, role: role)
         }, {
             let began = DispatchTime.now().uptimeNanoseconds
+            learnerIDs.append(contentsOf: partIDs)
+            partIDs = []
+            learnerTable = table(&learnerIDs)
             repeatedHolding = holdingIDs.anyEqual(with: part.holdingIDs)
             checkTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
         })
-        guard let tables, !repeatedHolding else { throw Bail() }
+        guard var tables, let learnerTable, !repeatedHolding else { throw Bail() }
+        tables.learner = learnerTable
         part.holdingIDs = DuplicateFinder()
-        LoadTrace.mark("resolve: id tables, and beside them holding ids in \(checkTook) ms,")
+        LoadTrace.mark("resolve: catalog id tables, and beside them learners' and holding ids in \(checkTook) ms,")
 
         // Every reference becomes an index: the catalog's here, the learners' beside them.
         // An id no file defines leaves the files to the thorough loader, which says which.

@@ -280,24 +280,50 @@ struct IDLookup: Sendable {
 /// file thoroughly, which tells which.
 struct DuplicateFinder {
     private var hashes: [UInt64] = []
+    /// Whether `hashes` are in order (after `sort`), and then whether two were equal.
+    private var sorted = true, repeated = false
 
     /// Adds an id; `head` is its first eight bytes (`KeyedHash.head`).
     @inline(__always)
     mutating func add(_ key: UnsafeBufferPointer<UInt8>, head: UInt64) {
         hashes.append(KeyedHash.words(key, head: head))
+        sorted = false
     }
 
     /// Room for `factor` times `count` ids (see `FastGraphReader.reserve`).
     mutating func reserve(_ count: Int, _ factor: Double) { FastGraphReader.reserve(&hashes, count, factor) }
 
     /// Adds the ids another finder was given.
-    mutating func append(_ other: DuplicateFinder) { hashes.append(contentsOf: other.hashes) }
+    mutating func append(_ other: DuplicateFinder) {
+        hashes.append(contentsOf: other.hashes)
+        sorted = hashes.isEmpty
+        repeated = false
+    }
 
-    /// True when two hashes are equal, here or in `other`: one pass spreads them into buckets by their top bits
-    /// (at most 131,072 buckets, so their counts stay in cache), and each bucket is sorted
-    /// on its own, by insertion.
+    /// True when two hashes are equal, here or in `other`: each side is sorted (unless it
+    /// was already, as a helper thread sorts its own while the first thread still reads),
+    /// then the two are merged.
     mutating func anyEqual(with other: DuplicateFinder = DuplicateFinder()) -> Bool {
-        if !other.hashes.isEmpty { hashes.append(contentsOf: other.hashes) }
+        var other = other
+        if sort() || other.sort() { return true }
+        return hashes.withUnsafeBufferPointer { a in
+            other.hashes.withUnsafeBufferPointer { b in
+                var i = 0, j = 0
+                while i < a.count, j < b.count {
+                    if a[i] == b[j] { return true }
+                    if a[i] < b[j] { i += 1 } else { j += 1 }
+                }
+                return false
+            }
+        }
+    }
+
+    /// Puts the hashes in order; true when two are equal. One pass spreads them into
+    /// buckets by their top bits (at most 131,072 buckets, so their counts stay in cache),
+    /// and each bucket is sorted on its own, by insertion.
+    mutating func sort() -> Bool {
+        guard !sorted else { return repeated }
+        sorted = true
         let n = hashes.count
         guard n > 1 else { return false }
         var bits = 1
@@ -321,7 +347,7 @@ struct DuplicateFinder {
             }
         }
         hashes = []
-        return spread.withUnsafeMutableBufferPointer { all in
+        repeated = spread.withUnsafeMutableBufferPointer { all in
             for b in 0..<(1 << bits) {
                 let first = Int(start[b]), end = Int(start[b + 1])
                 guard end - first > 1 else { continue }
@@ -338,6 +364,8 @@ struct DuplicateFinder {
             }
             return false
         }
+        hashes = spread
+        return repeated
     }
 }
 
