@@ -829,16 +829,24 @@ struct FastGraphReader {
                 all[i].provider = organization()
                 if all[i].platform != nil { all[i].platform = organization() }
                 if !all[i].requires.isEmpty {
-                    all[i].requires = all[i].requires.map { _ in credential() }
-                    if all[i].requires.contains(where: { $0 >= i }) { requiresForward = true }
+                    all[i].requires.withUnsafeMutableBufferPointer { requires in
+                        for r in requires.indices {
+                            requires[r] = credential()
+                            if requires[r] >= i { requiresForward = true }
+                        }
+                    }
                 }
                 if let rule = all[i].stack {
                     let rewritten = Self.replacingLeaves(of: rule, credential)
                     all[i].stack = rewritten
                     Self.leaves(of: rewritten) { if $0 >= i { stackForward = true } }
                 }
-                if !all[i].accreditedBy.isEmpty { all[i].accreditedBy = all[i].accreditedBy.map { _ in organization() } }
-                if !all[i].recognizedBy.isEmpty { all[i].recognizedBy = all[i].recognizedBy.map { _ in organization() } }
+                if !all[i].accreditedBy.isEmpty {
+                    all[i].accreditedBy.withUnsafeMutableBufferPointer { for o in $0.indices { $0[o] = organization() } }
+                }
+                if !all[i].recognizedBy.isEmpty {
+                    all[i].recognizedBy.withUnsafeMutableBufferPointer { for o in $0.indices { $0[o] = organization() } }
+                }
             }
         }
         roles.withUnsafeMutableBufferPointer { all in
@@ -946,7 +954,13 @@ struct FastGraphReader {
             let began = DispatchTime.now().uptimeNanoseconds
             learnersResolved = Self.resolve(&learners, &holdingStore, tables, keys, &holdingCredentials, &learnerRoles, goals)
                 && Self.resolve(&part.learners, &part.holdingStore, tables, keys, &part.holdingCredentials, &part.learnerRoles, part.goals)
-            learners.append(contentsOf: part.learners)
+            // The smaller part moves, instead of copying a million learners into a new array.
+            if learners.count < part.learners.count {
+                part.learners.insert(contentsOf: learners, at: 0)
+                swap(&learners, &part.learners)
+            } else {
+                learners.append(contentsOf: part.learners)
+            }
             discardLater(part)
             part = FastGraphReader()
             learnersTook = (DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
