@@ -48,6 +48,8 @@ struct FastGraphReader {
     private var organizationRefs: [Int] = [], credentialRefs: [Int] = []
     /// The keys of each kind's ids, in entity order.
     private var orgIDs: [UInt64] = [], skillIDs: [UInt64] = [], credIDs: [UInt64] = []
+    /// Each credential's cost and weeks, for the graph's indexes.
+    private var costs: [Double] = [], weeks: [Double] = []
     private var roleIDs: [UInt64] = [], learnerIDs: [UInt64] = []
     private var holdingIDs = DuplicateFinder()
     /// The holdings of the learners read here, in order; each learner's `Holdings` names
@@ -314,6 +316,8 @@ struct FastGraphReader {
     private mutating func reserveCredentials(_ factor: Double) {
         Self.reserve(&credentials, credentials.count, factor)
         Self.reserve(&credIDs, credIDs.count, factor)
+        Self.reserve(&costs, costs.count, factor)
+        Self.reserve(&weeks, weeks.count, factor)
         Self.reserve(&taughtRefs, taughtRefs.count, factor)
         Self.reserve(&organizationRefs, organizationRefs.count, factor)
     }
@@ -520,6 +524,8 @@ struct FastGraphReader {
             if currency == nil { currency = code }
         }
         credIDs.append(idKey)
+        costs.append(cost)
+        self.weeks.append(weeks)
         // In the order `resolveCatalog` writes them back.
         for level in teaches { taughtRefs.append(level.skill) }
         organizationRefs.append(provider)
@@ -981,7 +987,7 @@ struct FastGraphReader {
             .organization: IDLookup(table: tables.organization, entity: nil), .skill: IDLookup(table: tables.skill, entity: nil),
             .credential: IDLookup(table: tables.credential, entity: nil), .role: IDLookup(table: tables.role, entity: nil),
             .learner: IDLookup(table: tables.learner, entity: nil),
-        ])
+        ], costs: costs, weeks: weeks)
         LoadTrace.mark("index")
         return graph
     }

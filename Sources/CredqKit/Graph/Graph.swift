@@ -78,7 +78,8 @@ public struct Graph: Sendable {
 
     /// Rebuilds every index from the entity arrays.
     /// `ids` are the id tables when the loader already has them.
-    mutating func buildIndexes(ids known: [EntityKind: IDLookup]? = nil) {
+    /// `costs` and `weeks`, when given, are each credential's, as a loader gathered them.
+    mutating func buildIndexes(ids known: [EntityKind: IDLookup]? = nil, costs: [Double]? = nil, weeks: [Double]? = nil) {
         if let known {
             ids = known
         } else {
@@ -89,8 +90,12 @@ public struct Graph: Sendable {
             ]
         }
 
-        costByCredential = credentials.map(\.cost)
-        weeksByCredential = credentials.map(\.weeks)
+        if let costs, let weeks, costs.count == credentials.count, weeks.count == credentials.count {
+            (costByCredential, weeksByCredential) = (costs, weeks)
+        } else {
+            costByCredential = credentials.map(\.cost)
+            weeksByCredential = credentials.map(\.weeks)
+        }
         LoadTrace.mark("index: credentials")
         // Built on first use: a query that never asks who holds what, what teaches what or
         // resolves a name (`count credentials`) does not pay for them.
