@@ -50,12 +50,25 @@ import Testing
             ("credentials where kind = Badge", "credentials where kind = Badge and id != \"\""),
             ("credentials where provider = COURSERA", "credentials where provider = COURSERA and id != \"\""),
             ("credentials where kind = course | limit 3", "credentials where kind = course and id != \"\" | limit 3"),
+            // Cost and weeks against a number, from their flat arrays alone; `or id = ""` scans.
+            ("credentials where cost < 300", "credentials where cost < 300 or id = \"\""),
+            ("credentials where COST = 0", "credentials where COST = 0 or id = \"\""),
+            ("credentials where cost != 0 | count", "credentials where cost != 0 or id = \"\" | count"),
+            ("credentials where weeks >= 12", "credentials where weeks >= 12 or id = \"\""),
+            ("credentials where weeks <= 2 and cost > 100", "credentials where (weeks <= 2 and cost > 100) or id = \"\""),
+            ("credentials where weeks > 1 | limit 3", "credentials where weeks > 1 or id = \"\" | limit 3"),
         ]
         for (indexed, scanned) in cases {
             let a = Support.run(indexed, format: .tsv).output, b = Support.run(scanned, format: .tsv).output
             #expect(a == b, "\(indexed)")
             #expect(a.split(separator: "\n").count > 1, "\(indexed) should find something: \(a)")
         }
+    }
+
+    /// A number field compared with text is still an error, at the literal.
+    @Test func costAgainstTextIsStillAnError() {
+        let run = Support.run("credentials where cost < \"cheap\"", format: .tsv)
+        #expect(run.output.hasPrefix("test.cq:1:26: error: cost is a number; compare it with a number, not \"cheap\""), "\(run.output)")
     }
 
     @Test func batchesJoinSeamlessly() throws {

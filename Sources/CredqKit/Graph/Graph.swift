@@ -27,6 +27,19 @@ public struct Graph: Sendable {
     /// credential → its cost and weeks, flat, for the planner's inner loops.
     var costByCredential: [Double] = []
     var weeksByCredential: [Double] = []
+
+    /// A credential's cost, from the flat index (8 bytes a credential, where a scan over
+    /// the credentials themselves reads 192) when it is built.
+    @inline(__always)
+    func cost(of credential: Int) -> Double {
+        credential < costByCredential.count ? costByCredential[credential] : credentials[credential].cost
+    }
+
+    /// A credential's weeks, as `cost(of:)` reads its cost.
+    @inline(__always)
+    func weeks(of credential: Int) -> Double {
+        credential < weeksByCredential.count ? weeksByCredential[credential] : credentials[credential].weeks
+    }
     /// organization → the credentials it provides.
     var provided: [[Int]] { links.provided }
 
