@@ -276,6 +276,10 @@ import Testing
         let learnersFirst = Array((#"{"credq": 1, "learners": ["# + (0..<5000).map { #"{"id": "l\#($0)", "name": "L"}"# }.joined(separator: ",")
             + #"], "skills": ["# + (0..<3000).map { #"{"id": "s\#($0)", "name": "Skill \#($0)"}"# }.joined(separator: ",") + "]}").utf8)
         #expect(found(learnersFirst) == (learnersFirst.count / 7 * 3, nil))
+        let firstSources = [GraphSource(name: "g.json", bytes: learnersFirst)]
+        let firstRead = try #require(FastGraphReader.read(firstSources, .init(splitAbove: 0)))
+        #expect(firstRead.helped == 1)
+        #expect(GraphWriter.json(firstRead.graph) == GraphWriter.json(try GraphLoader.loadThoroughly(firstSources).graph))
         // Nothing but learners.
         let only = Array((#"{"credq": 1, "learners": ["# + (0..<5000).map { #"{"id": "l\#($0)", "name": "L", "holds": [{"id": "h\#($0)", "credential": "c", "issued": "2024-01-01"}]}"# }.joined(separator: ",") + "]}").utf8)
         #expect(start(only) == Int((Double(only.count) - (FastGraphReader.catalogByteCost - 1) * Double(firstLearner(only))) / 2))
