@@ -45,7 +45,7 @@ public enum Schema {
 
     private static func text(_ s: String?) -> Value { s.map(Value.text) ?? .null }
 
-    private static func levels(_ graph: Graph, _ list: [SkillLevel]) -> Value {
+    private static func levels(_ graph: Graph, _ list: some Collection<SkillLevel>) -> Value {
         .list(list.map { .text("\(graph.skills[$0.skill].name) \($0.level)") })
     }
 

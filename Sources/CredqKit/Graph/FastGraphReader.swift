@@ -56,6 +56,9 @@ struct FastGraphReader {
     /// its range, in `HoldingStore.empty` until `finish` makes the store.
     private var holdingStore = HoldingStore.Builder()
     private var levelScratch: [SkillLevel] = []
+    /// The levels the credentials read here teach, in order (skill keys until `finish`);
+    /// each credential's `SkillLevels` names its range, in `SkillLevelStore.empty` until then.
+    private var taught: [SkillLevel] = []
     /// The helper reading the rest of this file's learners, if one was started.
     private var split: LearnerSplit?
     /// How many files a helper read part of.
@@ -319,6 +322,7 @@ struct FastGraphReader {
         Self.reserve(&costs, costs.count, factor)
         Self.reserve(&weeks, weeks.count, factor)
         Self.reserve(&taughtRefs, taughtRefs.count, factor)
+        Self.reserve(&taught, taught.count, factor)
         Self.reserve(&organizationRefs, organizationRefs.count, factor)
     }
 
@@ -484,7 +488,7 @@ struct FastGraphReader {
     private mutating func readCredential(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
         var id = "", idKey: UInt64 = 0, name = "", kind: CredentialKind?, provider = 0, platform: Int?
-        var teaches: [SkillLevel] = [], weeks = 0.0, hours: Double?, cost = 0.0, code: String?, credits = 0.0
+        var teaches = SkillLevels(store: .empty, first: taught.count, end: taught.count), weeks = 0.0, hours: Double?, cost = 0.0, code: String?, credits = 0.0
         var requires: [Int] = [], stack: StackRule?, accredited: [Int] = [], recognized: [Int] = []
         var validMonths: Int?, url: String?
         if try !c.objectEnd() {
@@ -497,7 +501,11 @@ struct FastGraphReader {
                 case 2: kind = CredentialKind.allCases[try c.word(Self.credentialKinds)]
                 case 3: provider = try reference(&c)
                 case 4: platform = try reference(&c)
-                case 5: teaches = try levels(&c)
+                case 5:
+                    try levels(&c)
+                    let first = taught.count
+                    taught.append(contentsOf: levelScratch)
+                    teaches = SkillLevels(store: .empty, first: first, end: taught.count)
                 case 6: weeks = try c.nonNegative()
                 case 7: hours = try c.nonNegative()
                 case 8: cost = try c.nonNegative()
@@ -527,7 +535,7 @@ struct FastGraphReader {
         costs.append(cost)
         self.weeks.append(weeks)
         // In the order `resolveCatalog` writes them back.
-        for level in teaches { taughtRefs.append(level.skill) }
+        for level in taught[Int(teaches.lower)...] { taughtRefs.append(level.skill) }
         organizationRefs.append(provider)
         if let platform { organizationRefs.append(platform) }
         credentialRefs.append(contentsOf: requires)
@@ -606,7 +614,9 @@ struct FastGraphReader {
                 case 0: (id, idKey) = try define(&c)
                 case 1: name = try c.string()
                 case 2: aliases = try c.stringList()
-                case 3: needs = try levels(&c)
+                case 3:
+                    try levels(&c)
+                    needs = levelScratch.isEmpty ? [] : Array(exactly: levelScratch)
                 default: onet = try c.string()
                 }
             } while try c.nextMember()
@@ -695,12 +705,12 @@ struct FastGraphReader {
 
     // MARK: - Fields
 
-    /// An object of skill id → whole level 1-4, with skill keys.
-    private mutating func levels(_ c: inout Cursor) throws(Bail) -> [SkillLevel] {
+    /// An object of skill id → whole level 1-4, with skill keys, into `levelScratch`.
+    private mutating func levels(_ c: inout Cursor) throws(Bail) {
         try c.expect(UInt8(ascii: "{"))
-        if try c.objectEnd() { return [] }
-        // Gathered in a reused buffer, then copied once at their exact size.
+        // Gathered in a reused buffer, then copied once where they are kept.
         levelScratch.removeAll(keepingCapacity: true)
+        if try c.objectEnd() { return }
         repeat {
             let skill = try reference(&c)
             try c.colon()
@@ -709,7 +719,6 @@ struct FastGraphReader {
             for earlier in levelScratch where keys.same(Self.key(earlier.skill), Self.key(skill)) { throw Bail() }  // duplicate key
             levelScratch.append(SkillLevel(skill: skill, level: Int(n)))
         } while try c.nextMember()
-        return Array(exactly: levelScratch)
     }
 
     /// A list of ids, as keys.
@@ -812,7 +821,7 @@ struct FastGraphReader {
               Self.find(tables.credential, keys, &credentialRefs) else { return false }
         // Written back in the order read. An edge to an entity defined later (or to itself)
         // is noted, for only then can there be a cycle to look for.
-        var nextBroader = 0, nextTaught = 0, nextNeeded = 0, nextOrganization = 0, nextCredential = 0
+        var nextBroader = 0, nextNeeded = 0, nextOrganization = 0, nextCredential = 0
         func organization() -> Int {
             defer { nextOrganization += 1 }
             return organizationRefs[nextOrganization]
@@ -829,9 +838,15 @@ struct FastGraphReader {
                 if all[i].broader! >= i { broaderForward = true }
             }
         }
+        // The levels all credentials teach get their skills in one pass, then their store.
+        taught.withUnsafeMutableBufferPointer { levels in
+            for j in levels.indices { levels[j].skill = taughtRefs[j] }
+        }
+        let taughtStore = SkillLevelStore(taught)
+        taught = []
         credentials.withUnsafeMutableBufferPointer { all in
             for i in all.indices {
-                Self.writeSkills(&all[i].teaches, from: taughtRefs, at: &nextTaught)
+                all[i].teaches = all[i].teaches.placed(in: taughtStore)
                 all[i].provider = organization()
                 if all[i].platform != nil { all[i].platform = organization() }
                 if !all[i].requires.isEmpty {

@@ -32,7 +32,10 @@ struct GraphBuilder {
                   broader: s.broader.flatMap { resolve($0, .skill, s.origin, "\(s.origin.path).broader") })
         }
         var currency: (code: String, origin: Origin)?
-        graph.credentials = raw.credentials.map { c in
+        // Every credential's levels go into one store, which each credential's
+        // `SkillLevels` names once it is made.
+        var taught: [SkillLevel] = []
+        let credentials = raw.credentials.map { c in
             let p = c.origin.path
             if let code = c.currency {
                 if let first = currency, first.code != code {
@@ -41,13 +44,16 @@ struct GraphBuilder {
                     currency = (code, c.origin)
                 }
             }
+            // Resolved in the order the fields are reported: provider, platform, teaches, ...
+            let provider = resolve(c.provider, .organization, c.origin, "\(p).provider") ?? 0
+            let platform = c.platform.flatMap { resolve($0, .organization, c.origin, "\(p).platform") }
+            let first = taught.count
+            for t in c.teaches {
+                if let s = resolve(t.skill, .skill, c.origin, "\(p).teaches.\(t.skill)") { taught.append(SkillLevel(skill: s, level: t.level)) }
+            }
             return Credential(
-                id: c.id, name: c.name, kind: c.kind,
-                provider: resolve(c.provider, .organization, c.origin, "\(p).provider") ?? 0,
-                platform: c.platform.flatMap { resolve($0, .organization, c.origin, "\(p).platform") },
-                teaches: c.teaches.compactMap { t in
-                    resolve(t.skill, .skill, c.origin, "\(p).teaches.\(t.skill)").map { SkillLevel(skill: $0, level: t.level) }
-                },
+                id: c.id, name: c.name, kind: c.kind, provider: provider, platform: platform,
+                teaches: SkillLevels(store: .empty, first: first, end: taught.count),
                 weeks: c.weeks, hours: c.hours, cost: c.cost, currency: c.currency ?? currency?.code ?? "USD",
                 credits: c.credits,
                 requires: refs(c.requires, .credential, c.origin, "\(p).requires"),
@@ -55,6 +61,12 @@ struct GraphBuilder {
                 accreditedBy: refs(c.accreditedBy, .organization, c.origin, "\(p).accredited_by"),
                 recognizedBy: refs(c.recognizedBy, .organization, c.origin, "\(p).recognized_by"),
                 validMonths: c.validMonths, url: c.url)
+        }
+        let taughtStore = SkillLevelStore(taught)
+        graph.credentials = credentials.map {
+            var credential = $0
+            credential.teaches = credential.teaches.placed(in: taughtStore)
+            return credential
         }
         graph.roles = raw.roles.map { r in
             Role(id: r.id, name: r.name, aliases: r.aliases,

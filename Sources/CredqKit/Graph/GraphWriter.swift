@@ -7,7 +7,7 @@ public enum GraphWriter {
             .object(JSONObject(members: members.compactMap { k, v in v.map { (k, $0) } }))
         }
         func strings(_ list: [String]) -> JSONValue? { list.isEmpty ? nil : .array(list.map(s)) }
-        func levels(_ list: [SkillLevel]) -> JSONValue {
+        func levels(_ list: some Collection<SkillLevel>) -> JSONValue {
             .object(JSONObject(members: list.map { (graph.skills[$0.skill].id, n(Double($0.level))) }))
         }
         func ids(_ list: [Int], _ kind: EntityKind) -> JSONValue? {

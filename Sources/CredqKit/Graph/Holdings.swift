@@ -7,12 +7,12 @@
 public struct Holdings: RandomAccessCollection, Sendable, ExpressibleByArrayLiteral {
     let store: HoldingStore
     /// Where this learner's holdings are in the store.
-    let first: Int32, end: Int32
+    let lower: Int32, upper: Int32
 
     init(store: HoldingStore, first: Int, end: Int) {
         self.store = store
-        self.first = Int32(first)
-        self.end = Int32(end)
+        self.lower = Int32(first)
+        self.upper = Int32(end)
     }
 
     /// Holdings kept in a store of their own.
@@ -25,28 +25,28 @@ public struct Holdings: RandomAccessCollection, Sendable, ExpressibleByArrayLite
     public init(arrayLiteral holdings: Holding...) { self.init(holdings) }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { Int(end &- first) }
+    public var endIndex: Int { Int(upper &- lower) }
 
     public subscript(i: Int) -> Holding {
         precondition(i >= 0 && i < endIndex, "holding index out of range")
-        return store.holding(at: Int(first) + i)
+        return store.holding(at: Int(lower) + i)
     }
 
     /// The credential of holding `i`, without making the whole holding.
     public func credential(at i: Int) -> Int {
         precondition(i >= 0 && i < endIndex, "holding index out of range")
-        return Int(store.packed[Int(first) + i].credential)
+        return Int(store.packed[Int(lower) + i].credential)
     }
 
     /// The credential of each holding, in order, without making the holdings.
     public var credentials: LazyMapCollection<Range<Int>, Int> {
-        let store = store, first = Int(first)
-        return (first..<Int(end)).lazy.map { Int(store.packed[$0].credential) }
+        let store = store
+        return (Int(lower)..<Int(upper)).lazy.map { Int(store.packed[$0].credential) }
     }
 
     /// The same holdings in `store`, `by` places further on.
     func moved(to store: HoldingStore, by shift: Int) -> Holdings {
-        Holdings(store: store, first: Int(first) + shift, end: Int(end) + shift)
+        Holdings(store: store, first: Int(lower) + shift, end: Int(upper) + shift)
     }
 }
 

@@ -97,7 +97,7 @@ public struct Credential: Sendable {
     public var kind: CredentialKind
     public var provider: Int
     public var platform: Int?
-    public var teaches: [SkillLevel]
+    public var teaches: SkillLevels
     public var weeks: Double
     public var hours: Double?
     public var cost: Double
