@@ -397,22 +397,13 @@ struct FastGraphReader {
     /// them can only be that key.
     private static func listStart(from: Int, to: Int, open: (Int) -> Cursor?) -> Int? {
         guard var c = open(from) else { return nil }
-        let key = Array(#""learners""#.utf8)
+        let learners = 5  // in `topKeys`
         while c.position < to, (try? c.find(UInt8(ascii: "\""))) == true {
             let at = c.position
             guard (try? c.ensureWindow()) != nil else { return nil }
-            if c.end - c.i >= key.count, (0..<key.count).allSatisfy({ c.base[c.i + $0] == key[$0] }) {
-                c.i += key.count
+            if (try? c.key(Self.topKeys)) == learners, (try? c.expect(UInt8(ascii: "["))) != nil {
                 c.skipWhitespace()
-                if c.i < c.end, c.base[c.i] == UInt8(ascii: ":") {
-                    c.i += 1
-                    c.skipWhitespace()
-                    if c.i < c.end, c.base[c.i] == UInt8(ascii: "[") {
-                        c.i += 1
-                        c.skipWhitespace()
-                        return c.position
-                    }
-                }
+                return c.position
             }
             guard (try? c.seek(to: at + 1)) != nil else { return nil }
         }

@@ -32,12 +32,6 @@ public struct Holdings: RandomAccessCollection, Sendable, ExpressibleByArrayLite
         return store.holding(at: Int(lower) + i)
     }
 
-    /// The credential of holding `i`, without making the whole holding.
-    public func credential(at i: Int) -> Int {
-        precondition(i >= 0 && i < endIndex, "holding index out of range")
-        return Int(store.packed[Int(lower) + i].credential)
-    }
-
     /// The credential of each holding, in order, without making the holdings.
     public var credentials: LazyMapCollection<Range<Int>, Int> {
         let store = store
@@ -103,10 +97,7 @@ final class HoldingStore: Sendable {
 
         mutating func append(_ h: Holding) {
             var id = h.id
-            let key = id.withUTF8 { bytes -> UInt64? in
-                guard bytes.count >= 1, bytes.count <= 8, bytes.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
-                return KeyedHash.head(bytes)
-            }
+            let key = id.withUTF8 { KeyArena.shortKey($0) }
             append(id: key ?? longID(id), credential: h.credential, issued: h.issued, expires: h.expires,
                    proof: h.proof)
         }

@@ -220,14 +220,20 @@ struct KeyArena {
     /// says every byte is already known to be ASCII and not NUL. Nil for an id too long to keep.
     @inline(__always)
     mutating func key(_ id: UnsafeBufferPointer<UInt8>, head: UInt64?) -> UInt64? {
-        if id.count >= 1, id.count <= 8 {
-            if let head { return head }
-            if id.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return KeyedHash.head(id) }
-        }
+        if let head, id.count >= 1, id.count <= 8 { return head }
+        if let short = Self.shortKey(id) { return short }
         guard id.count <= Self.maxLength, bytes.count < 1 << 40 else { return nil }
         let key = Self.long | UInt64(id.count) << 40 | UInt64(bytes.count)
         bytes.append(contentsOf: id)
         return key
+    }
+
+    /// The one-word key of an id of one to eight ASCII bytes, none of them NUL; nil for any
+    /// other id.
+    @inline(__always)
+    static func shortKey(_ id: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard id.count >= 1, id.count <= 8, id.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
+        return KeyedHash.head(id)
     }
 
     /// Calls `body` with the bytes of a long key.
