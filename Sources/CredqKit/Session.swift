@@ -23,6 +23,11 @@ public final class Session {
     public var colorErrors = false
     /// The day `verify` checks against when a statement names none (`--at`); nil is today.
     public var verificationDay: Day?
+    /// How many states one planning question may take before it stops with an error
+    /// (`--max-states`, `.maxstates`).
+    public var stateBudget = Planner.Options().stateBudget
+    /// Told how a long plan is going; the command line sets it when a person is watching.
+    public var planProgress: (@Sendable (Planner.Progress) -> Void)?
 
     /// Where results go, and where errors, warnings and timings go.
     private let writeOut: (String) -> Void
@@ -213,7 +218,7 @@ public final class Session {
 
     private var evaluator: Evaluator {
         Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted,
-                  verificationDay: verificationDay)
+                  verificationDay: verificationDay, stateBudget: stateBudget, progress: planProgress)
     }
 
     /// Evaluates one pipeline and returns its table (for tests and embedding).
@@ -283,7 +288,7 @@ public final class Session {
 
     // MARK: - Meta-commands
 
-    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "output", "read", "params", "quit"]
+    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "maxstates", "output", "read", "params", "quit"]
 
     private func meta(_ command: MetaCommand, name: String, outcome: inout Outcome) throws(ScriptError) {
         let argument = command.argument?.trimmingCharacters(in: .whitespaces)
@@ -303,6 +308,10 @@ public final class Session {
             case "off": timer = false
             default: throw usage("on or off")
             }
+        case "maxstates":
+            guard let arg else { writeOut("maxstates: \(stateBudget)\n"); return }
+            guard let n = Int(arg.replacingOccurrences(of: "_", with: "")), n > 0 else { throw usage("a whole number of states above 0") }
+            stateBudget = n
         case "load":
             guard let path = arg else { throw usage("the path of a graph file") }
             try load(path: path, range: argRange)

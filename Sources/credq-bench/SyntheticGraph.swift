@@ -9,7 +9,7 @@ struct SyntheticGraph {
     var learners: Int
     var seed: UInt64
 
-    private struct Random {
+    struct Random {
         var state: UInt64
         mutating func next() -> UInt64 {  // SplitMix64
             state &+= 0x9E37_79B9_7F4A_7C15

@@ -3,12 +3,17 @@
 //
 //   swift run -c release credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q]
 //   swift run -c release credq-bench --graph FILE [--queries Q]
+//   swift run -c release credq-bench --ties
 //
 // It prints the load time (parse, validate, index) and the peak memory so far, then the
 // latency of listing and filtering queries (median of 5 runs, output rendered as tsv and
 // thrown away), then for Q random (target, learner) pairs, `stacks toward TARGET [for
 // LEARNER] limit 5` latency percentiles: over roles, and over composite credentials, each
 // with and without a learner. `--no-planner` stops after the queries.
+//
+// `--ties` runs the planner on graphs made of ties instead (see TieGraphs): n of m free
+// badges, three-level pathways of free badges (tree-shaped, and with badges shared between
+// pools), and a hard role; for each, the time to the answer or to the budget's error.
 
 import CredqKit
 import Foundation
@@ -21,6 +26,7 @@ struct Arguments {
     var graph: String?
     var limit = 5
     var planner = true
+    var ties = false
 
     init(_ argv: [String]) {
         var i = 1
@@ -38,6 +44,7 @@ struct Arguments {
             case "--graph": graph = value()
             case "--limit": limit = Int(value())!
             case "--no-planner": planner = false
+            case "--ties": ties = true
             case "-h", "--help":
                 print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] [--no-planner] | --graph FILE")
                 exit(0)
@@ -67,6 +74,10 @@ func peakMiB() -> Int {
 }
 
 let args = Arguments(CommandLine.arguments)
+if args.ties {
+    runTieSuite()
+    exit(0)
+}
 let source: GraphSource
 if let path = args.graph {
     source = .file(path)  // streamed, as `credq -g FILE` reads it

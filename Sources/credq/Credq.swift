@@ -22,8 +22,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("at"), help: ArgumentHelp("The day `verify` checks against, instead of today.", valueName: "YYYY-MM-DD"))
     var at: String?
 
+    @Option(name: .customLong("max-states"), help: ArgumentHelp("How many states a planning question may take before it stops with an error (default 2000000; .maxstates in a session).", valueName: "n"))
+    var maxStates: Int?
+
     func validate() throws {
         if let at, Day(at) == nil { throw ValidationError("--at takes a date YYYY-MM-DD, got '\(at)'") }
+        if let maxStates, maxStates <= 0 { throw ValidationError("--max-states takes a whole number above 0, got \(maxStates)") }
         if let format, OutputFormat(rawValue: format.lowercased()) == nil {
             throw ValidationError("unknown format '\(format)': use table, json, ndjson, csv, tsv, markdown or dot")
         }
@@ -63,6 +67,11 @@ struct GlobalOptions: ParsableArguments {
         session.colorErrors = color && Terminal.stderrIsTerminal
         session.verificationDay = at.flatMap(Day.init)
         session.isInterrupted = { Interrupt.pending }
+        if let maxStates { session.stateBudget = maxStates }
+        if ProgressLine.wanted(format: chosen) {
+            let line = ProgressLine()
+            session.planProgress = { line.update($0) }
+        }
         sessionsUntilExit.append(session)
         return session
     }

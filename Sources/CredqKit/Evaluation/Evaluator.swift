@@ -7,6 +7,10 @@ struct Evaluator {
     let isInterrupted: @Sendable () -> Bool
     /// The day `verify` uses when the statement names none; nil is today.
     var verificationDay: Day? = nil
+    /// How many states one planning question may take (`--max-states`, `.maxstates`).
+    var stateBudget = Planner.Options().stateBudget
+    /// Told how a long plan is going (the REPL's progress line); nil: nobody is watching.
+    var progress: (@Sendable (Planner.Progress) -> Void)? = nil
 
     var resolver: Resolver { Resolver(graph: graph) }
 
@@ -83,8 +87,8 @@ struct Evaluator {
             return try partsOf(try resolve(name, [.credential]), range: name.range)
         case .stacks(let q):
             return try stacks(q)
-        case .gaps(let learner, let target, _):
-            return try gaps(learner: learner, target: target)
+        case .gaps(let learner, let target, let range):
+            return try gaps(learner: learner, target: target, range: range)
         case .verify(let who, let day, _):
             return try verify(who, on: day ?? verificationDay ?? Day.today)
         case .compare(let names, _):

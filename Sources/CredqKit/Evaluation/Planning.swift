@@ -16,6 +16,8 @@ extension Evaluator {
         case .count: .count
         }
         options.limit = q.limit
+        options.stateBudget = stateBudget
+        options.progress = progress
         options.maxCost = q.maxCost
         options.maxWeeks = q.maxWeeks
         if !q.using.isEmpty {
@@ -77,20 +79,23 @@ extension Evaluator {
             if let c = q.maxCost { bounds.append("max cost \(Value.format(c))") }
             if let w = q.maxWeeks { bounds.append("max weeks \(Value.format(w))") }
             return .noStack(target: name, reason: bounds.isEmpty ? "no combination of credentials meets every rule" : "none within " + bounds.joined(separator: " and "))
-        case .budgetExhausted(let states):
-            return .searchTooLarge(states: states)
+        case .budgetExhausted(let states, let memoryMiB):
+            return .searchTooLarge(states: states, memoryMiB: memoryMiB)
         case .interrupted:
             return .interrupted
         }
     }
 
-    func gaps(learner name: NameRef, target targetName: NameRef) throws(ScriptError) -> Table {
+    func gaps(learner name: NameRef, target targetName: NameRef, range: SourceRange?) throws(ScriptError) -> Table {
         let learner = try resolve(name, [.learner]).index
         let target = try resolve(targetName, [.role, .credential])
         let heldList = graph.heldCredentials(of: learner)
         let held = Set(heldList)
         if target.kind == .role {
             let levels = graph.skillLevels(of: heldList)
+            // One budget for every plan this answer makes; running out is an error, never a
+            // credential quietly left out of "cheapest".
+            let budget = SearchBudget(states: stateBudget)
             var rows: [Row] = []
             for need in graph.roles[target.index].needs {
                 let have = levels[need.skill]?.level ?? 0
@@ -100,8 +105,18 @@ extension Evaluator {
                 for t in graph.taughtBy[need.skill] where t.level >= need.level && !held.contains(t.credential) {
                     var options = Planner.Options()
                     options.limit = 1
+                    options.budget = budget
+                    options.progress = progress
                     let planner = Planner(graph: graph, target: .credential(t.credential), held: held, options: options, isInterrupted: isInterrupted)
-                    if let best = try? planner.plan().first { priced.append((t.credential, best.cost)) }
+                    do {
+                        if let best = try planner.plan().first { priced.append((t.credential, best.cost)) }
+                    } catch {
+                        switch error {
+                        case .budgetExhausted(let states, let memoryMiB): throw ScriptError(.searchTooLarge(states: states, memoryMiB: memoryMiB), range)
+                        case .interrupted: throw ScriptError(.interrupted, range)
+                        default: continue  // it cannot be earned: not among the cheapest
+                        }
+                    }
                 }
                 priced.sort { ($0.cost, graph.credentials[$0.credential].id) < ($1.cost, graph.credentials[$1.credential].id) }
                 let cheapest = priced.prefix(3)
@@ -153,13 +168,26 @@ extension Evaluator {
 
 extension Planner {
     /// Whether holdings alone meet a rule (for `gaps`).
+    /// (Loops, not closures: the planner asks this for every state, and a closure would hold
+    /// on to the graph anew at every level.)
     static func satisfied(_ rule: StackRule, _ has: (Int) -> Bool, _ graph: Graph) -> Bool {
         switch rule {
-        case .credential(let c): has(c)
-        case .all(let items): items.allSatisfy { satisfied($0, has, graph) }
-        case .any(let items): items.contains { satisfied($0, has, graph) }
-        case .atLeast(let n, let items): items.filter { satisfied($0, has, graph) }.count >= n
-        case .credits(let needed, let ids): ids.filter(has).reduce(0) { $0 + graph.credentials[$1].credits } >= needed
+        case .credential(let c):
+            return has(c)
+        case .all(let items):
+            for item in items where !satisfied(item, has, graph) { return false }
+            return true
+        case .any(let items):
+            for item in items where satisfied(item, has, graph) { return true }
+            return false
+        case .atLeast(let n, let items):
+            var k = 0
+            for item in items where k < n && satisfied(item, has, graph) { k += 1 }
+            return k >= n
+        case .credits(let needed, let ids):
+            var total = 0.0
+            for c in ids where has(c) { total += graph.credentials[c].credits }
+            return total >= needed
         }
     }
 }

@@ -47,7 +47,7 @@ public enum Problem: Sendable {
     case graphError(GraphLoadError)
     case io(path: String, reason: String)
     case noStack(target: String, reason: String)
-    case searchTooLarge(states: Int)
+    case searchTooLarge(states: Int, memoryMiB: Int?)
     case interrupted
     /// A failure inside `.read` that was already reported; counts as the given kind.
     case reported(ErrorCategory)
@@ -98,7 +98,9 @@ public enum Problem: Sendable {
             e.isIOError ? "cannot read the graph file" : "the graph would be invalid: \(e.errors.count) error\(e.errors.count == 1 ? "" : "s"), nothing loaded"
         case .io(let path, let reason): "\(path): \(reason)"
         case .noStack(let target, let reason): "no stack reaches \"\(target)\": \(reason)"
-        case .searchTooLarge(let states):
+        case .searchTooLarge(let states, let memoryMiB?):
+            "the search stopped after \(states) states, at its memory bound of \(memoryMiB) MiB, without proving the best stacks"
+        case .searchTooLarge(let states, nil):
             "the search stopped after \(states) states without proving the best stacks"
         case .interrupted: "interrupted"
         case .reported: "the script failed"
@@ -119,7 +121,7 @@ public enum Problem: Sendable {
             "did you mean " + Self.orList(suggestions.map { "\"\($0)\"" }) + "?"
         case .unknownSource: "start with credentials, skills, roles, learners, organizations, or a name bound with let"
         case .unknownFormat: "formats: table, json, ndjson, csv, tsv, markdown, dot"
-        case .searchTooLarge: "narrow it with max cost, max weeks or using"
+        case .searchTooLarge: "narrow it with max cost, max weeks or using, or allow more states: .maxstates N, or --max-states N on the command line"
         case .unknownParameter(_, let suggestions) where !suggestions.isEmpty:
             "did you mean " + Self.orList(suggestions.map { "\"$\($0)\"" }) + "? .params lists them"
         case .unknownParameter: "set one with --param NAME=VALUE, or bind a variable with let"

@@ -27,10 +27,41 @@ public struct Planner {
         public var maxWeeks: Double?
         /// Only credentials from these providers may be added; nil allows all.
         public var providers: Set<Int>?
-        /// How many states the search may take before it gives up (it never guesses).
+        /// How many states the search may create before it gives up (it never guesses); the
+        /// memory those states take is bounded with it, at `bytesPerState` a state.
         public var stateBudget = 2_000_000
+        /// Shared by the searches that answer one question (`gaps` plans once per credential):
+        /// their states count against one budget. Nil: each `plan()` has `stateBudget` of its own.
+        public var budget: SearchBudget?
+        /// Whether the search takes its exact shortcuts: interchangeable credentials as one
+        /// choice with a multiplicity (`Symmetry`), a pathway that is a tree part by part
+        /// (`TreePlan`). Off only to check the search against itself.
+        public var shortcuts = true
+        /// Told how the search is going, every 1,024 states it takes from its queue.
+        public var progress: (@Sendable (Progress) -> Void)?
 
         public init() {}
+    }
+
+    /// The memory a search may use for each state of its budget, as estimated by `SearchBudget`.
+    public static let bytesPerState = 1024
+    /// The steps of work (list entries scanned, closure members priced) a search may spend for
+    /// each state of its budget, so that dear states stop it as soon as many cheap ones would.
+    public static let stepsPerState = 100
+
+    /// How far a search has got, for a progress line.
+    public struct Progress: Sendable {
+        /// States created so far (against the budget).
+        public var states: Int
+        public var seconds: Double
+        /// The least cost, count and weeks that any stack not yet proven can have.
+        public var bound: (cost: Double, count: Int, weeks: Double)
+        /// The best stack seen so far, proven or not: cost, count, weeks.
+        public var best: (cost: Double, count: Int, weeks: Double)?
+        /// Stacks proven and kept so far.
+        public var found: Int
+        /// The search has ended (with an answer or not): the last report of each search.
+        public var done = false
     }
 
     /// One answer: the credentials to earn, in a valid study order, and their totals.
@@ -46,7 +77,8 @@ public struct Planner {
         case skillNotTaught(skill: Int, level: Int, restricted: Bool)
         case cannotEarn(credential: Int, reason: String)
         case nothingWithinBounds
-        case budgetExhausted(states: Int)
+        /// The state budget ran out; `memoryMiB` when its memory bound did.
+        case budgetExhausted(states: Int, memoryMiB: Int?)
         case interrupted
     }
 
@@ -95,11 +127,13 @@ public struct Planner {
 
     public func plan() throws(Failure) -> [Stack] {
         if options.limit <= 0 { return [] }
+        let budget = options.budget ?? SearchBudget(states: options.stateBudget)
+        defer { options.progress?(Progress(states: budget.used, seconds: 0, bound: (0, 0, 0), found: 0, done: true)) }
         if case .role = target, canDecompose {
             let components = independentNeeds()
-            if components.count > 1 { return try planByComponents(components) }
+            if components.count > 1 { return try planByComponents(components, budget) }
         }
-        return try search()
+        return try search(budget)
     }
 
     // MARK: - Independent parts of a role
@@ -154,12 +188,12 @@ public struct Planner {
     /// The N best stacks of each group, combined: groups share no credential, so a stack of the
     /// whole is one stack of each group, its figures their sums, and the N best of the whole are
     /// among combinations of each group's N best (the rank order survives adding a disjoint part).
-    private func planByComponents(_ components: [[SkillLevel]]) throws(Failure) -> [Stack] {
+    private func planByComponents(_ components: [[SkillLevel]], _ budget: SearchBudget) throws(Failure) -> [Stack] {
         var combined: [(members: [Int], cost: Double, weeks: Double)] = [([], 0, 0)]
         for needs in components {
             var part = self
             part.openNeeds = needs
-            let stacks = try part.search()
+            let stacks = try part.search(budget)
             var products: [(members: [Int], cost: Double, weeks: Double)] = []
             for a in combined {
                 for b in stacks {
@@ -184,7 +218,7 @@ public struct Planner {
     // MARK: - Search
 
     /// The best-first search over one target (or one group of a role's needs).
-    private func search() throws(Failure) -> [Stack] {
+    private func search(_ budget: SearchBudget) throws(Failure) -> [Stack] {
         var memo = Feasibility(planner: self)
         defer { memo.finish() }
         try precheck(&memo)
@@ -192,32 +226,63 @@ public struct Planner {
         switch target {
         case .credential(let c):
             if held.contains(c) { return [Stack(credentials: [], cost: 0, weeks: 0)] }
+            if options.shortcuts, let stacks = try TreePlan.plan(self, c, budget, &memo) { return stacks }
             start = [c]
         case .role:
             start = []
         }
+        let symmetry = options.shortcuts ? Symmetry(self, openNeeds: openNeeds, taughtBy: taughtBy, &memo) : .none
         var heap = Heap<State>(before: Self.before)
         var seen = Set<[Int]>()
         seen.insert(start)
-        if let s = makeState(start, &memo) { heap.push(s) }
+        var best: (Double, Double, Double)?
+        func add(_ state: State) throws(Failure) {
+            try budget.spend(items: state.members.count + state.branches.count, work: memo.work)
+            memo.work = 0
+            if state.complete, best.map({ Self.keyLess(state.key, $0) }) ?? true { best = state.key }
+            heap.push(state)
+        }
+        if let s = makeState(start, symmetry, &memo) { try add(s) }
         var results: [Stack] = []
         var popped = 0, completes = 0, nonMinimal = 0
+        let began = DispatchTime.now().uptimeNanoseconds
         while let state = heap.pop() {
             popped += 1
-            if popped & 1023 == 0, isInterrupted() { throw .interrupted }
-            if popped > options.stateBudget { throw .budgetExhausted(states: options.stateBudget) }
+            if popped & 1023 == 0 {
+                if isInterrupted() { throw .interrupted }
+                if let progress = options.progress {
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+                    progress(Progress(states: budget.used, seconds: seconds, bound: measures(state.key),
+                                      best: best.map(measures), found: results.count))
+                }
+            }
             if !state.complete, !state.refined {
                 // The full bound is worth computing only for states that reach the front.
-                guard let better = refine(state, &memo) else { continue }
+                let better = refine(state, &memo)
+                try budget.charge(work: memo.work)
+                memo.work = 0
+                guard let better else { continue }
                 if Self.keyLess(state.key, better.key) {
                     heap.push(better)
                     continue
                 }
             }
             if state.complete {
-                completes += 1
-                guard isMinimal(state.members) else { nonMinimal += 1; continue }
-                results.append(Stack(credentials: studyOrder(state.members), cost: state.cost, weeks: state.weeks))
+                // Partial states come first at equal keys, so every stack of this key is in the
+                // queue now: take them all, and give their families in sorted-ids order.
+                var group = [state]
+                while let top = heap.first, top.complete, top.key == state.key, let next = heap.pop() { group.append(next) }
+                completes += group.count
+                for s in group { try budget.charge(work: s.members.count * s.members.count) }
+                let minimal = group.filter { isMinimal($0.members) }
+                nonMinimal += group.count - minimal.count
+                var families = Orbits(graph: graph, symmetry: symmetry, stacks: minimal.map { ($0.members, $0.cost, $0.weeks) })
+                while results.count < options.limit, let stack = families.next() {
+                    // A family can be vast (n of 40 twins): its members count as states too.
+                    try budget.spend(items: stack.members.count, work: stack.members.count)
+                    if results.count & 1023 == 1023, isInterrupted() { throw .interrupted }
+                    results.append(Stack(credentials: studyOrder(stack.members), cost: stack.cost, weeks: stack.weeks))
+                }
                 if results.count >= options.limit { break }
                 continue
             }
@@ -225,15 +290,24 @@ public struct Planner {
                 var next = state.members
                 next.insert(c, at: next.firstIndex { $0 > c } ?? next.count)
                 guard seen.insert(next).inserted else { continue }
-                if let s = makeState(next, &memo, parentKey: state.key) { heap.push(s) }
+                if let s = makeState(next, symmetry, &memo, parentKey: state.key) { try add(s) }
             }
         }
         if debugPlanner {
             // CREDQ_DEBUG_PLANNER=1: how much searching each answer took, on stderr.
-            FileHandle.standardError.write(Data("planner: \(popped) states out of the queue, \(completes) complete (\(nonMinimal) not minimal), \(seen.count) sets seen, \(heap.count) left\n".utf8))
+            FileHandle.standardError.write(Data("planner: \(popped) states out of the queue, \(completes) complete (\(nonMinimal) not minimal), \(seen.count) sets seen, \(heap.count) left, \(symmetry.classCount) classes of twins, \(budget.used) states and \(budget.work) steps against the budget\n".utf8))
         }
         if results.isEmpty, options.limit > 0 { throw .nothingWithinBounds }
         return results
+    }
+
+    /// A rank key as cost, count and weeks.
+    private func measures(_ key: (Double, Double, Double)) -> (cost: Double, count: Int, weeks: Double) {
+        switch options.ranking {
+        case .cost: (key.0, Int(key.1), key.2)
+        case .weeks: (key.1, Int(key.2), key.0)
+        case .count: (key.1, Int(key.0), key.2)
+        }
     }
 
     /// Fails early, with the reason, when no stack can exist at all.
@@ -252,7 +326,7 @@ public struct Planner {
         }
     }
 
-    private static func keyLess(_ a: (Double, Double, Double), _ b: (Double, Double, Double)) -> Bool {
+    static func keyLess(_ a: (Double, Double, Double), _ b: (Double, Double, Double)) -> Bool {
         if a.0 != b.0 { return a.0 < b.0 }
         if a.1 != b.1 { return a.1 < b.1 }
         return a.2 < b.2
@@ -270,7 +344,7 @@ public struct Planner {
     /// Builds a queue entry for a set of credentials, or nil when it cannot lead anywhere. Its
     /// key is cheap: what the set costs so far, and no less than its parent's key (a child's
     /// completions are among its parent's). `refine` tightens it later.
-    private func makeState(_ members: [Int], _ memo: inout Feasibility, parentKey: (Double, Double, Double)? = nil) -> State? {
+    private func makeState(_ members: [Int], _ symmetry: Symmetry, _ memo: inout Feasibility, parentKey: (Double, Double, Double)? = nil) -> State? {
         var cost = 0.0, weeks = 0.0
         for m in members {
             cost += graph.credentials[m].cost
@@ -278,8 +352,9 @@ public struct Planner {
         }
         if let maxCost = options.maxCost, cost > maxCost { return nil }
         if let maxWeeks = options.maxWeeks, weeks > maxWeeks { return nil }
-        let has = { (c: Int) in self.held.contains(c) || Self.contains(members, c) }
-        guard let open = openObligation(members, has, &memo) else {
+        let scratch = memo.scratch  // the closure holds the scratch space, not a copy of the planner
+        let has = { (c: Int) in scratch.isHeld(c) || Planner.contains(members, c) }
+        guard let open = openObligation(members, has, symmetry, &memo) else {
             return State(members: members, cost: cost, weeks: weeks, key: rankKey(cost, Double(members.count), weeks),
                          complete: true, branches: [], sortedIDs: members.map { graph.credentials[$0].id }.sorted())
         }
@@ -292,7 +367,8 @@ public struct Planner {
     /// The state with the full lower bound in its key, or nil when that bound rules it out.
     private func refine(_ state: State, _ memo: inout Feasibility) -> State? {
         let members = state.members
-        let has = { (c: Int) in self.held.contains(c) || Self.contains(members, c) }
+        let scratch = memo.scratch  // the closure holds the scratch space, not a copy of the planner
+        let has = { (c: Int) in scratch.isHeld(c) || Planner.contains(members, c) }
         let extra = lowerBound(members, has, &memo)
         let cost = state.cost + extra.cost, weeks = state.weeks + extra.weeks
         if let maxCost = options.maxCost, cost > maxCost { return nil }
@@ -304,7 +380,7 @@ public struct Planner {
         return refined
     }
 
-    private func rankKey(_ cost: Double, _ count: Double, _ weeks: Double) -> (Double, Double, Double) {
+    func rankKey(_ cost: Double, _ count: Double, _ weeks: Double) -> (Double, Double, Double) {
         switch options.ranking {
         case .cost: (cost, count, weeks)
         case .weeks: (weeks, cost, count)
@@ -324,12 +400,16 @@ public struct Planner {
     // MARK: - Obligations
 
     /// The open obligation with the fewest ways to meet it, as the credentials that could be
-    /// added next; nil when every obligation is met (the set is a stack, maybe not minimal).
-    private func openObligation(_ members: [Int], _ has: (Int) -> Bool, _ memo: inout Feasibility) -> (branches: [Int], Void)? {
+    /// added next (a class of twins is one way: its next member); nil when every obligation is
+    /// met (the set is a stack, maybe not minimal).
+    private func openObligation(_ members: [Int], _ has: (Int) -> Bool, _ symmetry: Symmetry, _ memo: inout Feasibility) -> (branches: [Int], Void)? {
         var best: [Int]?
+        var taken: [Int]?
         func consider(_ options: [Int]) {
+            let options = symmetry.canonical(options, taken: &taken, in: members)
             if best == nil || options.count < best!.count { best = options }
         }
+        memo.work += members.count
         for m in members {
             for r in graph.credentials[m].requires where !has(r) {
                 consider(memo.achievable(r) ? [r] : [])
@@ -337,21 +417,34 @@ public struct Planner {
             }
         }
         for m in members {
-            if let rule = graph.credentials[m].stack, !satisfied(rule, has) {
+            if let rule = graph.credentials[m].stack {
+                memo.work += memo.parts(m).count
+                guard !satisfied(rule, has) else { continue }
                 var next: [Int] = []
                 branches(rule, has, into: &next)
                 consider(unique(next).filter { memo.achievable($0) })
                 if best!.count <= 1 { return (best!, ()) }
             }
         }
+        // Needs are compared by how many credentials teach them; only the chosen one's list is built.
+        var fewest: (need: SkillLevel, count: Int)?
         for need in openNeeds where !covered(need, members) {
-            var options: [Int] = []
+            var count = 0
             for t in taughtBy[need.skill] {
                 if t.level < need.level { break }  // sorted by level, highest first
-                if !held.contains(t.credential), memo.achievable(t.credential) { options.append(t.credential) }
+                if !memo.isHeld(t.credential), memo.achievable(t.credential) { count += 1 }
+            }
+            memo.work += count
+            if count < (fewest?.count ?? .max) { fewest = (need, count) }
+            if count <= 1 { break }
+        }
+        if let need = fewest?.need, fewest!.count < (best?.count ?? .max) {
+            var options: [Int] = []
+            for t in taughtBy[need.skill] {
+                if t.level < need.level { break }
+                if !memo.isHeld(t.credential), memo.achievable(t.credential) { options.append(t.credential) }
             }
             consider(options)
-            if best!.count <= 1 { return (best!, ()) }
         }
         return best.map { ($0, ()) }
     }
@@ -386,7 +479,8 @@ public struct Planner {
 
     /// Whether a set meets all of conditions 1-3.
     func isStack(_ members: [Int]) -> Bool {
-        let has = { (c: Int) in self.held.contains(c) || Self.contains(members, c) }
+        let held = self.held  // the closure holds the set, not a copy of the planner
+        let has = { (c: Int) in held.contains(c) || Planner.contains(members, c) }
         switch target {
         case .credential(let t): if !held.contains(t), !Self.contains(members, t) { return false }
         case .role: if !openNeeds.allSatisfy({ covered($0, members) }) { return false }
@@ -433,15 +527,18 @@ public struct Planner {
             var list: [Int] = []
             for t in taughtBy[need.skill] {
                 if t.level < need.level { break }
-                if held.contains(t.credential) || !memo.achievable(t.credential) { continue }
+                if memo.isHeld(t.credential) || !memo.achievable(t.credential) { continue }
                 list.append(t.credential)
                 maxCover = max(maxCover, scratch.bump(t.credential))
             }
+            memo.work += list.count
             units.append((list, nil))
         }
         for m in members {
-            if let rule = graph.credentials[m].stack, !satisfied(rule, has) {
-                units.append((rule.credentials.filter { !has($0) && memo.achievable($0) }, rule))
+            if let rule = graph.credentials[m].stack {
+                memo.work += memo.parts(m).count
+                guard !satisfied(rule, has) else { continue }
+                units.append((memo.parts(m).filter { !has($0) && memo.achievable($0) }, rule))
             }
         }
 
@@ -459,106 +556,152 @@ public struct Planner {
                     _ = scratch.bump(q)
                 }
             }
+            memo.work += unit.candidates.count + footprint.count
             footprints.append(footprint)
         }
 
-        func total(weeks: Bool) -> Double {
-            let values = weeks ? graph.weeksByCredential : graph.costByCredential
-            func price(_ c: Int, scaled: Bool) -> Double {
-                var sum = 0.0
-                for q in memo.closure(c) where !Self.contains(members, q) {
-                    sum += scaled ? values[q] / Double(max(1, scratch.count(q))) : values[q]
-                }
-                return sum
+        // What each closure adds in count, cost and weeks, whole and split by reach: one pass
+        // over a closure serves every measure's bound.
+        scratch.nextPrices()
+        let costs = graph.costByCredential, weeks = graph.weeksByCredential
+        func prices(_ c: Int) -> Scratch.Prices {
+            if let known = scratch.prices(c) { return known }
+            var p = Scratch.Prices()
+            let closure = memo.closure(c)
+            memo.work += closure.count
+            for q in closure where !Self.contains(members, q) {
+                let share = 1 / Double(max(1, scratch.count(q)))
+                p.full += SIMD4(1, costs[q], weeks[q], 0)
+                p.scaled += SIMD4(share, costs[q] * share, weeks[q] * share, 0)
             }
-            // Unfiltered closures only decide whether items can share a credential: a test that,
-            // if anything, says "shared" too often, which only weakens the bound.
-            let rawClosure = { (c: Int) in memo.closure(c) }
-            var shares = 0.0
-            var prices: [(price: Double, unit: Int)] = []
-            for (i, unit) in units.enumerated() {
-                if let rule = unit.rule {
-                    shares += ruleBound(rule, has, rawClosure, scratch) { price($0, scaled: true) }
-                    prices.append((ruleBound(rule, has, rawClosure, scratch) { price($0, scaled: false) }, i))
-                } else {
-                    var best = Double.infinity, bestFull = Double.infinity
-                    for c in unit.candidates {
-                        best = min(best, price(c, scaled: true))
-                        bestFull = min(bestFull, price(c, scaled: false))
-                    }
-                    if best.isFinite { shares += best }
-                    if bestFull.isFinite { prices.append((bestFull, i)) }
+            scratch.setPrices(c, p)
+            return p
+        }
+
+        // Every measure at once, in the lanes of a vector: count, cost, weeks.
+        // Unfiltered closures only decide whether items can share a credential: a test that,
+        // if anything, says "shared" too often, which only weakens the bound.
+        let rawClosure = { (c: Int) in memo.closure(c) }
+        var shares = Measures()
+        var full: [(price: Measures, unit: Int)] = []
+        for (i, unit) in units.enumerated() {
+            if let rule = unit.rule {
+                shares += ruleBound(rule, has, rawClosure, scratch) { prices($0).scaled }
+                full.append((ruleBound(rule, has, rawClosure, scratch) { prices($0).full }, i))
+            } else if !unit.candidates.isEmpty {
+                var best = Measures(repeating: .infinity), bestFull = Measures(repeating: .infinity)
+                for c in unit.candidates {
+                    let p = prices(c)
+                    best = pointwiseMin(best, p.scaled)
+                    bestFull = pointwiseMin(bestFull, p.full)
                 }
+                shares += best
+                full.append((bestFull, i))
             }
-            prices.sort { $0.price > $1.price }
+        }
+        /// Packing, for one measure: units whose footprints are disjoint, the dearest first.
+        func packed(_ lane: Int) -> Double {
             scratch.nextUsed()
-            var packed = 0.0
-            for p in prices where footprints[p.unit].allSatisfy({ !scratch.isUsed($0) }) {
-                packed += p.price
+            var sum = 0.0
+            for p in full.sorted(by: { $0.price[lane] > $1.price[lane] }) where footprints[p.unit].allSatisfy({ !scratch.isUsed($0) }) {
+                sum += p.price[lane]
                 for q in footprints[p.unit] { scratch.use(q) }
             }
-            return max(shares, packed)
+            return sum
         }
         let countForNeeds = openCount == 0 ? 0 : (openCount + maxCover - 1) / maxCover
-        let count = max(missing.count, countForNeeds, 1)
-        // Only the measure that ranks first (cost also for count, where it breaks the many ties)
-        // is worth the work, unless a bound on the other asks for it.
+        // Rules count too: n of m items still open need n distinct credentials, at the least.
+        let countOfUnits = Int((max(shares[0], packed(0)) - 1e-9).rounded(.up))
+        let count = max(missing.count, countForNeeds, countOfUnits, 1)
+        // Packing the measure that ranks first (cost also for count, where it breaks the many
+        // ties) is worth its sorts, and the other when a bound asks for it.
         let wantsWeeks = options.ranking == .weeks || options.maxWeeks != nil
         let wantsCost = options.ranking != .weeks || options.maxCost != nil
-        return (wantsCost ? total(weeks: false) : 0, wantsWeeks ? total(weeks: true) : 0, count)
+        return (wantsCost ? max(shares[1], packed(1)) : 0, wantsWeeks ? max(shares[2], packed(2)) : 0, count)
     }
 
-    /// The least a rule can still cost at the given prices of closures. Sums are taken only over
-    /// items whose closures cannot share a credential; otherwise the dearest single item counts.
-    private func ruleBound(_ rule: StackRule, _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ scratch: Scratch, _ price: (Int) -> Double) -> Double {
+    /// Count, cost and weeks in the lanes of one vector (the fourth lane is unused).
+    typealias Measures = SIMD4<Double>
+
+    /// The least a rule can still take, in each measure, at the given prices of closures. Sums
+    /// are taken only over items whose closures cannot share a credential; otherwise the
+    /// dearest single item counts.
+    private func ruleBound(_ rule: StackRule, _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ scratch: Scratch, _ price: (Int) -> Measures) -> Measures {
         func disjoint(_ items: [StackRule]) -> Bool { Self.disjointClosures(items, has, closure, scratch) }
+        func bound(_ item: StackRule) -> Measures { ruleBound(item, has, closure, scratch, price) }
+        scratch.work += 1
         switch rule {
-        case .credential(let c): return has(c) ? 0 : price(c)
-        case .any(let items): return items.map { ruleBound($0, has, closure, scratch, price) }.min() ?? 0
+        case .credential(let c): return has(c) ? Measures() : price(c)
+        case .any(let items):
+            guard let first = items.first else { return Measures() }
+            return items.dropFirst().reduce(bound(first)) { pointwiseMin($0, bound($1)) }
         case .all(let items):
-            let bounds = items.map { ruleBound($0, has, closure, scratch, price) }
-            return disjoint(items) ? bounds.reduce(0, +) : (bounds.max() ?? 0)
+            let bounds = items.map(bound)
+            return disjoint(items) ? bounds.reduce(Measures(), +) : bounds.reduce(Measures()) { pointwiseMax($0, $1) }
         case .atLeast(let n, let items):
             let k = items.filter { satisfied($0, has) }.count
-            guard k < n else { return 0 }
+            guard k < n else { return Measures() }
             let rest = items.filter { !satisfied($0, has) }
-            let bounds = rest.map { ruleBound($0, has, closure, scratch, price) }.sorted()
-            return disjoint(rest) ? bounds.prefix(n - k).reduce(0, +) : (bounds.first ?? 0)
+            let bounds = rest.map(bound)
+            let apart = disjoint(rest)
+            var out = Measures()
+            for lane in 0..<3 {
+                let sorted = bounds.map { $0[lane] }.sorted()
+                out[lane] = apart ? sorted.prefix(n - k).reduce(0, +) : (sorted.first ?? 0)
+            }
+            return out
         case .credits(let needed, let ids):
             // The fractional knapsack: the cheapest credits first, the last one in part.
-            var still = needed - Set(ids).filter(has).reduce(0) { $0 + graph.credentials[$1].credits }
-            guard still > 0 else { return 0 }
+            let still = needed - Set(ids).filter(has).reduce(0) { $0 + graph.credentials[$1].credits }
+            guard still > 0 else { return Measures() }
             let open = Set(ids).filter { !has($0) && graph.credentials[$0].credits > 0 }
             let shared = !disjoint(open.map { StackRule.credential($0) })
             let offers = open.map { c in
                 (price: shared ? ownPrice(c, price, closure) : price(c), credits: graph.credentials[c].credits)
-            }.sorted { $0.price / $0.credits < $1.price / $1.credits }
-            var sum = 0.0
-            for offer in offers {
-                if offer.credits >= still { return sum + offer.price * still / offer.credits }
-                sum += offer.price
-                still -= offer.credits
             }
-            return sum
+            var out = Measures()
+            for lane in 0..<3 {
+                var left = still, sum = 0.0
+                for offer in offers.sorted(by: { $0.price[lane] / $0.credits < $1.price[lane] / $1.credits }) {
+                    if offer.credits >= left {
+                        sum += offer.price[lane] * left / offer.credits
+                        left = 0
+                        break
+                    }
+                    sum += offer.price[lane]
+                    left -= offer.credits
+                }
+                out[lane] = sum
+            }
+            return out
         }
     }
 
     /// Whether no credential lies in the closures of two of the items.
     private static func disjointClosures(_ items: [StackRule], _ has: (Int) -> Bool, _ closure: (Int) -> [Int], _ scratch: Scratch) -> Bool {
         scratch.nextMark()
+        func mark(_ x: Int, _ i: Int) -> Bool {
+            guard !has(x) else { return true }
+            let members = closure(x)
+            scratch.work += members.count
+            for c in members where !scratch.mark(c, item: i) { return false }
+            return true
+        }
         for (i, item) in items.enumerated() {
-            for x in item.credentials where !has(x) {
-                for c in closure(x) where !scratch.mark(c, item: i) { return false }
+            if case .credential(let x) = item {
+                if !mark(x, i) { return false }  // the common case, without listing the rule
+                continue
             }
+            for x in item.credentials where !mark(x, i) { return false }
         }
         return true
     }
 
     /// A credential's own share of its closure price, when closures overlap: the closure's price
     /// less what its prerequisites add (so nothing shared is counted twice).
-    private func ownPrice(_ c: Int, _ price: (Int) -> Double, _ closure: (Int) -> [Int]) -> Double {
+    private func ownPrice(_ c: Int, _ price: (Int) -> Measures, _ closure: (Int) -> [Int]) -> Measures {
         let prerequisites = closure(c).filter { $0 != c }
-        return max(0, price(c) - prerequisites.reduce(0) { $0 + price($1) } + 0)
+        return pointwiseMax(Measures(), price(c) - prerequisites.reduce(Measures()) { $0 + price($1) })
     }
 
     // MARK: - Study order
@@ -599,6 +742,12 @@ struct Feasibility {
     private let providers: Set<Int>?
     /// Reusable arrays for the lower bound, one slot per credential.
     let scratch: Scratch
+    /// Work done since the search last counted it against its budget: lists scanned, closures
+    /// priced, rules bounded (kept in the scratch space, which the lower bound's helpers reach).
+    var work: Int {
+        get { scratch.work }
+        nonmutating set { scratch.work = newValue }
+    }
 
     init(planner: Planner) {
         credentials = planner.graph.credentials
@@ -607,13 +756,17 @@ struct Feasibility {
         providers = planner.options.providers
         scratch = Scratch.pool.take(count: planner.graph.credentials.count)
         scratch.newQuery()
+        for c in held { scratch.setHeld(c) }
     }
 
     /// Gives the scratch arrays back for the next query.
     func finish() { Scratch.pool.give(scratch) }
 
+    /// Whether the learner holds a credential (a flag, not a hash lookup).
+    func isHeld(_ c: Int) -> Bool { scratch.isHeld(c) }
+
     mutating func achievable(_ c: Int) -> Bool {
-        if held.contains(c) { return true }
+        if scratch.isHeld(c) { return true }
         if let known = scratch.feasible(c) { return known }
         scratch.setFeasible(c, false)  // a cycle through requires and rules together cannot be earned
         let credential = credentials[c]
@@ -635,18 +788,26 @@ struct Feasibility {
         }
     }
 
+    /// The credentials a composite's stack rule names (`StackRule.credentials`), kept for the query.
+    func parts(_ c: Int) -> [Int] {
+        if let known = scratch.parts(c) { return known }
+        let list = credentials[c].stack?.credentials ?? []
+        scratch.setParts(c, list)
+        return list
+    }
+
     /// The credential and every prerequisite it lacks, transitively (the holdings are had).
     func closure(_ c: Int) -> [Int] {
-        if let known = scratch.closures[c] { return known }
+        if let known = scratch.closure(c) { return known }
         var out: [Int] = []
         var seen = Set<Int>()
         var stack = [c]
         while let x = stack.popLast() {
-            guard !held.contains(x), seen.insert(x).inserted else { continue }
+            guard !scratch.isHeld(x), seen.insert(x).inserted else { continue }
             out.append(x)
             stack += credentials[x].requires
         }
-        scratch.closures[c] = out
+        scratch.setClosure(c, out)
         return out
     }
 
@@ -684,7 +845,9 @@ struct Feasibility {
 // MARK: - Scratch space
 
 /// Per-query arrays indexed by credential, reset by bumping a tag instead of clearing, so the
-/// lower bound allocates almost nothing per state.
+/// lower bound allocates almost nothing per state. They are raw memory, allocated once per
+/// pooled instance: the search reads them millions of times, and Swift arrays in a class would
+/// check exclusive access and uniqueness on every one of those reads.
 final class Scratch: @unchecked Sendable {
     /// Scratch arrays are as large as the graph: queries reuse them rather than allocate anew.
     static let pool = Pool()
@@ -701,43 +864,141 @@ final class Scratch: @unchecked Sendable {
         }
 
         func give(_ s: Scratch) {
-            s.closures.removeAll(keepingCapacity: true)
             lock.lock()
             defer { lock.unlock() }
             if free.count < 4 { free.append(s) }
         }
     }
 
-    var closures: [Int: [Int]] = [:]
-    var size: Int { counts.count }
-    private var feasibleTags: [UInt32]
-    private var feasibleValues: [Bool]
+    let size: Int
+    /// Steps of work not yet counted against the search's budget (see `Feasibility.work`).
+    var work = 0
+    /// The current query, for what is known of each credential during one query.
     private var query: UInt32 = 0
+    private let feasibleTags: UnsafeMutablePointer<UInt32>
+    private let feasibleValues: UnsafeMutablePointer<Bool>
+    private let closureTags: UnsafeMutablePointer<UInt32>
+    private let closureLists: UnsafeMutablePointer<[Int]>
+    private let partsTags: UnsafeMutablePointer<UInt32>
+    private let partsLists: UnsafeMutablePointer<[Int]>
+    private let counts: UnsafeMutablePointer<Int32>
+    private let countTags: UnsafeMutablePointer<UInt32>
+    private let unitTags: UnsafeMutablePointer<UInt32>
+    private let usedTags: UnsafeMutablePointer<UInt32>
+    private let markTags: UnsafeMutablePointer<UInt32>
+    private let markItems: UnsafeMutablePointer<Int32>
+    private let priceTags: UnsafeMutablePointer<UInt32>
+    private let priceValues: UnsafeMutablePointer<Prices>
+    private let heldTags: UnsafeMutablePointer<UInt32>
+    private let classTags: UnsafeMutablePointer<UInt32>
+    private let classIndex: UnsafeMutablePointer<Int32>
+    private var tag: UInt32 = 0, unit: UInt32 = 0, used: UInt32 = 0, markTag: UInt32 = 0, priceTag: UInt32 = 0
 
-    /// Forgets what was known of feasibility (it depends on the holdings and providers).
-    func newQuery() { query &+= 1 }
+    /// What a credential's closure adds, in count, cost and weeks: whole, and each credential
+    /// split over the footprints it is in.
+    struct Prices {
+        var full = SIMD4<Double>()
+        var scaled = SIMD4<Double>()
+    }
+
+    init(count: Int) {
+        size = count
+        func zeroed<T>(_ value: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
+            p.initialize(repeating: value, count: max(1, count))
+            return p
+        }
+        feasibleTags = zeroed(0)
+        feasibleValues = zeroed(false)
+        closureTags = zeroed(0)
+        closureLists = zeroed([])
+        partsTags = zeroed(0)
+        partsLists = zeroed([])
+        counts = zeroed(0)
+        countTags = zeroed(0)
+        unitTags = zeroed(0)
+        usedTags = zeroed(0)
+        markTags = zeroed(0)
+        markItems = zeroed(0)
+        priceTags = zeroed(0)
+        priceValues = zeroed(Prices())
+        heldTags = zeroed(0)
+        classTags = zeroed(0)
+        classIndex = zeroed(0)
+    }
+
+    deinit {
+        let n = max(1, size)
+        closureLists.deinitialize(count: n)
+        partsLists.deinitialize(count: n)
+        partsLists.deallocate()
+        for p in [feasibleTags, closureTags, countTags, unitTags, usedTags, markTags, priceTags, heldTags, classTags, partsTags] { p.deallocate() }
+        classIndex.deallocate()
+        priceValues.deallocate()
+        feasibleValues.deallocate()
+        closureLists.deallocate()
+        counts.deallocate()
+        markItems.deallocate()
+    }
+
+    /// Forgets what was known of feasibility and closures (they depend on the holdings and providers).
+    func newQuery() {
+        query &+= 1
+        if query == 0 {  // wrapped: old tags could look current
+            feasibleTags.update(repeating: 0, count: max(1, size))
+            closureTags.update(repeating: 0, count: max(1, size))
+            heldTags.update(repeating: 0, count: max(1, size))
+            partsTags.update(repeating: 0, count: max(1, size))
+            classTags.update(repeating: 0, count: max(1, size))
+            query = 1
+        }
+    }
 
     func feasible(_ c: Int) -> Bool? { feasibleTags[c] == query ? feasibleValues[c] : nil }
+
+    /// Marks a credential as held for this query.
+    func setHeld(_ c: Int) { heldTags[c] = query }
+    func isHeld(_ c: Int) -> Bool { heldTags[c] == query }
+
+    /// A credential's class of twins for this query (see `Symmetry`).
+    func setClass(_ c: Int, _ k: Int) {
+        classTags[c] = query
+        classIndex[c] = Int32(k)
+    }
+    func classOf(_ c: Int) -> Int? { classTags[c] == query ? Int(classIndex[c]) : nil }
+
+    func nextPrices() {
+        priceTag &+= 1
+        if priceTag == 0 {
+            priceTags.update(repeating: 0, count: max(1, size))
+            priceTag = 1
+        }
+    }
+
+    func prices(_ c: Int) -> Prices? { priceTags[c] == priceTag ? priceValues[c] : nil }
+
+    func setPrices(_ c: Int, _ p: Prices) {
+        priceTags[c] = priceTag
+        priceValues[c] = p
+    }
 
     func setFeasible(_ c: Int, _ value: Bool) {
         feasibleTags[c] = query
         feasibleValues[c] = value
     }
-    private var counts: [Int32]
-    private var countTags: [UInt32]
-    private var unitTags: [UInt32]
-    private var usedTags: [UInt32]
-    private var tag: UInt32 = 0, unit: UInt32 = 0, used: UInt32 = 0
 
-    init(count: Int) {
-        counts = Array(repeating: 0, count: count)
-        countTags = Array(repeating: 0, count: count)
-        unitTags = Array(repeating: 0, count: count)
-        usedTags = Array(repeating: 0, count: count)
-        feasibleTags = Array(repeating: 0, count: count)
-        markTags = Array(repeating: 0, count: count)
-        markItems = Array(repeating: 0, count: count)
-        feasibleValues = Array(repeating: false, count: count)
+    func closure(_ c: Int) -> [Int]? { closureTags[c] == query ? closureLists[c] : nil }
+
+    func parts(_ c: Int) -> [Int]? { partsTags[c] == query ? partsLists[c] : nil }
+
+    func setParts(_ c: Int, _ list: [Int]) {
+        partsTags[c] = query
+        partsLists[c] = list
+    }
+
+    func setClosure(_ c: Int, _ list: [Int]) {
+        closureTags[c] = query
+        closureLists[c] = list
     }
 
     func nextTag() { tag &+= 1 }
@@ -763,10 +1024,6 @@ final class Scratch: @unchecked Sendable {
         return true
     }
 
-    private var markTags: [UInt32]
-    private var markItems: [Int32]
-    private var markTag: UInt32 = 0
-
     func nextMark() { markTag &+= 1 }
 
     /// Marks a credential as in item `item`'s footprint; false when another item has it.
@@ -791,6 +1048,8 @@ struct Heap<Element> {
 
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
+    /// The element `pop` would return.
+    var first: Element? { items.first }
 
     mutating func push(_ e: Element) {
         items.append(e)
@@ -818,5 +1077,44 @@ struct Heap<Element> {
             i = m
         }
         return top
+    }
+}
+
+// MARK: - The budget
+
+/// The states a search (or the searches answering one question) may still create, and an
+/// estimate of the memory they hold: each state's sets of credentials, its place in the queue
+/// and in the set of sets seen.
+public final class SearchBudget: @unchecked Sendable {
+    public let states: Int
+    public private(set) var used = 0
+    /// Steps of work: list entries scanned and closures priced, what a state costs in time.
+    private(set) var work = 0
+    private var bytes = 0
+    private let maxBytes: Int
+    private let maxWork: Int
+
+    public init(states: Int) {
+        self.states = states
+        func times(_ k: Int) -> Int { states.multipliedReportingOverflow(by: k).overflow ? .max : states * k }
+        maxBytes = times(Planner.bytesPerState)
+        maxWork = times(Planner.stepsPerState)
+    }
+
+    /// Counts one more state holding `items` credential numbers, and the work that made it;
+    /// throws when a bound is passed.
+    func spend(items: Int, work: Int) throws(Planner.Failure) {
+        used += 1
+        bytes += 160 + 8 * items
+        if used > states { throw .budgetExhausted(states: states, memoryMiB: nil) }
+        if bytes > maxBytes { throw .budgetExhausted(states: used, memoryMiB: maxBytes >> 20) }
+        try charge(work: work)
+    }
+
+    /// Counts work done on states already counted (their lower bounds).
+    func charge(work: Int) throws(Planner.Failure) {
+        self.work += work
+        // Time is bounded as states are: a search whose states are dear stops sooner.
+        if self.work > maxWork { throw .budgetExhausted(states: used, memoryMiB: nil) }
     }
 }
