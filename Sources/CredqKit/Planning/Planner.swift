@@ -47,7 +47,7 @@ public struct Planner {
     public static let bytesPerState = 1024
     /// The steps of work (list entries scanned, closure members priced) a search may spend for
     /// each state of its budget, so that dear states stop it as soon as many cheap ones would.
-    public static let stepsPerState = 100
+    public static let stepsPerState = 50
 
     /// How far a search has got, for a progress line.
     public struct Progress: Sendable {
