@@ -36,10 +36,10 @@ final class ProgressLine: @unchecked Sendable {
         func figures(_ f: (cost: Double, count: Int, weeks: Double)) -> String {
             "cost \(Value.format(f.cost)), \(f.count) credential\(f.count == 1 ? "" : "s"), \(Value.format(f.weeks)) weeks"
         }
-        var parts = ["planning: \(p.states) states, \(String(format: "%.1f", p.seconds)) s"]
+        var parts = ["planning (Ctrl-C stops): \(p.states) states, \(String(format: "%.1f", p.seconds)) s"]
         if p.found > 0 { parts.append("\(p.found) stack\(p.found == 1 ? "" : "s") proven") }
         if let best = p.best { parts.append("best so far: " + figures(best)) }
         parts.append("none better than " + figures(p.bound) + " left unseen")
-        return parts.joined(separator: "; ") + " (Ctrl-C stops)"
+        return parts.joined(separator: "; ")
     }
 }

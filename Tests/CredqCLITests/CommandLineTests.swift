@@ -420,4 +420,51 @@ extension VerifyCommandTests {
         #expect(try Harness.run(["--at", "2026-11-29", "-c", "verify rahul-tableau as of 2025-01-01 | select status"]).stdout == "status\nvalid\n")
         #expect(try Harness.run(["--at", "2026-13-01", "-c", "count roles"]).status == 2)
     }
+
+    // MARK: - The planner's budget, and pathways made of ties
+
+    @Test func aPlanThatRunsOutOfItsBudgetSaysSoAndHowToWidenIt() throws {
+        let folder = try Harness.temporaryFolder()
+        let graph = folder.appendingPathComponent("vast.json")
+        try REPLTests.vastGraph().write(to: graph, atomically: true, encoding: .utf8)
+        let r = try Harness.run(["-g", graph.path, "--max-states", "5000", "-c", "stacks toward everything limit 10000000 | count"])
+        #expect(r.status == 1)
+        #expect(r.stdout == "")
+        #expect(r.stderr.hasPrefix("-c:1:1: error: the search stopped after "))
+        #expect(r.stderr.hasSuffix("""
+              stacks toward everything limit 10000000 | count
+              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+            help: narrow it with max cost, max weeks or using, or allow more states: .maxstates N, or --max-states N on the command line
+
+            """))
+        // No progress line where nobody watches: stderr is a pipe here.
+        #expect(!r.stderr.contains("planning"))
+        // The same budget answers a question that needs less of it.
+        let small = try Harness.run(["-g", graph.path, "--max-states", "5000", "-c", "stacks toward everything limit 3 | count"])
+        #expect(small.status == 0)
+        #expect(small.stdout == "count\n3\n")
+        #expect(small.stderr == "")
+        let zero = try Harness.run(["--max-states", "0", "-c", "count roles"])
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--max-states takes a whole number above 0, got 0"))
+    }
+
+    /// A composite needing 6 of 31 free badges: every answer ties on cost, count and weeks, and
+    /// the ids decide; the planner answers at once, in sorted-ids order.
+    @Test func sixOfThirtyOneFreeBadgesAnswersInSortedIDsOrder() throws {
+        let folder = try Harness.temporaryFolder()
+        let graph = folder.appendingPathComponent("six-of-31.json")
+        let badges = (0..<31).map { String(format: "b%02d", $0) }
+        let credentials = badges.map { "{\"id\": \"\($0)\", \"name\": \"Badge \($0)\", \"kind\": \"badge\", \"provider\": \"u\", \"cost\": 0, \"weeks\": 0}" }
+            + ["{\"id\": \"goal\", \"name\": \"Goal\", \"kind\": \"certificate\", \"provider\": \"u\", \"cost\": 0, \"weeks\": 0, \"stack\": {\"n\": 6, \"of\": [\(badges.map { "\"\($0)\"" }.joined(separator: ", "))]}}"]
+        try """
+            {"credq": 1, "organizations": [{"id": "u", "name": "U", "kind": "university"}], "skills": [],
+             "credentials": [\(credentials.joined(separator: ", "))]}
+            """.write(to: graph, atomically: true, encoding: .utf8)
+        let r = try Harness.run(["-g", graph.path, "-c", "stacks toward goal | select rank, count, credentials", "-f", "csv"])
+        #expect(r.status == 0)
+        #expect(r.stderr == "")
+        let firstFive = ["05", "06", "07", "08", "09"].map { "Badge b00; Badge b01; Badge b02; Badge b03; Badge b04; Badge b\($0); Goal" }
+        #expect(r.stdout == "rank,count,credentials\r\n" + firstFive.enumerated().map { "\($0.offset + 1),7,\($0.element)\r\n" }.joined())
+    }
 }

@@ -221,4 +221,29 @@ import Testing
         term.type("\u{4}")
         #expect(term.exitStatus() == 0)
     }
+
+    @Test func aLongPlanShowsItsProgressOnOneLineAndClearsIt() throws {
+        let folder = try Harness.temporaryFolder()
+        let graph = folder.appendingPathComponent("vast.json")
+        try Self.vastGraph().write(to: graph, atomically: true, encoding: .utf8)
+        let term = try Terminal(arguments: ["-g", graph.path], environment: Self.environment(history: folder.appendingPathComponent("h")))
+        #expect(term.waitFor("credq> "))
+        term.clear()
+        term.type("stacks toward everything limit 10000000 | count\r")
+        #expect(term.waitFor("planning (Ctrl-C stops): ", seconds: 30))
+        term.type("\u{3}")
+        #expect(term.waitFor("interrupted"))
+        let screen = term.screen
+        if let line = screen.range(of: "planning (Ctrl-C stops): ", options: .backwards) {
+            // Rewritten in place, and erased (before anything else is written) when the plan ends.
+            let rest = screen[line.lowerBound...]
+            let erased = rest.range(of: "\r\u{1B}[K")
+            #expect(erased != nil)
+            if let erased { #expect(!rest[..<erased.lowerBound].contains("\n")) }
+            #expect(rest.contains(" states, ") && rest.contains(" s; "))
+        }
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
 }

@@ -99,9 +99,9 @@ public enum Problem: Sendable {
         case .io(let path, let reason): "\(path): \(reason)"
         case .noStack(let target, let reason): "no stack reaches \"\(target)\": \(reason)"
         case .searchTooLarge(let states, let memoryMiB?):
-            "the search stopped after \(states) states, at its memory bound of \(memoryMiB) MiB, without proving the best stacks"
+            "the search stopped after \(states) state\(states == 1 ? "" : "s"), at its memory bound of \(memoryMiB) MiB, without proving the best stacks"
         case .searchTooLarge(let states, nil):
-            "the search stopped after \(states) states without proving the best stacks"
+            "the search stopped after \(states) state\(states == 1 ? "" : "s") without proving the best stacks"
         case .interrupted: "interrupted"
         case .reported: "the script failed"
         }

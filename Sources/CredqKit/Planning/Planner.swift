@@ -189,30 +189,28 @@ public struct Planner {
     /// whole is one stack of each group, its figures their sums, and the N best of the whole are
     /// among combinations of each group's N best (the rank order survives adding a disjoint part).
     private func planByComponents(_ components: [[SkillLevel]], _ budget: SearchBudget) throws(Failure) -> [Stack] {
-        var combined: [(members: [Int], cost: Double, weeks: Double)] = [([], 0, 0)]
+        var byComponent: [[Stack]] = []
         for needs in components {
             var part = self
             part.openNeeds = needs
-            let stacks = try part.search(budget)
-            var products: [(members: [Int], cost: Double, weeks: Double)] = []
-            for a in combined {
-                for b in stacks {
-                    let cost = a.cost + b.cost, weeks = a.weeks + b.weeks
-                    if let m = options.maxCost, cost > m { continue }
-                    if let m = options.maxWeeks, weeks > m { continue }
-                    products.append(((a.members + b.credentials).sorted(), cost, weeks))
-                }
-            }
-            let keyed = products.map { p in
-                (p, rankKey(p.cost, Double(p.members.count), p.weeks), p.members.map { graph.credentials[$0].id }.sorted())
-            }
-            combined = keyed.sorted { x, y in
-                if x.1 != y.1 { return Self.keyLess(x.1, y.1) }
-                return x.2.lexicographicallyPrecedes(y.2)
-            }.prefix(options.limit).map(\.0)
-            if combined.isEmpty { throw .nothingWithinBounds }
+            byComponent.append(try part.search(budget))
         }
-        return combined.map { Stack(credentials: studyOrder($0.members), cost: $0.cost, weeks: $0.weeks) }
+        // Ranks by id for the sorted-ids tie-break, over every credential any part's stack holds.
+        let named = Set(byComponent.joined().flatMap(\.credentials)).sorted { graph.credentials[$0].id < graph.credentials[$1].id }
+        var rank: [Int: Int32] = [:]
+        for (i, c) in named.enumerated() { rank[c] = Int32(i) }
+        let combiner = TreePlan.Combiner(planner: self, limit: options.limit, budget: budget)
+        var combined = [combiner.empty]
+        for stacks in byComponent {
+            let parts = stacks.map { combiner.part($0.credentials, ranks: $0.credentials.map { rank[$0]! }, cost: $0.cost, weeks: $0.weeks) }
+            combined = try combiner.product(combined, parts)
+        }
+        // A bound here is on the measure ranked first (see canDecompose): the N best, cut there.
+        let within = combined.filter { p in
+            (options.maxCost.map { p.cost <= $0 } ?? true) && (options.maxWeeks.map { p.weeks <= $0 } ?? true)
+        }
+        if within.isEmpty { throw .nothingWithinBounds }
+        return within.map { Stack(credentials: studyOrder($0.members.sorted()), cost: $0.cost, weeks: $0.weeks) }
     }
 
     // MARK: - Search
@@ -236,26 +234,22 @@ public struct Planner {
         var seen = Set<[Int]>()
         seen.insert(start)
         var best: (Double, Double, Double)?
+        var frontier = (0.0, 0.0, 0.0)  // the key of the state last taken from the queue
+        var results: [Stack] = []
+        func checkIn() throws(Failure) { try self.checkIn(budget, bound: frontier, best: best, found: results.count) }
         func add(_ state: State) throws(Failure) {
             try budget.spend(items: state.members.count + state.branches.count, work: memo.work)
             memo.work = 0
+            if budget.used & 1023 == 0 { try checkIn() }
             if state.complete, best.map({ Self.keyLess(state.key, $0) }) ?? true { best = state.key }
             heap.push(state)
         }
         if let s = makeState(start, symmetry, &memo) { try add(s) }
-        var results: [Stack] = []
         var popped = 0, completes = 0, nonMinimal = 0
-        let began = DispatchTime.now().uptimeNanoseconds
         while let state = heap.pop() {
             popped += 1
-            if popped & 1023 == 0 {
-                if isInterrupted() { throw .interrupted }
-                if let progress = options.progress {
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-                    progress(Progress(states: budget.used, seconds: seconds, bound: measures(state.key),
-                                      best: best.map(measures), found: results.count))
-                }
-            }
+            frontier = state.key
+            if popped & 1023 == 0 { try checkIn() }
             if !state.complete, !state.refined {
                 // The full bound is worth computing only for states that reach the front.
                 let better = refine(state, &memo)
@@ -280,7 +274,7 @@ public struct Planner {
                 while results.count < options.limit, let stack = families.next() {
                     // A family can be vast (n of 40 twins): its members count as states too.
                     try budget.spend(items: stack.members.count, work: stack.members.count)
-                    if results.count & 1023 == 1023, isInterrupted() { throw .interrupted }
+                    if results.count & 1023 == 1023 { try checkIn() }
                     results.append(Stack(credentials: studyOrder(stack.members), cost: stack.cost, weeks: stack.weeks))
                 }
                 if results.count >= options.limit { break }
@@ -301,8 +295,18 @@ public struct Planner {
         return results
     }
 
+    /// Polls for Ctrl-C, and tells how the search is going: the least key left to prove, the
+    /// best seen so far, and how many stacks are proven.
+    func checkIn(_ budget: SearchBudget, bound: (Double, Double, Double), best: (Double, Double, Double)?, found: Int) throws(Failure) {
+        if isInterrupted() { throw .interrupted }
+        if let progress = options.progress {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - budget.began) / 1e9
+            progress(Progress(states: budget.used, seconds: seconds, bound: measures(bound), best: best.map(measures), found: found))
+        }
+    }
+
     /// A rank key as cost, count and weeks.
-    private func measures(_ key: (Double, Double, Double)) -> (cost: Double, count: Int, weeks: Double) {
+    func measures(_ key: (Double, Double, Double)) -> (cost: Double, count: Int, weeks: Double) {
         switch options.ranking {
         case .cost: (key.0, Int(key.1), key.2)
         case .weeks: (key.1, Int(key.2), key.0)
@@ -1088,6 +1092,8 @@ struct Heap<Element> {
 public final class SearchBudget: @unchecked Sendable {
     public let states: Int
     public private(set) var used = 0
+    /// When the question began (its searches share the budget, and the time shown).
+    let began = DispatchTime.now().uptimeNanoseconds
     /// Steps of work: list entries scanned and closures priced, what a state costs in time.
     private(set) var work = 0
     private var bytes = 0

@@ -28,18 +28,20 @@ struct TreePlan {
     }
 
     private let planner: Planner
-    private let budget: SearchBudget
-    private let limit: Int
+    private let combiner: Combiner
     private var rank: [Int: Int32] = [:]
     private var best: [Int: [Part]] = [:]
     private let empty: Part
 
     private init(_ planner: Planner, _ budget: SearchBudget) {
         self.planner = planner
-        self.budget = budget
-        limit = planner.options.limit
-        empty = Part(members: [], ranks: [], cost: 0, weeks: 0, key: planner.rankKey(0, 0, 0))
+        combiner = Combiner(planner: planner, limit: planner.options.limit, budget: budget)
+        empty = combiner.empty
     }
+
+    private func product(_ a: [Part], _ b: [Part]) throws(Planner.Failure) -> [Part] { try combiner.product(a, b) }
+    private func merged(_ a: [Part], _ b: [Part]) -> [Part] { combiner.merged(a, b) }
+    private func join(_ a: Part, _ b: Part) -> Part { combiner.join(a, b) }
 
     /// The N best stacks toward the credential target, or nil when its pathway is not a tree.
     static func plan(_ planner: Planner, _ target: Int, _ budget: SearchBudget, _ memo: inout Feasibility) throws(Planner.Failure) -> [Planner.Stack]? {
@@ -159,65 +161,81 @@ struct TreePlan {
 
     private func isNothing(_ ways: [Part]) -> Bool { ways.count == 1 && ways[0].members.isEmpty }
 
+
     // MARK: - Combining ranked lists
 
-    private func before(_ a: Part, _ b: Part) -> Bool {
-        if a.key != b.key { return Planner.keyLess(a.key, b.key) }
-        return a.ranks.lexicographicallyPrecedes(b.ranks)
-    }
+    /// Ranked lists of ways to meet things that share no credential, combined: the N best of
+    /// two together, the N best of either. (Also the planner's, for a role's independent needs.)
+    struct Combiner {
+        let planner: Planner
+        let limit: Int
+        let budget: SearchBudget
 
-    /// Two parts of different children together (they share no credential).
-    private func join(_ a: Part, _ b: Part) -> Part {
-        var ranks: [Int32] = []
-        ranks.reserveCapacity(a.ranks.count + b.ranks.count)
-        var i = 0, j = 0
-        while i < a.ranks.count || j < b.ranks.count {
-            if j == b.ranks.count || (i < a.ranks.count && a.ranks[i] < b.ranks[j]) {
-                ranks.append(a.ranks[i])
-                i += 1
-            } else {
-                ranks.append(b.ranks[j])
-                j += 1
+        /// Adding nothing.
+        var empty: Part { Part(members: [], ranks: [], cost: 0, weeks: 0, key: planner.rankKey(0, 0, 0)) }
+
+        func part(_ members: [Int], ranks: [Int32], cost: Double, weeks: Double) -> Part {
+            Part(members: members, ranks: ranks.sorted(), cost: cost, weeks: weeks, key: planner.rankKey(cost, Double(members.count), weeks))
+        }
+
+        private func before(_ a: Part, _ b: Part) -> Bool {
+            if a.key != b.key { return Planner.keyLess(a.key, b.key) }
+            return a.ranks.lexicographicallyPrecedes(b.ranks)
+        }
+
+        /// Two parts of different children together (they share no credential).
+        func join(_ a: Part, _ b: Part) -> Part {
+            var ranks: [Int32] = []
+            ranks.reserveCapacity(a.ranks.count + b.ranks.count)
+            var i = 0, j = 0
+            while i < a.ranks.count || j < b.ranks.count {
+                if j == b.ranks.count || (i < a.ranks.count && a.ranks[i] < b.ranks[j]) {
+                    ranks.append(a.ranks[i])
+                    i += 1
+                } else {
+                    ranks.append(b.ranks[j])
+                    j += 1
+                }
             }
+            let cost = a.cost + b.cost, weeks = a.weeks + b.weeks
+            return Part(members: a.members + b.members, ranks: ranks, cost: cost, weeks: weeks,
+                        key: planner.rankKey(cost, Double(ranks.count), weeks))
         }
-        let cost = a.cost + b.cost, weeks = a.weeks + b.weeks
-        return Part(members: a.members + b.members, ranks: ranks, cost: cost, weeks: weeks,
-                    key: planner.rankKey(cost, Double(ranks.count), weeks))
-    }
 
-    /// The N best of two ranked lists of ways to meet the same thing.
-    private func merged(_ a: [Part], _ b: [Part]) -> [Part] {
-        var out: [Part] = []
-        var i = 0, j = 0
-        while out.count < limit, i < a.count || j < b.count {
-            if j == b.count || (i < a.count && before(a[i], b[j])) {
-                out.append(a[i])
-                i += 1
-            } else {
-                out.append(b[j])
-                j += 1
+        /// The N best of two ranked lists of ways to meet the same thing.
+        func merged(_ a: [Part], _ b: [Part]) -> [Part] {
+            var out: [Part] = []
+            var i = 0, j = 0
+            while out.count < limit, i < a.count || j < b.count {
+                if j == b.count || (i < a.count && before(a[i], b[j])) {
+                    out.append(a[i])
+                    i += 1
+                } else {
+                    out.append(b[j])
+                    j += 1
+                }
             }
+            return out
         }
-        return out
-    }
 
-    /// The N best ways to meet two things at once, one way of each: a queue of index pairs,
-    /// from (0, 0), each step one index on; both steps only make the whole worse.
-    private func product(_ a: [Part], _ b: [Part]) throws(Planner.Failure) -> [Part] {
-        if a.isEmpty || b.isEmpty { return [] }
-        if a.count == 1, a[0].members.isEmpty { return b }
-        if b.count == 1, b[0].members.isEmpty { return a }
-        var queue = Heap<(Int, Int, Part)> { x, y in before(x.2, y.2) }
-        var seen = Set<Int>([0])
-        queue.push((0, 0, join(a[0], b[0])))
-        var out: [Part] = []
-        while out.count < limit, let (i, j, part) = queue.pop() {
-            out.append(part)
-            try budget.charge(work: part.ranks.count)
-            if out.count & 1023 == 0, planner.isInterrupted() { throw .interrupted }
-            if i + 1 < a.count, seen.insert((i + 1) * b.count + j).inserted { queue.push((i + 1, j, join(a[i + 1], b[j]))) }
-            if j + 1 < b.count, seen.insert(i * b.count + j + 1).inserted { queue.push((i, j + 1, join(a[i], b[j + 1]))) }
+        /// The N best ways to meet two things at once, one way of each: a queue of index pairs,
+        /// from (0, 0), each step one index on; both steps only make the whole worse.
+        func product(_ a: [Part], _ b: [Part]) throws(Planner.Failure) -> [Part] {
+            if a.isEmpty || b.isEmpty { return [] }
+            if a.count == 1, a[0].members.isEmpty { return b }
+            if b.count == 1, b[0].members.isEmpty { return a }
+            var queue = Heap<(Int, Int, Part)> { x, y in before(x.2, y.2) }
+            var seen = Set<Int>([0])
+            queue.push((0, 0, join(a[0], b[0])))
+            var out: [Part] = []
+            while out.count < limit, let (i, j, part) = queue.pop() {
+                out.append(part)
+                try budget.charge(work: part.ranks.count)
+                if out.count & 1023 == 0 { try planner.checkIn(budget, bound: part.key, best: out[0].key, found: out.count) }
+                if i + 1 < a.count, seen.insert((i + 1) * b.count + j).inserted { queue.push((i + 1, j, join(a[i + 1], b[j]))) }
+                if j + 1 < b.count, seen.insert(i * b.count + j + 1).inserted { queue.push((i, j + 1, join(a[i], b[j + 1]))) }
+            }
+            return out
         }
-        return out
     }
 }
