@@ -104,6 +104,7 @@ public enum Help {
           .schema            every field        .stats           counts
           .timer on|off      time statements    .output [FILE]   results to a file, or back
           .read FILE         run a script       .params          parameters and variables
+          .maxstates [N]     the planner's budget for one question (default 2000000)
           .quit              leave (or Ctrl-D)
         """),
         ("bindings", "let and parameters", """
