@@ -201,14 +201,20 @@ import Testing
             + "\"roles\": [{\"id\": \"r\", \"name\": \"Everything\", \"needs\": {\(needs)}}]}"
     }
 
-    @Test func ctrlCStopsALongSearchAndTheREPLCarriesOn() throws {
+    /// The REPL on `vastGraph`, asked for every stack: a search that runs for many seconds.
+    static func askTheVastQuestion() throws -> Terminal {
         let folder = try Harness.temporaryFolder()
         let graph = folder.appendingPathComponent("vast.json")
-        try Self.vastGraph().write(to: graph, atomically: true, encoding: .utf8)
-        let term = try Terminal(arguments: ["-g", graph.path], environment: Self.environment(history: folder.appendingPathComponent("h")))
+        try vastGraph().write(to: graph, atomically: true, encoding: .utf8)
+        let term = try Terminal(arguments: ["-g", graph.path], environment: environment(history: folder.appendingPathComponent("h")))
         #expect(term.waitFor("credq> "))
         term.clear()
         term.type("stacks toward everything limit 10000000 | count\r")
+        return term
+    }
+
+    @Test func ctrlCStopsALongSearchAndTheREPLCarriesOn() throws {
+        let term = try Self.askTheVastQuestion()
         #expect(term.waitFor("| count"))
         Thread.sleep(forTimeInterval: 1.0)
         #expect(!term.screen.contains("credq> "), "the search ended before Ctrl-C: the test graph is too small")
@@ -223,13 +229,7 @@ import Testing
     }
 
     @Test func aLongPlanShowsItsProgressOnOneLineAndClearsIt() throws {
-        let folder = try Harness.temporaryFolder()
-        let graph = folder.appendingPathComponent("vast.json")
-        try Self.vastGraph().write(to: graph, atomically: true, encoding: .utf8)
-        let term = try Terminal(arguments: ["-g", graph.path], environment: Self.environment(history: folder.appendingPathComponent("h")))
-        #expect(term.waitFor("credq> "))
-        term.clear()
-        term.type("stacks toward everything limit 10000000 | count\r")
+        let term = try Self.askTheVastQuestion()
         #expect(term.waitFor("planning (Ctrl-C stops): ", seconds: 30))
         term.type("\u{3}")
         #expect(term.waitFor("interrupted"))
