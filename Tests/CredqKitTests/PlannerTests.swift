@@ -170,6 +170,24 @@ import Testing
         #expect(zip(stacks, stacks.dropFirst()).allSatisfy { $0.cost <= $1.cost })
     }
 
+    /// A prerequisite chain longer than the call stack could follow one call a link: the
+    /// feasibility check, the pathway's parts and the study order all walk it with stacks of
+    /// their own.
+    @Test func aLongPrerequisiteChainIsPlannedWithoutRecursion() throws {
+        let n = 3000
+        let credentials = (0..<n).map { i in
+            "{\"id\": \"c\(i)\", \"name\": \"C\(i)\", \"kind\": \"course\", \"provider\": \"o\", \"cost\": 1, \"weeks\": 1"
+                + (i > 0 ? ", \"requires\": [\"c\(i - 1)\"]}" : "}")
+        }
+        let json = "{\"credq\": 1, \"organizations\": [{\"id\": \"o\", \"name\": \"O\", \"kind\": \"platform\"}], \"skills\": [], \"credentials\": [\(credentials.joined(separator: ", "))]}"
+        let g = try GraphLoader.load([GraphSource(name: "chain.json", bytes: Array(json.utf8))]).graph
+        let last = g.index(of: "c\(n - 1)", kind: .credential)!
+        let stacks = try Planner(graph: g, target: .credential(last), held: [], options: Planner.Options()).plan()
+        #expect(stacks.count == 1)
+        #expect(stacks.first?.cost == Double(n))
+        #expect(stacks.first?.credentials.map { g.credentials[$0].id } == (0..<n).map { "c\($0)" })
+    }
+
     @Test func aHeldTargetHasOnlyTheEmptyStack() throws {
         let g = Support.catalog
         let rahul = g.index(of: "rahul", kind: .learner)!

@@ -718,10 +718,19 @@ public struct Planner {
         func before(_ c: Int) -> [Int] {
             (graph.credentials[c].requires + (graph.credentials[c].stack?.credentials ?? [])).filter { Self.contains(members, $0) }
         }
-        func visit(_ c: Int) {
-            guard done.insert(c).inserted else { return }
-            before(c).forEach(visit)
-            order.append(c)
+        /// Depth first, each credential after what it needs (a stack of its own, for long chains).
+        func visit(_ root: Int) {
+            guard done.insert(root).inserted else { return }
+            var path: [(credential: Int, needs: [Int], next: Int)] = [(root, before(root), 0)]
+            while let top = path.last {
+                if top.next < top.needs.count {
+                    path[path.count - 1].next += 1
+                    let d = top.needs[top.next]
+                    if done.insert(d).inserted { path.append((d, before(d), 0)) }
+                } else {
+                    order.append(path.removeLast().credential)
+                }
+            }
         }
         let needed = Set(members.flatMap(before))
         let byID = members.sorted { graph.credentials[$0].id < graph.credentials[$1].id }
@@ -769,16 +778,29 @@ struct Feasibility {
     /// Whether the learner holds a credential (a flag, not a hash lookup).
     func isHeld(_ c: Int) -> Bool { scratch.isHeld(c) }
 
+    /// Depth first over what a credential depends on, each decided after its dependencies, with
+    /// a stack of its own: a chain of prerequisites may be longer than the call stack allows.
     mutating func achievable(_ c: Int) -> Bool {
         if scratch.isHeld(c) { return true }
         if let known = scratch.feasible(c) { return known }
-        scratch.setFeasible(c, false)  // a cycle through requires and rules together cannot be earned
-        let credential = credentials[c]
-        var ok = providers.map { $0.contains(credential.provider) } ?? true
-        if ok { ok = credential.requires.allSatisfy { achievable($0) } }
-        if ok, let rule = credential.stack { ok = satisfiable(rule) }
-        scratch.setFeasible(c, ok)
-        return ok
+        var stack: [(credential: Int, expanded: Bool)] = [(c, false)]
+        while let (x, expanded) = stack.popLast() {
+            let credential = credentials[x]
+            if expanded {
+                var ok = credential.requires.allSatisfy { scratch.isHeld($0) || scratch.feasible($0) == true }
+                if ok, let rule = credential.stack { ok = satisfiable(rule) }  // its items are decided
+                scratch.setFeasible(x, ok)
+                continue
+            }
+            guard !scratch.isHeld(x), scratch.feasible(x) == nil else { continue }
+            // Until decided it counts as not earnable: a cycle through it cannot be earned.
+            scratch.setFeasible(x, false)
+            guard providers.map({ $0.contains(credential.provider) }) ?? true else { continue }
+            stack.append((x, true))
+            for d in credential.requires { stack.append((d, false)) }
+            if credential.stack != nil { for d in parts(x) { stack.append((d, false)) } }
+        }
+        return scratch.feasible(c) ?? false
     }
 
     mutating func satisfiable(_ rule: StackRule) -> Bool {

@@ -118,6 +118,7 @@ struct TreePlan {
         if let stackRule = credential.stack { ways = try product(ways, rule(stackRule, &memo)) }
         let me = Part(members: [c], ranks: [rank[c]!], cost: credential.cost, weeks: credential.weeks,
                       key: planner.rankKey(credential.cost, 1, credential.weeks))
+        try combiner.budget.charge(work: ways.reduce(0) { $0 + $1.ranks.count + 1 })
         return ways.map { join($0, me) }
     }
 
