@@ -4,7 +4,8 @@ import Foundation
 /// `credq-bench --ties`: the planner where every answer is a tie, as on real badge pathways.
 /// Each case prints the median time of its runs (one run for a case that takes over a second),
 /// what it answered, and the process's peak memory after it (cases run smallest first).
-func runTieSuite() {
+/// With `folder`, each case's graph is also written there (`case-N.json`), to try with credq.
+func runTieSuite(writingTo folder: String? = nil) {
     // Each line as it comes, in a pipe too (print would hold it back).
     func print(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
     struct Case {
@@ -28,10 +29,12 @@ func runTieSuite() {
         Case(label: "role: 400 credentials, 30 skills", graph: { TieGraphs.hardRole(credentials: 400, skills: 30, seed: 3) }, target: "goal", limit: 50),
     ]
     print("stacks toward TARGET limit N on graphs of ties (median of runs; one run when over 1 s):")
-    for c in cases {
+    for (n, c) in cases.enumerated() {
         let graph: Graph
+        let json = c.graph()
+        if let folder { try? json.write(toFile: "\(folder)/case-\(n + 1).json", atomically: true, encoding: .utf8) }
         do {
-            graph = try GraphLoader.load([GraphSource(name: c.label, bytes: Array(c.graph().utf8))]).graph
+            graph = try GraphLoader.load([GraphSource(name: c.label, bytes: Array(json.utf8))]).graph
         } catch {
             print("\(c.label): \(error.description)")
             continue

@@ -3,7 +3,7 @@
 //
 //   swift run -c release credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q]
 //   swift run -c release credq-bench --graph FILE [--queries Q]
-//   swift run -c release credq-bench --ties
+//   swift run -c release credq-bench --ties [--write-ties FOLDER]
 //
 // It prints the load time (parse, validate, index) and the peak memory so far, then the
 // latency of listing and filtering queries (median of 5 runs, output rendered as tsv and
@@ -27,6 +27,7 @@ struct Arguments {
     var limit = 5
     var planner = true
     var ties = false
+    var writeTies: String?
 
     init(_ argv: [String]) {
         var i = 1
@@ -45,6 +46,7 @@ struct Arguments {
             case "--limit": limit = Int(value())!
             case "--no-planner": planner = false
             case "--ties": ties = true
+            case "--write-ties": writeTies = value()
             case "-h", "--help":
                 print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] [--no-planner] | --graph FILE")
                 exit(0)
@@ -74,8 +76,8 @@ func peakMiB() -> Int {
 }
 
 let args = Arguments(CommandLine.arguments)
-if args.ties {
-    runTieSuite()
+if args.ties || args.writeTies != nil {
+    runTieSuite(writingTo: args.writeTies)
     exit(0)
 }
 let source: GraphSource
