@@ -68,7 +68,10 @@ public enum Help {
         stack rule met, and nothing in it that could be left out. Stacks rank by total cost,
         then count, then weeks (by weeks: weeks first; by count: count first). The answer is
         the true best, proven by the search; max cost and max weeks drop stacks over a bound;
-        using keeps only credentials from those providers. Ctrl-C stops a long search.
+        using keeps only credentials from those providers; equal stacks go by their sorted ids.
+        A search that would take more than .maxstates states (2000000; --max-states on the
+        command line) stops with an error instead of guessing. Ctrl-C stops a long search; on a
+        terminal, one that runs past a second shows its progress on one line.
         """),
         ("trust", "verify signed holdings", """
           verify                          every holding
