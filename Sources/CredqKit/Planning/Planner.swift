@@ -769,6 +769,7 @@ struct Feasibility {
         providers = planner.options.providers
         scratch = Scratch.pool.take(count: planner.graph.credentials.count)
         scratch.newQuery()
+        scratch.work = 0  // what the last query left uncounted is not this one's
         for c in held { scratch.setHeld(c) }
     }
 
