@@ -47,7 +47,7 @@ public struct Planner {
     public static let bytesPerState = 1024
     /// The steps of work (list entries scanned, closure members priced) a search may spend for
     /// each state of its budget, so that dear states stop it as soon as many cheap ones would.
-    public static let stepsPerState = 50
+    public static let stepsPerState = 40
 
     /// How far a search has got, for a progress line.
     public struct Progress: Sendable {
@@ -238,7 +238,8 @@ public struct Planner {
         var results: [Stack] = []
         func checkIn() throws(Failure) { try self.checkIn(budget, bound: frontier, best: best, found: results.count) }
         func add(_ state: State) throws(Failure) {
-            try budget.spend(items: state.members.count + state.branches.count, work: memo.work)
+            // Its set was copied, hashed into the sets seen and summed: work in its size too.
+            try budget.spend(items: state.members.count + state.branches.count, work: memo.work + 3 * state.members.count)
             memo.work = 0
             if budget.used & 1023 == 0 { try checkIn() }
             if state.complete, best.map({ Self.keyLess(state.key, $0) }) ?? true { best = state.key }
