@@ -37,7 +37,7 @@ public struct Planner {
         /// choice with a multiplicity (`Symmetry`), a pathway that is a tree part by part
         /// (`TreePlan`). Off only to check the search against itself.
         public var shortcuts = true
-        /// Told how the search is going, every 1,024 states it takes from its queue.
+        /// Told how the search is going, every 1,024 states it creates, takes from its queue or lists.
         public var progress: (@Sendable (Progress) -> Void)?
 
         public init() {}
@@ -119,8 +119,6 @@ public struct Planner {
         var key: (Double, Double, Double)
         var complete: Bool
         var branches: [Int]
-        /// For complete states: the ids, sorted, for the last tie-break.
-        var sortedIDs: [String] = []
         /// Whether `key` includes the full lower bound (computed when the state first comes out).
         var refined = false
     }
@@ -337,13 +335,13 @@ public struct Planner {
         return a.2 < b.2
     }
 
-    /// The queue order: smaller key first; at equal keys partial states first; then sorted ids.
+    /// The queue order: smaller key first; at equal keys partial states first. Complete
+    /// stacks of one key leave the queue together and `Orbits` puts them in sorted-ids order.
     private static func before(_ a: State, _ b: State) -> Bool {
         if a.key.0 != b.key.0 { return a.key.0 < b.key.0 }
         if a.key.1 != b.key.1 { return a.key.1 < b.key.1 }
         if a.key.2 != b.key.2 { return a.key.2 < b.key.2 }
-        if a.complete != b.complete { return !a.complete }
-        return a.sortedIDs.lexicographicallyPrecedes(b.sortedIDs)
+        return !a.complete && b.complete
     }
 
     /// Builds a queue entry for a set of credentials, or nil when it cannot lead anywhere. Its
@@ -361,7 +359,7 @@ public struct Planner {
         let has = { (c: Int) in scratch.isHeld(c) || Planner.contains(members, c) }
         guard let open = openObligation(members, has, symmetry, &memo) else {
             return State(members: members, cost: cost, weeks: weeks, key: rankKey(cost, Double(members.count), weeks),
-                         complete: true, branches: [], sortedIDs: members.map { graph.credentials[$0].id }.sorted())
+                         complete: true, branches: [])
         }
         if open.branches.isEmpty { return nil }
         var key = rankKey(cost, Double(members.count + 1), weeks)
