@@ -205,4 +205,54 @@ import Testing
         }
         #expect(twins > 20 && trees > 10 && notTrees > 10 && tiedAnswers > 20, "twins \(twins), trees \(trees), not trees \(notTrees), tied \(tiedAnswers)")
     }
+
+    /// A pathway whose pools share badges (the last `shared` badges of each pool count toward
+    /// the next pool's composite too), every badge free: no longer a tree, so the search
+    /// answers it, and composites of composites look like single credentials to a bound that
+    /// does not look inside them.
+    static func sharedPathway(pools: Int, poolSize: Int, n: Int, shared: Int) -> String {
+        var credentials: [String] = []
+        var pooled: [[String]] = []
+        for p in 0..<pools {
+            let own = (0..<poolSize).map { String(format: "b%02d%02d", p, $0) }
+            for b in own { credentials.append("{\"id\": \"\(b)\", \"name\": \"\(b)\", \"kind\": \"badge\", \"provider\": \"o0\"}") }
+            pooled.append(own + (p > 0 ? Array(pooled[p - 1].prefix(poolSize).suffix(shared)) : []))
+        }
+        func nOf(_ k: Int, _ ids: [String]) -> String { "{\"n\": \(k), \"of\": [\(ids.map { "\"\($0)\"" }.joined(separator: ", "))]}" }
+        for (p, pool) in pooled.enumerated() {
+            credentials.append("{\"id\": \"m\(p)\", \"name\": \"M\(p)\", \"kind\": \"microcredential\", \"provider\": \"o0\", \"stack\": \(nOf(n, pool))}")
+        }
+        let half = pools / 2
+        credentials.append("{\"id\": \"t0\", \"name\": \"T0\", \"kind\": \"certificate\", \"provider\": \"o0\", \"stack\": \(nOf(2, (0..<half).map { "m\($0)" }))}")
+        credentials.append("{\"id\": \"t1\", \"name\": \"T1\", \"kind\": \"certificate\", \"provider\": \"o0\", \"stack\": \(nOf(2, (half..<pools).map { "m\($0)" }))}")
+        credentials.append("{\"id\": \"goal\", \"name\": \"Goal\", \"kind\": \"degree\", \"provider\": \"o0\", \"stack\": {\"all\": [\"t0\", \"t1\"]}}")
+        return """
+            {"credq": 1, "organizations": [{"id": "o0", "name": "O0", "kind": "university"}], "skills": [],
+             "credentials": [\(credentials.joined(separator: ", "))]}
+            """
+    }
+
+    /// The deep bound prices each composite down to its badges (shared ones in part), so the
+    /// search proves the best stacks of a shared pathway in under a thousand states; the same
+    /// answers, for every ranking, as the search without shortcuts given all the states it needs.
+    @Test func aPathwayWithSharedBadgesIsProvedInFewStates() throws {
+        let json = Self.sharedPathway(pools: 8, poolSize: 8, n: 4, shared: 3)
+        let graph = try GraphLoader.load([GraphSource(name: "shared.json", bytes: Array(json.utf8))]).graph
+        let goal = graph.index(of: "goal", kind: .credential)!
+        #expect(graph.credentials[graph.index(of: "m1", kind: .credential)!].stack?.credentials.contains(graph.index(of: "b0006", kind: .credential)!) == true)
+        for ranking in [Planner.Ranking.cost, .count, .weeks] {
+            var options = Planner.Options()
+            options.ranking = ranking
+            options.limit = 5
+            options.budget = SearchBudget(states: 10_000)  // without the deep bound it takes 8,218 states, and four times the work this allows
+            let got = try Planner(graph: graph, target: .credential(goal), held: [], options: options).plan()
+            var plain = options
+            plain.shortcuts = false
+            plain.budget = SearchBudget(states: 2_000_000)
+            let expected = try Planner(graph: graph, target: .credential(goal), held: [], options: plain).plan()
+            #expect(got.map { $0.credentials.sorted() } == expected.map { $0.credentials.sorted() }, "\(ranking)")
+            // Two certificates of two composites, shared badges used twice: fewer than 2 + 4 + 16.
+            #expect(got.first?.count ?? 0 < 23, "\(ranking): \(got.first?.count ?? 0)")
+        }
+    }
 }

@@ -84,14 +84,14 @@ public struct Planner {
 
     let graph: Graph
     /// The graph's skill → teaching credentials lists, fetched once for the search's loops.
-    private let taughtBy: [[(credential: Int, level: Int)]]
+    let taughtBy: [[(credential: Int, level: Int)]]
     let target: Target
     let held: Set<Int>
     let options: Options
     let isInterrupted: @Sendable () -> Bool
 
     /// The role's needs that the holdings do not reach.
-    private var openNeeds: [SkillLevel]
+    private(set) var openNeeds: [SkillLevel]
 
     public init(graph: Graph, target: Target, held: Set<Int>, options: Options, isInterrupted: @escaping @Sendable () -> Bool = { false }) {
         self.graph = graph
@@ -612,15 +612,19 @@ public struct Planner {
             }
             return sum
         }
+        // Shares of a third add up to a hair over a whole: sums are trimmed by as much.
+        func trimmed(_ x: Double) -> Double { max(0, x - 1e-9 * max(1, x)) }
+        let deep = options.shortcuts ? memo.deepPrices(self)?.bound(units, members, has, self, &memo) : nil
         let countForNeeds = openCount == 0 ? 0 : (openCount + maxCover - 1) / maxCover
         // Rules count too: n of m items still open need n distinct credentials, at the least.
-        let countOfUnits = Int((max(shares[0], packed(0)) - 1e-9).rounded(.up))
+        let countOfUnits = Int(trimmed(max(shares[0], packed(0), deep?[0] ?? 0)).rounded(.up))
         let count = max(missing.count, countForNeeds, countOfUnits, 1)
         // Packing the measure that ranks first (cost also for count, where it breaks the many
         // ties) is worth its sorts, and the other when a bound asks for it.
         let wantsWeeks = options.ranking == .weeks || options.maxWeeks != nil
         let wantsCost = options.ranking != .weeks || options.maxCost != nil
-        return (wantsCost ? max(shares[1], packed(1)) : 0, wantsWeeks ? max(shares[2], packed(2)) : 0, count)
+        return (wantsCost ? trimmed(max(shares[1], packed(1), deep?[1] ?? 0)) : 0,
+                wantsWeeks ? trimmed(max(shares[2], packed(2), deep?[2] ?? 0)) : 0, count)
     }
 
     /// Count, cost and weeks in the lanes of one vector (the fourth lane is unused).
@@ -754,6 +758,16 @@ struct Feasibility {
     private let providers: Set<Int>?
     /// Reusable arrays for the lower bound, one slot per credential.
     let scratch: Scratch
+    /// The deep bound's prices for this search, found when first asked for (nil inside: none).
+    private var deep: DeepPrices??
+
+    /// The deep bound's prices (see `DeepPrices`), built once a search.
+    mutating func deepPrices(_ planner: Planner) -> DeepPrices? {
+        if let known = deep { return known }
+        let built = DeepPrices.build(planner, &self)
+        deep = .some(built)
+        return built
+    }
     /// Work done since the search last counted it against its budget: lists scanned, closures
     /// priced, rules bounded (kept in the scratch space, which the lower bound's helpers reach).
     var work: Int {
@@ -918,6 +932,10 @@ final class Scratch: @unchecked Sendable {
     private let heldTags: UnsafeMutablePointer<UInt32>
     private let classTags: UnsafeMutablePointer<UInt32>
     private let classIndex: UnsafeMutablePointer<Int32>
+    private let deepTags: UnsafeMutablePointer<UInt32>
+    private let exploringTags: UnsafeMutablePointer<UInt32>
+    private let deepIndices: UnsafeMutablePointer<Int32>
+    private var deepTag: UInt32 = 0
     private var tag: UInt32 = 0, unit: UInt32 = 0, used: UInt32 = 0, markTag: UInt32 = 0, priceTag: UInt32 = 0
 
     /// What a credential's closure adds, in count, cost and weeks: whole, and each credential
@@ -951,6 +969,9 @@ final class Scratch: @unchecked Sendable {
         heldTags = zeroed(0)
         classTags = zeroed(0)
         classIndex = zeroed(0)
+        deepTags = zeroed(0)
+        exploringTags = zeroed(0)
+        deepIndices = zeroed(0)
     }
 
     deinit {
@@ -958,7 +979,8 @@ final class Scratch: @unchecked Sendable {
         closureLists.deinitialize(count: n)
         partsLists.deinitialize(count: n)
         partsLists.deallocate()
-        for p in [feasibleTags, closureTags, countTags, unitTags, usedTags, markTags, priceTags, heldTags, classTags, partsTags] { p.deallocate() }
+        for p in [feasibleTags, closureTags, countTags, unitTags, usedTags, markTags, priceTags, heldTags, classTags, partsTags, deepTags, exploringTags] { p.deallocate() }
+        deepIndices.deallocate()
         classIndex.deallocate()
         priceValues.deallocate()
         feasibleValues.deallocate()
@@ -1059,6 +1081,24 @@ final class Scratch: @unchecked Sendable {
         markItems[c] = Int32(item)
         return true
     }
+
+    /// Each credential's place in the reach of the deep bound (`DeepPrices`), and whether
+    /// the walk that numbers them has entered it.
+    func nextDeep() {
+        deepTag &+= 1
+        if deepTag == 0 {
+            deepTags.update(repeating: 0, count: max(1, size))
+            exploringTags.update(repeating: 0, count: max(1, size))
+            deepTag = 1
+        }
+    }
+    func deepIndex(_ c: Int) -> Int32? { deepTags[c] == deepTag ? deepIndices[c] : nil }
+    func setDeepIndex(_ c: Int, _ i: Int32) {
+        deepTags[c] = deepTag
+        deepIndices[c] = i
+    }
+    func isExploring(_ c: Int) -> Bool { exploringTags[c] == deepTag }
+    func setExploring(_ c: Int) { exploringTags[c] = deepTag }
 
     func use(_ c: Int) { usedTags[c] = used }
     func isUsed(_ c: Int) -> Bool { usedTags[c] == used }
