@@ -614,18 +614,31 @@ public struct Planner {
         }
         // Shares of a third add up to a hair over a whole: sums are trimmed by as much.
         func trimmed(_ x: Double) -> Double { max(0, x - 1e-9 * max(1, x)) }
-        let deep = options.shortcuts ? memo.deepPrices(self)?.bound(units, members, has, self, &memo) : nil
         let countForNeeds = openCount == 0 ? 0 : (openCount + maxCover - 1) / maxCover
-        // Rules count too: n of m items still open need n distinct credentials, at the least.
-        let countOfUnits = Int(trimmed(max(shares[0], packed(0), deep?[0] ?? 0)).rounded(.up))
-        let count = max(missing.count, countForNeeds, countOfUnits, 1)
         // Packing the measure that ranks first (cost also for count, where it breaks the many
         // ties) is worth its sorts, and the other when a bound asks for it.
         let wantsWeeks = options.ranking == .weeks || options.maxWeeks != nil
         let wantsCost = options.ranking != .weeks || options.maxCost != nil
-        return (wantsCost ? trimmed(max(shares[1], packed(1), deep?[1] ?? 0)) : 0,
-                wantsWeeks ? trimmed(max(shares[2], packed(2), deep?[2] ?? 0)) : 0, count)
+        // Rules count too: n of m items still open need n distinct credentials, at the least.
+        var shallow = Measures(max(shares[0], packed(0)), wantsCost ? max(shares[1], packed(1)) : 0,
+                               wantsWeeks ? max(shares[2], packed(2)) : 0, 0)
+        // The deep bound pays for itself on searches that run long, not on the many that end
+        // after a few states, nor where it seldom says more than the shallow bounds: it starts
+        // after the first `deepAfter` bounds, and stops when one in eight of its first 32 helps.
+        memo.bounds += 1
+        if options.shortcuts, memo.bounds > Self.deepAfter, memo.deepTried < 32 || memo.deepHelped * 8 >= memo.deepTried,
+           let deep = memo.deepPrices(self)?.bound(units, members, has, self, &memo) {
+            memo.deepTried += 1
+            let wanted = Measures(1, wantsCost ? 1 : 0, wantsWeeks ? 1 : 0, 0)
+            if any(deep * wanted .> shallow + 1e-6) { memo.deepHelped += 1 }
+            shallow = pointwiseMax(shallow, deep * wanted)
+        }
+        let count = max(missing.count, countForNeeds, Int(trimmed(shallow[0]).rounded(.up)), 1)
+        return (trimmed(shallow[1]), trimmed(shallow[2]), count)
     }
+
+    /// Bounds a search computes before it adds the deep bound (see `DeepPrices`).
+    static let deepAfter = 64
 
     /// Count, cost and weeks in the lanes of one vector (the fourth lane is unused).
     typealias Measures = SIMD4<Double>
@@ -760,6 +773,9 @@ struct Feasibility {
     let scratch: Scratch
     /// The deep bound's prices for this search, found when first asked for (nil inside: none).
     private var deep: DeepPrices??
+    /// Lower bounds computed so far in this search; deep bounds computed, and those that
+    /// raised the shallow one.
+    var bounds = 0, deepTried = 0, deepHelped = 0
 
     /// The deep bound's prices (see `DeepPrices`), built once a search.
     mutating func deepPrices(_ planner: Planner) -> DeepPrices? {
