@@ -25,6 +25,17 @@ import Testing
         #expect(errors.isEmpty, "generated from the grammar but refused:\n\(sentence)\n\(errors.map { $0.rendered(sourceName: "generated", source: sentence) }.joined())")
     }
 
+    /// The nesting limit is the same for every statement: one refused as too deep does not
+    /// leave its levels counted against the next.
+    @Test func theNestingLimitDoesNotShrinkAfterTooDeepStatements() {
+        func parens(_ n: Int) -> String { "credentials where " + String(repeating: "(", count: n) + "cost < 1" + String(repeating: ")", count: n) }
+        let tooDeep = Array(repeating: parens(250), count: 5)
+        let (script, errors) = Parser.parse((tooDeep + [parens(195)]).joined(separator: "\n"))
+        #expect(errors.count == 5)
+        #expect(errors.allSatisfy { $0.rendered(sourceName: "s", source: "").contains("nested more than 200 levels deep") })
+        #expect(script.statements.count == 1)
+    }
+
     @Test func everyRuleIsUsedByAGoldenTest() throws {
         var used = Set<String>()
         for path in GoldenTests.cases {

@@ -64,6 +64,7 @@ public struct Parser {
     private mutating func statement() throws(Failure) -> Statement {
         rule("statement")
         parts = 0
+        depth = 0  // a statement given up on mid-way left its levels counted
         if peek().kind == .meta { return .meta(try metaCommand()) }
         if peek().isKeyword("let") { return .binding(try letStatement()) }
         return .pipeline(try pipeline())
@@ -597,6 +598,7 @@ public struct Parser {
     private mutating func enter() throws(Failure) {
         depth += 1
         if depth > Self.maxDepth {
+            depth -= 1  // the caller's `defer` that gives the level back is not reached
             errors.append(ScriptError(.tooDeep(Self.maxDepth), peek().range))
             throw Failure()
         }
