@@ -316,7 +316,8 @@ public final class Session {
             guard let path = arg else { throw usage("the path of a graph file") }
             try load(path: path, range: argRange)
         case "save":
-            guard let arg else { throw usage("a file path (add --force to replace a file this session loaded)") }
+            let saveUsage = "a file path (add --force to replace a file this session loaded)"
+            guard let arg, arg != "--force" else { throw usage(saveUsage) }
             try save(arg, range: argRange)
         case "schema":
             try emit(schemaTable(), range: command.range)
