@@ -115,13 +115,13 @@ struct Credq: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Option(name: .short, help: ArgumentHelp("Run these statements and exit.", valueName: "query"))
-    var command: String?
+    @Option(name: .short, help: ArgumentHelp("Run these statements and exit (repeatable: each runs, in order).", valueName: "query"))
+    var command: [String] = []
 
     mutating func run() throws {
         let session = try options.makeSession()
-        if let command {
-            throw ExitWith(status: options.runScripts([("-c", command)], in: session))
+        if !command.isEmpty {
+            throw ExitWith(status: options.runScripts(command.map { ("-c", $0) }, in: session))
         }
         if Terminal.stdinIsTerminal {
             session.warmsIndexes = true  // the first question typed finds the indexes built

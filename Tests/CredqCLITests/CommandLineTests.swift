@@ -10,6 +10,18 @@ import Testing
         #expect(r.stdout == "id\tcost\nbs-mechanical-engineering\t84000\nbsc-computer-science\t84000\nba-communications\t76000\nmba\t62000\n")
     }
 
+    @Test func everyDashCRunsInOrder() throws {
+        let r = try Harness.run(["-c", "roles | count", "-c", "skills | count; learners | count"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "count\n10\ncount\n40\ncount\n4\n")
+        #expect(r.stderr == "")
+        // As with several scripts: the first failure stops the rest, unless --keep-going.
+        let stopped = try Harness.run(["-c", "skills of nobody", "-c", "roles | count"])
+        #expect(stopped.status == 1 && stopped.stdout == "")
+        let kept = try Harness.run(["--keep-going", "-c", "skills of nobody", "-c", "roles | count"])
+        #expect(kept.status == 1 && kept.stdout == "count\n10\n")
+    }
+
     @Test func scriptOnStdinPrintsOnlyResults() throws {
         let r = try Harness.run([], stdin: "count credentials\n# a comment\ncount roles; count learners\n")
         #expect(r.status == 0)
