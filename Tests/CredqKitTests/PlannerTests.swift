@@ -89,7 +89,7 @@ import Testing
         let planner = Planner(graph: graph, target: target, held: held, options: options)
         if case .credential(let t) = target, held.contains(t) { return [Planner.Stack(credentials: [], cost: 0, weeks: 0)] }
         let universe = graph.credentials.indices.filter { c in
-            !held.contains(c) && (options.providers.map { $0.contains(graph.credentials[c].provider) } ?? true)
+            !held.contains(c) && options.allows(graph.credentials[c])
         }
         var found: [(members: [Int], cost: Double, weeks: Double, ids: [String])] = []
         for mask in 0..<(1 << universe.count) {

@@ -71,7 +71,7 @@ extension Evaluator {
         switch failure {
         case .skillNotTaught(let skill, let level, let restricted):
             let what = "no credential teaches \(graph.skills[skill].name) at level \(level)"
-            return .noStack(target: name, reason: restricted ? what + " from the providers in 'using'" : what)
+            return .noStack(target: name, reason: restricted ? what + " from the organisations in 'using'" : what)
         case .cannotEarn(_, let reason):
             return .noStack(target: name, reason: reason)
         case .nothingWithinBounds:

@@ -25,8 +25,15 @@ public struct Planner {
         public var limit = 5
         public var maxCost: Double?
         public var maxWeeks: Double?
-        /// Only credentials from these providers may be added; nil allows all.
+        /// Only credentials these organisations provide or host (as provider or platform) may
+        /// be added; nil allows all.
         public var providers: Set<Int>?
+
+        /// Whether `using` lets a credential be added.
+        public func allows(_ credential: Credential) -> Bool {
+            guard let providers else { return true }
+            return providers.contains(credential.provider) || credential.platform.map(providers.contains) == true
+        }
         /// How many states the search may create before it gives up (it never guesses); the
         /// memory those states take is bounded with it, at `bytesPerState` a state.
         public var stateBudget = 2_000_000
@@ -768,7 +775,7 @@ struct Feasibility {
     private let credentials: [Credential]
     private let organizations: [Organization]
     private let held: Set<Int>
-    private let providers: Set<Int>?
+    private let options: Planner.Options
     /// Reusable arrays for the lower bound, one slot per credential.
     let scratch: Scratch
     /// The deep bound's prices for this search, found when first asked for (nil inside: none).
@@ -795,7 +802,7 @@ struct Feasibility {
         credentials = planner.graph.credentials
         organizations = planner.graph.organizations
         held = planner.held
-        providers = planner.options.providers
+        options = planner.options
         scratch = Scratch.pool.take(count: planner.graph.credentials.count)
         scratch.newQuery()
         scratch.work = 0  // what the last query left uncounted is not this one's
@@ -825,7 +832,7 @@ struct Feasibility {
             guard !scratch.isHeld(x), scratch.feasible(x) == nil else { continue }
             // Until decided it counts as not earnable: a cycle through it cannot be earned.
             scratch.setFeasible(x, false)
-            guard providers.map({ $0.contains(credential.provider) }) ?? true else { continue }
+            guard options.allows(credential) else { continue }
             stack.append((x, true))
             for d in credential.requires { stack.append((d, false)) }
             if credential.stack != nil { for d in parts(x) { stack.append((d, false)) } }
@@ -870,8 +877,9 @@ struct Feasibility {
     /// A sentence saying why a credential cannot be earned.
     mutating func whyNot(_ c: Int) -> String {
                 let credential = credentials[c]
-        if let providers = providers, !providers.contains(credential.provider) {
-            return "\"\(credential.name)\" is awarded by \(organizations[credential.provider].name), not by the providers in 'using'"
+        if !options.allows(credential) {
+            let platform = credential.platform.map { " on \(organizations[$0].name)" } ?? ""
+            return "\"\(credential.name)\" is awarded by \(organizations[credential.provider].name)\(platform), not by the organisations in 'using'"
         }
         if let r = credential.requires.first(where: { !achievable($0) }) {
             return "it requires \"\(credentials[r].name)\", which cannot be earned: " + whyNot(r)
