@@ -320,6 +320,25 @@ import Testing
         #expect(Self.agree(files.reversed()))
     }
 
+    /// A credential that names no currency has the graph's one currency, wherever in the
+    /// files it comes: before or after the first credential that names it.
+    @Test func aCredentialWithoutCurrencyHasTheGraphsWhateverTheOrder() throws {
+        func file(_ name: String, _ credentials: String) -> GraphSource {
+            GraphSource(name: name, bytes: Array(#"{"credq":1,"organizations":[{"id":"o\#(name.prefix(1))","name":"O","kind":"platform"}],"credentials":[\#(credentials)]}"#.utf8))
+        }
+        let plain = file("a.json", #"{"id":"a","name":"A","kind":"badge","provider":"oa","cost":5}"#)
+        let euros = file("b.json", #"{"id":"b","name":"B","kind":"badge","provider":"ob","cost":7,"currency":"EUR"},{"id":"c","name":"C","kind":"badge","provider":"ob"}"#)
+        for order in [[plain, euros], [euros, plain]] {
+            #expect(Self.agree(order))
+            let fast = try #require(FastGraphReader.load(order))
+            #expect(fast.credentials.map(\.currency) == ["EUR", "EUR", "EUR"])
+            let thorough = try GraphLoader.loadThoroughly(order).graph
+            #expect(thorough.credentials.map(\.currency) == ["EUR", "EUR", "EUR"])
+        }
+        // None names one: USD.
+        #expect(try #require(FastGraphReader.load([plain])).credentials.map(\.currency) == ["USD"])
+    }
+
     @Test func duplicatesAcrossFilesAreLeftToTheThoroughLoader() {
         let a = GraphSource(name: "a.json", bytes: Array(#"{"credq":1,"learners":[{"id":"l","name":"L"}]}"#.utf8))
         #expect(FastGraphReader.load([a, a]) == nil)

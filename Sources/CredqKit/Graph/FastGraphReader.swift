@@ -66,8 +66,10 @@ struct FastGraphReader {
     /// The learners a helper read, not yet joined on (see `adopt`): none or one part (an
     /// array, as a reader cannot hold a reader directly).
     private var helper: [FastGraphReader] = []
-    /// The first currency written on a credential, for credentials that name none.
+    /// The first currency written on a credential, for credentials that name none; and how
+    /// many credentials were read before it (they are given it when all files are read).
     private var currency: String?
+    private var currencyFrom = 0
 
     /// How files are read; tests change these to reach every path on small files.
     struct Options {
@@ -126,6 +128,10 @@ struct FastGraphReader {
                     }
                     try reader.readFile(&cursor)
                 }
+            }
+            // The graph's one currency, for the credentials read before any named it.
+            if let code = reader.currency {
+                for i in 0..<reader.currencyFrom { reader.credentials[i].currency = code }
             }
             LoadTrace.mark("read")
             let helped = reader.helped
@@ -520,7 +526,10 @@ struct FastGraphReader {
         guard !id.isEmpty, seen & 0b1111 == 0b1111, let kind else { throw Bail() }
         if let code {
             if let first = currency, first != code { throw Bail() }
-            if currency == nil { currency = code }
+            if currency == nil {
+                currency = code
+                currencyFrom = credentials.count
+            }
         }
         credIDs.append(idKey)
         costs.append(cost)

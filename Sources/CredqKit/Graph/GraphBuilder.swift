@@ -32,6 +32,8 @@ struct GraphBuilder {
                   broader: s.broader.flatMap { resolve($0, .skill, s.origin, "\(s.origin.path).broader") })
         }
         var currency: (code: String, origin: Origin)?
+        // A credential that names no currency has the graph's: the one others name, else USD.
+        let graphCurrency = raw.credentials.lazy.compactMap(\.currency).first ?? "USD"
         // Every credential's levels go into one store, which each credential's
         // `SkillLevels` names once it is made.
         var taught: [SkillLevel] = []
@@ -54,7 +56,7 @@ struct GraphBuilder {
             return Credential(
                 id: c.id, name: c.name, kind: c.kind, provider: provider, platform: platform,
                 teaches: SkillLevels(store: .empty, first: first, end: taught.count),
-                weeks: c.weeks, hours: c.hours, cost: c.cost, currency: c.currency ?? currency?.code ?? "USD",
+                weeks: c.weeks, hours: c.hours, cost: c.cost, currency: c.currency ?? graphCurrency,
                 credits: c.credits,
                 requires: refs(c.requires, .credential, c.origin, "\(p).requires"),
                 stack: c.stack.flatMap { resolveRule($0, c.origin) },
