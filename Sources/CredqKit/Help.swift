@@ -41,8 +41,13 @@ public enum Help {
                        requires CREDENTIAL         credentials (directly or through prerequisites)
                        recognized by ORG           credentials
                        accredited [by ORG]         credentials
-        Text compares without case; an entity matches its id or its name; a list matches when
-        any item does. Levels run from 1 (foundational) to 4 (expert).
+        Text compares without case; a list matches when any item does. Levels run from
+        1 (foundational) to 4 (expert).
+        Values are checked before any row is read:
+          provider = coursera         an entity field's value resolves as a name does (id, name,
+                                      alias, the words typed); an unknown one is an error
+          kind = badge                a value no credential has is an error listing those that exist
+          cost < 300   name ~ data    numbers with numbers, text with text, ~ only on text
         """),
         ("walks", "skills of, credentials teaching, holders of, prerequisites of, parts of", """
         Walking the graph:

@@ -25,17 +25,30 @@ extension Evaluator {
         case .compare(let field, let op, let literal):
             let get = try accessor(field, in: table)
             let value = try resolve(literal)
+            if let ref = try checked(value, literal, op, against: field, in: table) {
+                return { row in Self.refers(get(row), to: ref) == (op == .equal) }
+            }
             return { row throws(ScriptError) in try Self.compare(get(row), op, value, literal: literal, field: field) }
         case .contains(let field, let literal):
             let get = try accessor(field, in: table)
             let needle = try resolve(literal).plainText.lowercased()
-            return { row in Self.contains(get(row), needle) }
+            switch fieldKind(field, in: table) {
+            case .number, .date, .bool:
+                throw ScriptError(.typeMismatch("'~' looks for text, and \(field.name) is \(fieldKind(field, in: table).noun); compare it with = < > instead"), field.range)
+            default:
+                return { row in Self.contains(get(row), needle) }
+            }
         case .member(let field, let literals, let negated):
             let get = try accessor(field, in: table)
             var values: [(Value, Literal)] = []
-            for l in literals { values.append((try resolve(l), l)) }
+            var refs: [EntityRef] = []
+            for l in literals {
+                let value = try resolve(l)
+                if let ref = try checked(value, l, .equal, against: field, in: table) { refs.append(ref) } else { values.append((value, l)) }
+            }
             return { row throws(ScriptError) in
                 let v = get(row)
+                for ref in refs where Self.refers(v, to: ref) { return !negated }
                 for (candidate, literal) in values where try Self.compare(v, .equal, candidate, literal: literal, field: field) {
                     return !negated
                 }
@@ -93,6 +106,142 @@ extension Evaluator {
                 let accreditors = graph.credentials[e.index].accreditedBy
                 return org.map(accreditors.contains) ?? !accreditors.isEmpty
             }
+        }
+    }
+
+    // MARK: - Checking values
+
+    /// What a field holds, so that a value compared with it is checked before any row is read.
+    enum FieldKind: Equatable {
+        case number, date, bool, text
+        /// Text from a small set of values (a credential's kind, a skill's category...).
+        case enumerated
+        /// Entities of these kinds (or lists of them).
+        case entities([EntityKind])
+        /// Not known (an empty answer's column): values are compared as they come.
+        case unknown
+
+        var noun: String {
+            switch self {
+            case .number: "a number"
+            case .date: "a date"
+            case .bool: "yes or no"
+            default: "text"
+            }
+        }
+    }
+
+    /// The enumerated fields, by the kind of entity that has them.
+    static let enumeratedFields: [EntityKind: Set<String>] = [.credential: ["kind", "currency"], .organization: ["kind"], .skill: ["category"]]
+
+    func fieldKind(_ field: Field, in table: Table) -> FieldKind {
+        if let column = table.index(of: field.name) {
+            // A built answer's column: what its first value is.
+            for row in table.rows {
+                var value = row.values[column]
+                if case .list(let items) = value {
+                    guard let first = items.first else { continue }
+                    value = first
+                }
+                switch value {
+                case .null: continue
+                case .number: return .number
+                case .date: return .date
+                case .bool: return .bool
+                case .text: return .text
+                case .entity(let e): return .entities([e.ref.kind])
+                case .list: return .unknown
+                }
+            }
+            return .unknown
+        }
+        guard let kind = table.entityKind, let spec = Schema.field(field.name, of: kind) else { return .unknown }
+        if Self.enumeratedFields[kind]?.contains(spec.name) == true { return .enumerated }
+        switch spec.type {
+        case "number": return .number
+        case "text", "list of text": return .text
+        case "yes/no": return .bool
+        case "date": return .date
+        case "organization", "list of organizations": return .entities([.organization])
+        case "credential", "list of credentials": return .entities([.credential])
+        case "role": return .entities([.role])
+        case "skill": return .entities([.skill])
+        case "learner": return .entities([.learner])
+        case "role or credential": return .entities([.role, .credential])
+        default: return .unknown
+        }
+    }
+
+    /// Checks a value against the field it is compared with, located at the value: an entity
+    /// field's value must name an entity (returned, for `=` and `!=`), an enumerated field's
+    /// must be one some entity has, a number field's a number, a text field's text.
+    private func checked(_ value: Value, _ literal: Literal, _ op: CompareOp, against field: Field, in table: Table) throws(ScriptError) -> EntityRef? {
+        let kind = fieldKind(field, in: table)
+        func mismatch() -> ScriptError {
+            var text = "\(field.name) is \(kind.noun); compare it with \(kind.noun), not \(Self.describe(value))"
+            if kind == .text || kind == .enumerated, case .number = value { text += " (quote it: \"\(value.plainText)\")" }
+            if kind == .date { text = "\(field.name) is a date; compare it with a date YYYY-MM-DD, not \(Self.describe(value))" }
+            return ScriptError(.typeMismatch(text), literal.range)
+        }
+        switch kind {
+        case .entities(let kinds):
+            guard op == .equal || op == .notEqual else { return nil }
+            return try resolver.resolve(value.plainText, kinds: kinds, range: literal.range)
+        case .enumerated:
+            if case .number = value { throw mismatch() }
+            guard op == .equal || op == .notEqual, let entityKind = table.entityKind else { return nil }
+            let existing = enumeratedValues(field.name, of: entityKind)
+            let typed = value.plainText.lowercased()
+            if !existing.contains(where: { $0.lowercased() == typed }) {
+                throw ScriptError(.unknownValue(field: field.name, of: entityKind, value: value.plainText, existing: existing,
+                                                suggestions: Suggest.closest(to: value.plainText, among: existing, limit: 1)), literal.range)
+            }
+            return nil
+        case .number:
+            guard case .number = value else { throw mismatch() }
+        case .text:
+            if case .number = value { throw mismatch() }
+            if case .date = value { throw mismatch() }
+        case .date:
+            switch value {
+            case .date: break
+            case .text(let t) where Day(t) != nil: break
+            default: throw mismatch()
+            }
+        case .bool:
+            guard ["yes", "no", "true", "false"].contains(value.plainText.lowercased()) else {
+                throw ScriptError(.typeMismatch("\(field.name) is yes or no, not \(Self.describe(value))"), literal.range)
+            }
+        case .unknown:
+            break
+        }
+        return nil
+    }
+
+    /// The values an enumerated field has in the graph, sorted.
+    func enumeratedValues(_ field: String, of kind: EntityKind) -> [String] {
+        var values = Set<String>()
+        switch (kind, field) {
+        case (.credential, "kind"):
+            for k in CredentialKind.allCases where !graph.credentials(of: k).isEmpty { values.insert(k.rawValue) }
+        case (.credential, "currency"):
+            for c in graph.credentials { values.insert(c.currency) }
+        case (.organization, "kind"):
+            for o in graph.organizations { values.insert(o.kind.rawValue) }
+        case (.skill, "category"):
+            for s in graph.skills { if let c = s.category { values.insert(c) } }
+        default:
+            break
+        }
+        return values.sorted()
+    }
+
+    /// Whether a value is, or lists, the entity.
+    static func refers(_ value: Value, to ref: EntityRef) -> Bool {
+        switch value {
+        case .entity(let e): e.ref == ref
+        case .list(let items): items.contains { refers($0, to: ref) }
+        default: false
         }
     }
 
@@ -200,7 +349,7 @@ extension Evaluator {
         }
     }
 
-    private static func describe(_ v: Value) -> String {
+    static func describe(_ v: Value) -> String {
         switch v {
         case .number(let n): Value.format(n)
         default: "\"\(v.plainText)\""

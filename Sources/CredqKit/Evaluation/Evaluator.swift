@@ -204,11 +204,11 @@ struct Evaluator {
                 let first: Int
                 if let flat, case .number(let worst) = best[n - 1].key[0] {
                     let v = flat[Int(i)]
-                    first = v < worst ? -1 : v > worst ? 1 : 0
+                    first = keys[0].descending ? (v > worst ? -1 : v < worst ? 1 : 0) : (v < worst ? -1 : v > worst ? 1 : 0)
                 } else {
-                    first = Self.order(getters[0](row), best[n - 1].key[0])
+                    first = Self.order(getters[0](row), best[n - 1].key[0], descending: keys[0].descending)
                 }
-                if (keys[0].descending ? -first : first) > 0 || (first == 0 && keys.count == 1) { continue }
+                if first > 0 || (first == 0 && keys.count == 1) { continue }
             }
             let key = getters.map { $0(row) }
             if best.count == n, !before(key, best[n - 1].key) { continue }
@@ -341,11 +341,9 @@ struct Evaluator {
         case (.credential, "kind"):
             return CredentialKind(rawValue: lowered).map { graph.credentials(of: $0) } ?? []
         case (.credential, "provider"):
-            var found: [Int] = []
-            for (o, org) in graph.organizations.enumerated() where org.id.lowercased() == lowered || org.name.lowercased() == lowered {
-                found += graph.provided[o]
-            }
-            return found.sorted()
+            // Resolved as the condition resolves it (an id, a name, an alias...).
+            guard let org = try? resolver.resolve(text, kinds: [.organization], range: literal.range) else { return nil }
+            return graph.provided[org.index].sorted()
         default:
             return nil
         }
@@ -597,10 +595,22 @@ struct Evaluator {
     /// Two rows' sort key values compared key by key, each ascending or descending.
     static func order(_ a: [Value], _ b: [Value], by keys: [SortKey]) -> Int {
         for (k, key) in keys.enumerated() {
-            let o = order(a[k], b[k])
-            if o != 0 { return key.descending ? -o : o }
+            let o = order(a[k], b[k], descending: key.descending)
+            if o != 0 { return o }
         }
         return 0
+    }
+
+    /// One sort key's order, ascending or descending; a missing value comes last either way.
+    static func order(_ a: Value, _ b: Value, descending: Bool) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return 1
+        case (_, .null): return -1
+        default:
+            let o = order(a, b)
+            return descending ? -o : o
+        }
     }
 
     /// A total order for sorting: nulls last, numbers by value, the rest by text without case.

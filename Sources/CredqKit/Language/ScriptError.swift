@@ -38,6 +38,7 @@ public enum Problem: Sendable {
     case unknownField(String, of: String, suggestions: [String])
     case unknownSource(String, suggestions: [String])
     case typeMismatch(String)
+    case unknownValue(field: String, of: EntityKind, value: String, existing: [String], suggestions: [String])
     case relationNotApplicable(relation: String, to: String, appliesTo: String)
     case notAvailableYet(String)
     case unknownFormat(String)
@@ -87,6 +88,7 @@ public enum Problem: Sendable {
         case .unknownField(let field, let entity, _): "unknown field \"\(field)\" for \(entity)"
         case .unknownSource(let word, _): "unknown source \"\(word)\": not a listing, a walk, a plan or a variable"
         case .typeMismatch(let text): text
+        case .unknownValue(let field, let kind, let value, _, _): "no \(kind.rawValue) has \(field) \"\(value)\""
         case .relationNotApplicable(let relation, let to, let appliesTo):
             "'\(relation)' applies to \(appliesTo), not to \(to)"
         case .notAvailableYet(let what): "\(what) is not available in this version of credq"
@@ -120,6 +122,9 @@ public enum Problem: Sendable {
         case .unknownSource(_, let suggestions) where !suggestions.isEmpty:
             "did you mean " + Self.orList(suggestions.map { "\"\($0)\"" }) + "?"
         case .unknownSource: "start with credentials, skills, roles, learners, organizations, or a name bound with let"
+        case .unknownValue(let field, _, _, let existing, let suggestions):
+            (suggestions.isEmpty ? "" : "did you mean " + Self.orList(suggestions.map { "\"\($0)\"" }) + "? ")
+                + (existing.isEmpty ? "none has a \(field)" : "\(field) is one of: " + existing.joined(separator: ", "))
         case .unknownFormat: "formats: table, json, ndjson, csv, tsv, markdown, dot"
         case .searchTooLarge: "narrow it with max cost, max weeks or using, or allow more states: .maxstates N, or --max-states N on the command line"
         case .unknownParameter(_, let suggestions) where !suggestions.isEmpty:
