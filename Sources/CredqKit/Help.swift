@@ -78,7 +78,7 @@ public enum Help {
         command line) stops with an error instead of guessing. Ctrl-C stops a long search; on a
         terminal, one that runs past a second shows its progress on one line.
         """),
-        ("trust", "verify signed holdings", """
+        ("trust", "verify signed holdings, and which ones count", """
           verify                          every holding
           verify mike                     one learner's holdings
           verify jane-hubspot             one holding, by its id
@@ -89,6 +89,12 @@ public enum Help {
         against the keys the provider publishes, the holding's own facts, the provider's
         revocations and the day. Statuses: valid, tampered, unknown-key, untrusted-key, expired,
         not-yet-valid, revoked, unsigned, unsupported, malformed.
+
+        Which holdings count in skills of LEARNER, holds, holders of, gaps and stacks ... for:
+          .trust unrefuted    all but tampered, revoked, expired, not-yet-valid, malformed (default)
+          .trust verified     only valid ones
+          .trust any          every holding
+        (--trust on the command line). An answer that left holdings out says so on stderr.
         """),
         ("names", "how names resolve", """
         Write names as bare words or in quotes: stacks toward cloud architect is the same as
@@ -113,6 +119,7 @@ public enum Help {
           .timer on|off      time statements    .output [FILE]   results to a file, or back
           .read FILE         run a script       .params          parameters and variables
           .maxstates [N]     the planner's budget for one question (default 2000000)
+          .trust [any|unrefuted|verified]   which holdings count (.help trust)
           .quit              leave (or Ctrl-D)
         """),
         ("bindings", "let and parameters", """

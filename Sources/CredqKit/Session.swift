@@ -4,7 +4,9 @@ import Foundation
 /// `source → tokens → AST → evaluation → table → output format` that the REPL, `-c`, `run` and
 /// stdin scripts all share.
 public final class Session {
-    public private(set) var graph: Graph
+    public private(set) var graph: Graph {
+        didSet { trustLedger = nil }  // statuses are the old graph's
+    }
     /// The files the graph was loaded from; nil entries stand for the built-in catalog.
     private var sources: [GraphSource]
     public var format: OutputFormat
@@ -22,7 +24,19 @@ public final class Session {
     /// Whether errors are written with colour.
     public var colorErrors = false
     /// The day `verify` checks against when a statement names none (`--at`); nil is today.
-    public var verificationDay: Day?
+    public var verificationDay: Day? {
+        didSet { trustLedger = nil }
+    }
+    /// Which holdings count in answers about learners (`.trust`, `--trust`).
+    public var trust: Trust = .unrefuted
+    /// The holdings' statuses, found as answers need them (see `TrustLedger`).
+    private var trustLedger: TrustLedger?
+    private var ledger: TrustLedger {
+        if let trustLedger { return trustLedger }
+        let made = TrustLedger(day: verificationDay ?? Day.today)
+        trustLedger = made
+        return made
+    }
     /// How many states one planning question may take before it stops with an error
     /// (`--max-states`, `.maxstates`).
     public var stateBudget = Planner.Options().stateBudget
@@ -205,6 +219,8 @@ public final class Session {
     }
 
     private func execute(_ statement: Statement, name: String, source: String, outcome: inout Outcome) throws(ScriptError) {
+        // An answer that left holdings out says so once, after it.
+        defer { if let note = trustLedger?.notice(graph) { writeErr(note) } }
         switch statement {
         case .pipeline(let pipeline):
             let table = try evaluator.evaluate(pipeline)
@@ -218,7 +234,8 @@ public final class Session {
 
     private var evaluator: Evaluator {
         Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted,
-                  verificationDay: verificationDay, stateBudget: stateBudget, progress: planProgress)
+                  verificationDay: verificationDay, stateBudget: stateBudget, progress: planProgress,
+                  trust: trust, ledger: trust == .any ? nil : ledger)
     }
 
     /// Evaluates one pipeline and returns its table (for tests and embedding).
@@ -288,7 +305,7 @@ public final class Session {
 
     // MARK: - Meta-commands
 
-    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "maxstates", "output", "read", "params", "quit"]
+    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output", "read", "params", "quit"]
 
     private func meta(_ command: MetaCommand, name: String, outcome: inout Outcome) throws(ScriptError) {
         let argument = command.argument?.trimmingCharacters(in: .whitespaces)
@@ -308,6 +325,10 @@ public final class Session {
             case "off": timer = false
             default: throw usage("on or off")
             }
+        case "trust":
+            guard let arg else { writeOut("trust: \(trust.rawValue)\n"); return }
+            guard let t = Trust(rawValue: arg.lowercased()) else { throw usage("any, unrefuted or verified") }
+            trust = t
         case "maxstates":
             guard let arg else { writeOut("maxstates: \(stateBudget)\n"); return }
             guard let n = Int(arg.replacingOccurrences(of: "_", with: "")), n > 0 else { throw usage("a whole number of states above 0") }

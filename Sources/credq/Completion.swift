@@ -14,7 +14,7 @@ enum Completion {
     static let stages = ["where", "select", "sort by", "limit", "count", "group by", "sum", "avg", "min", "max", "distinct"]
     static let conditionWords = ["and", "or", "not", "in", "teaches", "needs", "holds", "requires", "recognized by",
                                  "accredited", "asc", "desc", "as", "for", "toward", "by", "using", "limit", "max"]
-    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "maxstates", "output", "read", "params", "quit"]
+    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output", "read", "params", "quit"]
 
     /// Which kinds of entity a word asks for next.
     static let nameContexts: [String: [EntityKind]] = [

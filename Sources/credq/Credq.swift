@@ -22,11 +22,17 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("at"), help: ArgumentHelp("The day `verify` checks against, instead of today.", valueName: "YYYY-MM-DD"))
     var at: String?
 
+    @Option(name: .long, help: ArgumentHelp("Which holdings count in answers about learners: any, unrefuted (default: all but tampered, revoked, expired, not yet valid or malformed) or verified.", valueName: "any|unrefuted|verified"))
+    var trust: String?
+
     @Option(name: .customLong("max-states"), help: ArgumentHelp("How many states a planning question may take before it stops with an error (default 2000000; .maxstates in a session).", valueName: "n"))
     var maxStates: Int?
 
     func validate() throws {
         if let at, Day(at) == nil { throw ValidationError("--at takes a date YYYY-MM-DD, got '\(at)'") }
+        if let trust, Trust(rawValue: trust.lowercased()) == nil {
+            throw ValidationError("--trust takes any, unrefuted or verified, got '\(trust)'")
+        }
         if let maxStates, maxStates <= 0 { throw ValidationError("--max-states takes a whole number above 0, got \(maxStates)") }
         if let format, OutputFormat(rawValue: format.lowercased()) == nil {
             throw ValidationError("unknown format '\(format)': use table, json, ndjson, csv, tsv, markdown or dot")
@@ -68,6 +74,7 @@ struct GlobalOptions: ParsableArguments {
         session.verificationDay = at.flatMap(Day.init)
         session.isInterrupted = { Interrupt.pending }
         if let maxStates { session.stateBudget = maxStates }
+        if let trust = trust.flatMap({ Trust(rawValue: $0.lowercased()) }) { session.trust = trust }
         if ProgressLine.wanted(format: chosen) {
             let line = ProgressLine()
             session.planProgress = { line.update($0) }

@@ -64,7 +64,7 @@ extension Evaluator {
                 if kind == .credential {
                     taught = graph.credentials[e.index].teaches.first { $0.skill == skill }?.level ?? 0
                 } else {
-                    taught = graph.skillLevels(of: graph.heldCredentials(of: e.index))[skill]?.level ?? 0
+                    taught = graph.skillLevels(of: countedCredentials(of: e.index))[skill]?.level ?? 0
                 }
                 return taught > 0 && Self.compare(Double(taught), op, Double(level))
             }
@@ -82,16 +82,20 @@ extension Evaluator {
             let graph = self.graph
             return { row in
                 guard let e = row.entity else { return false }
-                return graph.learners[e.index].holdings.credentials.contains(credential)
+                let holdings = graph.learners[e.index].holdings
+                return holdings.indices.contains { holdings[$0].credential == credential && counts(learner: e.index, holding: $0) }
             }
         case .requires(let name, let range):
             let credential = try resolve(name, [.credential]).index
             _ = try relationKind("requires", table, [.credential], range)
-            let graph = self.graph
-            return { row in
-                guard let e = row.entity else { return false }
-                return graph.prerequisiteOrder(of: e.index).contains(credential)
+            // Everything that requires it, directly or through prerequisites: found once, from
+            // it upward, rather than each row's prerequisites walked.
+            var requiring = Set<Int>()
+            var queue = [credential]
+            while let c = queue.popLast() {
+                for d in graph.requiredBy[c] where requiring.insert(d).inserted { queue.append(d) }
             }
+            return { row in row.entity.map { requiring.contains($0.index) } ?? false }
         case .recognizedBy(let name, let range):
             let org = try resolve(name, [.organization]).index
             _ = try relationKind("recognized by", table, [.credential], range)

@@ -11,6 +11,10 @@ struct Evaluator {
     var stateBudget = Planner.Options().stateBudget
     /// Told how a long plan is going (the REPL's progress line); nil: nobody is watching.
     var progress: (@Sendable (Planner.Progress) -> Void)? = nil
+    /// Which holdings count (`.trust`), and the session's record of their statuses; without
+    /// a ledger every holding counts.
+    var trust: Trust = .unrefuted
+    var ledger: TrustLedger? = nil
 
     var resolver: Resolver { Resolver(graph: graph) }
 
@@ -275,7 +279,7 @@ struct Evaluator {
             return graph.taughtBy[skill].map(\.credential).sorted()
         case .holds(let name, _) where kind == .learner:
             guard let credential = try? resolve(name, [.credential]).index else { return nil }
-            return Array(Set(graph.holders[credential].map(\.learner))).sorted()
+            return Array(Set(graph.holders[credential].filter { counts(learner: $0.learner, holding: $0.holding) }.map(\.learner))).sorted()
         case .requires(let name, _) where kind == .credential:
             guard let credential = try? resolve(name, [.credential]).index else { return nil }
             var found = Set<Int>(), queue = [credential]
@@ -365,7 +369,7 @@ struct Evaluator {
             let rows = graph.roles[ref.index].needs.sorted { $0.level > $1.level }.map { skillRow($0.skill, $0.level) }
             return Table(columns: ["id", "name", "level", "category"], rows: rows, entityKind: .skill)
         default:
-            let best = graph.skillLevels(of: graph.heldCredentials(of: ref.index))
+            let best = graph.skillLevels(of: countedCredentials(of: ref.index))
             let rows = best.sorted { a, b in
                 a.value.level != b.value.level ? a.value.level > b.value.level : graph.skills[a.key].name < graph.skills[b.key].name
             }.map { skillRow($0.key, $0.value.level, [entity(.credential, $0.value.from)]) }
@@ -384,7 +388,7 @@ struct Evaluator {
     }
 
     private func holdersOf(_ credential: Int) -> Table {
-        let rows: [Row] = graph.holders[credential].map { h in
+        let rows: [Row] = graph.holders[credential].filter { counts(learner: $0.learner, holding: $0.holding) }.map { h in
             let learner = graph.learners[h.learner]
             let holding = learner.holdings[h.holding]
             return Row([.text(learner.id), .text(learner.name), .date(holding.issued),
@@ -396,9 +400,10 @@ struct Evaluator {
 
     private func prerequisitesOf(_ credential: Int) -> Table {
         let order = graph.prerequisiteOrder(of: credential)
+        let inOrder = Set(order)
         let rows = order.enumerated().map { step, c in
             let cred = graph.credentials[c]
-            let dependents = graph.requiredBy[c].filter { $0 == credential || order.contains($0) }
+            let dependents = graph.requiredBy[c].filter { $0 == credential || inOrder.contains($0) }
             return Row([.number(Double(step + 1)), .text(cred.id), .text(cred.name), entity(.organization, cred.provider),
                         .number(cred.cost), .number(cred.weeks), Schema.entities(graph, .credential, dependents)],
                        entity: EntityRef(kind: .credential, index: c))

@@ -6,7 +6,7 @@ extension Evaluator {
         var learnerName: String?
         if let l = q.learner {
             let learner = try resolve(l, [.learner]).index
-            held = Set(graph.heldCredentials(of: learner))
+            held = Set(countedCredentials(of: learner))
             learnerName = graph.learners[learner].name
         }
         var options = Planner.Options()
@@ -36,7 +36,7 @@ extension Evaluator {
         let rows = stacks.enumerated().map { rank, stack in
             Row([.number(Double(rank + 1)), .number(stack.cost), .number(stack.weeks), .number(Double(stack.count)),
                  Schema.entities(graph, .credential, stack.credentials),
-                 .list(stack.credentials.map { .text(reason(for: $0, in: stack, target: target, held: held)) })])
+                 .list(reasons(in: stack, target: target, held: held).map(Value.text))])
         }
         var table = Table(columns: ["rank", "cost", "weeks", "count", "credentials", "why"], rows: rows,
                           shape: .stacks(target: targetRef, held: held.sorted()))
@@ -46,24 +46,36 @@ extension Evaluator {
 
     /// What a credential brings to a stack: the needed skills it reaches, or the credential it
     /// is a prerequisite or a part of.
-    private func reason(for c: Int, in stack: Planner.Stack, target: Planner.Target, held: Set<Int>) -> String {
-        var parts: [String] = []
-        switch target {
-        case .role(let r):
-            let levels = graph.skillLevels(of: Array(held))
-            let covers = graph.roles[r].needs.filter { need in
-                (levels[need.skill]?.level ?? 0) < need.level
-                    && graph.credentials[c].teaches.contains { $0.skill == need.skill && $0.level >= need.level }
+    private func reasons(in stack: Planner.Stack, target: Planner.Target, held: Set<Int>) -> [String] {
+        // Who in the stack needs each credential, found in one pass (a stack may be a chain of
+        // a million prerequisites).
+        let inStack = Set(stack.credentials)
+        var neededBy: [Int: [String]] = [:]
+        for other in stack.credentials {
+            for r in graph.credentials[other].requires where inStack.contains(r) {
+                neededBy[r, default: []].append("prerequisite of \(graph.credentials[other].name)")
             }
-            if !covers.isEmpty { parts.append(covers.map { "\(graph.skills[$0.skill].name) \($0.level)" }.joined(separator: ", ")) }
-        case .credential(let t):
-            if c == t { parts.append("the target") }
+            for p in graph.credentials[other].stack?.credentials ?? [] where inStack.contains(p) {
+                neededBy[p, default: []].append("part of \(graph.credentials[other].name)")
+            }
         }
-        for other in stack.credentials where other != c {
-            if graph.credentials[other].requires.contains(c) { parts.append("prerequisite of \(graph.credentials[other].name)") }
-            if graph.credentials[other].stack?.credentials.contains(c) == true { parts.append("part of \(graph.credentials[other].name)") }
+        var levels: [Int: (level: Int, from: Int)] = [:]
+        if case .role = target { levels = graph.skillLevels(of: Array(held)) }
+        return stack.credentials.map { c in
+            var parts: [String] = []
+            switch target {
+            case .role(let r):
+                let covers = graph.roles[r].needs.filter { need in
+                    (levels[need.skill]?.level ?? 0) < need.level
+                        && graph.credentials[c].teaches.contains { $0.skill == need.skill && $0.level >= need.level }
+                }
+                if !covers.isEmpty { parts.append(covers.map { "\(graph.skills[$0.skill].name) \($0.level)" }.joined(separator: ", ")) }
+            case .credential(let t):
+                if c == t { parts.append("the target") }
+            }
+            parts += neededBy[c] ?? []
+            return parts.joined(separator: "; ")
         }
-        return parts.isEmpty ? "" : parts.joined(separator: "; ")
     }
 
     private func problem(for failure: Planner.Failure, target: EntityRef, learner: String?, query q: StacksQuery) -> Problem {
@@ -89,7 +101,7 @@ extension Evaluator {
     func gaps(learner name: NameRef, target targetName: NameRef, range: SourceRange?) throws(ScriptError) -> Table {
         let learner = try resolve(name, [.learner]).index
         let target = try resolve(targetName, [.role, .credential])
-        let heldList = graph.heldCredentials(of: learner)
+        let heldList = countedCredentials(of: learner)
         let held = Set(heldList)
         if target.kind == .role {
             let levels = graph.skillLevels(of: heldList)

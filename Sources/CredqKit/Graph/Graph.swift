@@ -245,14 +245,20 @@ public struct Graph: Sendable {
     public func prerequisiteOrder(of credential: Int) -> [Int] {
         var order: [Int] = []
         var done = Set<Int>()
-        func visit(_ c: Int) {
-            for r in credentials[c].requires where !done.contains(r) {
-                done.insert(r)
-                visit(r)
-                order.append(r)
+        // Depth first with a stack of its own (a chain of prerequisites may be longer than the
+        // call stack allows): each entry a credential and the next of its prerequisites to visit.
+        var stack: [(credential: Int, next: Int)] = [(credential, 0)]
+        while let (c, next) = stack.last {
+            let requires = credentials[c].requires
+            if next == requires.count {
+                stack.removeLast()
+                if !stack.isEmpty { order.append(c) }
+                continue
             }
+            stack[stack.count - 1].next += 1
+            let r = requires[next]
+            if done.insert(r).inserted { stack.append((r, 0)) }
         }
-        visit(credential)
         return order
     }
 }

@@ -73,6 +73,7 @@ enum DotRenderer {
     private static func prerequisites(_ table: Table) -> String {
         var out = header("prerequisites, in study order")
         var targets: [String: String] = [:]
+        let listed = Set(table.rows.map { cell($0, table, "id").plainText })
         for row in table.rows {
             let id = cell(row, table, "id").plainText
             let label = "\(cell(row, table, "name").plainText)\\n\(cell(row, table, "cost").plainText) · \(cell(row, table, "weeks").plainText) weeks"
@@ -80,7 +81,7 @@ enum DotRenderer {
             if case .list(let dependents) = cell(row, table, "required_by") {
                 for case .entity(let d) in dependents {
                     out += "  \(quote(id)) -> \(quote(d.id));\n"
-                    if table.rows.allSatisfy({ cell($0, table, "id").plainText != d.id }) { targets[d.id] = d.name }
+                    if !listed.contains(d.id) { targets[d.id] = d.name }
                 }
             }
         }

@@ -215,7 +215,7 @@ public struct Planner {
             (options.maxCost.map { p.cost <= $0 } ?? true) && (options.maxWeeks.map { p.weeks <= $0 } ?? true)
         }
         if within.isEmpty { throw .nothingWithinBounds }
-        return within.map { Stack(credentials: studyOrder($0.members.sorted()), cost: $0.cost, weeks: $0.weeks) }
+        return within.map { Stack(credentials: studyOrder($0.members.members.sorted()), cost: $0.cost, weeks: $0.weeks) }
     }
 
     // MARK: - Search
@@ -258,6 +258,7 @@ public struct Planner {
             if popped & 1023 == 0 { try checkIn() }
             if !state.complete, !state.refined {
                 // The full bound is worth computing only for states that reach the front.
+                memo.workLimit = budget.workLeft
                 let better = refine(state, &memo)
                 try budget.charge(work: memo.work)
                 memo.work = 0
@@ -561,12 +562,16 @@ public struct Planner {
             scratch.nextUnit()
             var footprint: [Int] = []
             for c in unit.candidates {
-                for q in memo.closure(c) where !Self.contains(members, q) && scratch.firstInUnit(q) {
+                let closure = memo.closure(c)
+                for q in closure where !Self.contains(members, q) && scratch.firstInUnit(q) {
                     footprint.append(q)
                     _ = scratch.bump(q)
                 }
+                // Closures can be long (a chain of prerequisites) and many: a bound that would
+                // outrun the budget stops here, with a weaker answer the budget then refuses.
+                memo.work += 1 + closure.count
+                if memo.work > memo.workLimit { return (0, 0, 1) }
             }
-            memo.work += unit.candidates.count + footprint.count
             footprints.append(footprint)
         }
 
@@ -783,6 +788,8 @@ struct Feasibility {
     /// Lower bounds computed so far in this search; deep bounds computed, and those that
     /// raised the shallow one.
     var bounds = 0, deepTried = 0, deepHelped = 0
+    /// The work the search's budget still allows: a lower bound that passes it gives up early.
+    var workLimit = Int.max
 
     /// The deep bound's prices (see `DeepPrices`), built once a search.
     mutating func deepPrices(_ planner: Planner) -> DeepPrices? {
@@ -874,35 +881,56 @@ struct Feasibility {
         return out
     }
 
-    /// A sentence saying why a credential cannot be earned.
+    /// A sentence saying why a credential cannot be earned: what it lacks, what that lacks in
+    /// turn, down to the cause. Found with a loop, as a chain of prerequisites may be longer
+    /// than the call stack allows; a long chain of reasons is shortened in the middle.
     mutating func whyNot(_ c: Int) -> String {
-                let credential = credentials[c]
-        if !options.allows(credential) {
-            let platform = credential.platform.map { " on \(organizations[$0].name)" } ?? ""
-            return "\"\(credential.name)\" is awarded by \(organizations[credential.provider].name)\(platform), not by the organisations in 'using'"
-        }
-        if let r = credential.requires.first(where: { !achievable($0) }) {
-            return "it requires \"\(credentials[r].name)\", which cannot be earned: " + whyNot(r)
-        }
-        if let rule = credential.stack { return "the stack rule of \"\(credential.name)\" cannot be met: " + whyRule(rule) }
-        return "\"\(credential.name)\" cannot be earned"
-    }
-
-    private mutating func whyRule(_ rule: StackRule) -> String {
+        var steps: [String] = []
+        var cause = ""
+        var current = c
+        walk: while true {
+            let credential = credentials[current]
+            if !options.allows(credential) {
+                let platform = credential.platform.map { " on \(organizations[$0].name)" } ?? ""
+                cause = "\"\(credential.name)\" is awarded by \(organizations[credential.provider].name)\(platform), not by the organisations in 'using'"
+                break
+            }
+            if let r = credential.requires.first(where: { !achievable($0) }) {
+                steps.append("it requires \"\(credentials[r].name)\", which cannot be earned: ")
+                current = r
+                continue
+            }
+            guard var rule = credential.stack else {
+                cause = "\"\(credential.name)\" cannot be earned"
+                break
+            }
+            steps.append("the stack rule of \"\(credential.name)\" cannot be met: ")
+            while true {
                 switch rule {
-        case .credential(let c): return whyNot(c)
-        case .all(let items):
-            if let bad = items.first(where: { !satisfiable($0) }) { return whyRule(bad) }
-        case .any(let items):
-            return "none of its \(items.count) options can be met"
-        case .atLeast(let n, let items):
-            let k = items.filter { satisfiable($0) }.count
-            return "it needs \(n) of \(items.count) items but only \(k) can be met"
-        case .credits(let needed, let ids):
-            let total = ids.filter { achievable($0) }.reduce(0) { $0 + credentials[$1].credits }
-            return "it needs \(Value.format(needed)) credits but the credentials that can be earned carry only \(Value.format(total))"
+                case .credential(let x):
+                    current = x
+                    continue walk
+                case .all(let items):
+                    guard let bad = items.first(where: { !satisfiable($0) }) else { cause = "it cannot be met"; break walk }
+                    rule = bad
+                case .any(let items):
+                    cause = "none of its \(items.count) options can be met"
+                    break walk
+                case .atLeast(let n, let items):
+                    cause = "it needs \(n) of \(items.count) items but only \(items.filter { satisfiable($0) }.count) can be met"
+                    break walk
+                case .credits(let needed, let ids):
+                    let total = ids.filter { achievable($0) }.reduce(0) { $0 + credentials[$1].credits }
+                    cause = "it needs \(Value.format(needed)) credits but the credentials that can be earned carry only \(Value.format(total))"
+                    break walk
+                }
+            }
         }
-        return "it cannot be met"
+        if steps.count > 6 {
+            let left = steps.count - 5
+            steps = Array(steps.prefix(3)) + ["(\(left) more steps like these) "] + Array(steps.suffix(2))
+        }
+        return steps.joined() + cause
     }
 }
 
@@ -1202,6 +1230,9 @@ public final class SearchBudget: @unchecked Sendable {
         if bytes > maxBytes { throw .budgetExhausted(states: used, memoryMiB: maxBytes >> 20) }
         try charge(work: work)
     }
+
+    /// The steps of work still allowed.
+    var workLeft: Int { maxWork - work }
 
     /// Counts work done on states already counted (their lower bounds).
     func charge(work: Int) throws(Planner.Failure) {

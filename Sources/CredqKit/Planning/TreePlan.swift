@@ -18,13 +18,84 @@
 /// applies to a measure other than the first one ranked. Otherwise `plan` returns nil and the
 /// general search answers.
 struct TreePlan {
-    /// One way to meet a node: the credentials it adds, their ranks by id (sorted), and totals.
+    /// One way to meet a node: the credentials it adds, and their totals.
     struct Part {
-        var members: [Int]
-        var ranks: [Int32]
+        var members: Bag
         var cost: Double
         var weeks: Double
         var key: (Double, Double, Double)
+        /// The credentials' ranks by id, sorted: the sorted-ids tie-break.
+        var ranks: [Int32] { members.ranks }
+    }
+
+    /// Credentials as a tree of joins. Joining two is one node whatever their sizes, so a
+    /// chain of a million prerequisites is built in a million steps rather than half a
+    /// trillion copies; the list, and the sorted ranks that ties compare, are made when first
+    /// asked for (without recursion: the tree may be a million deep) and kept.
+    final class Bag {
+        let count: Int
+        private let own: [Int], ownRanks: [Int32]
+        private var left: Bag?, right: Bag?
+        private var sorted: [Int32]?
+
+        /// Let go of the tree a node at a time: released the usual way, each node would release
+        /// its children from inside its own release, as deep as the tree.
+        deinit {
+            var pending: [Bag] = []
+            if let left { pending.append(left) }
+            if let right { pending.append(right) }
+            left = nil
+            right = nil
+            while var bag = pending.popLast() {
+                guard isKnownUniquelyReferenced(&bag) else { continue }
+                if let l = bag.left { pending.append(l) }
+                if let r = bag.right { pending.append(r) }
+                bag.left = nil
+                bag.right = nil
+            }
+        }
+
+        init(_ members: [Int], ranks: [Int32]) {
+            count = members.count
+            own = members
+            ownRanks = ranks
+            left = nil
+            right = nil
+        }
+
+        init(_ a: Bag, _ b: Bag) {
+            count = a.count + b.count
+            own = []
+            ownRanks = []
+            left = a
+            right = b
+        }
+
+        private func leaves(_ body: (Bag) -> Void) {
+            var stack = [self]
+            while let bag = stack.popLast() {
+                body(bag)
+                if let l = bag.left { stack.append(l) }
+                if let r = bag.right { stack.append(r) }
+            }
+        }
+
+        var members: [Int] {
+            var out: [Int] = []
+            out.reserveCapacity(count)
+            leaves { out += $0.own }
+            return out
+        }
+
+        var ranks: [Int32] {
+            if let sorted { return sorted }
+            var out: [Int32] = []
+            out.reserveCapacity(count)
+            leaves { out += $0.ownRanks }
+            out.sort()
+            sorted = out
+            return out
+        }
     }
 
     private let planner: Planner
@@ -61,7 +132,7 @@ struct TreePlan {
         for part in tree.best[target] ?? [] {
             if let m = options.maxCost, part.cost > m { break }
             if let m = options.maxWeeks, part.weeks > m { break }
-            stacks.append(Planner.Stack(credentials: planner.studyOrder(part.members.sorted()), cost: part.cost, weeks: part.weeks))
+            stacks.append(Planner.Stack(credentials: planner.studyOrder(part.members.members.sorted()), cost: part.cost, weeks: part.weeks))
         }
         if stacks.isEmpty { throw .nothingWithinBounds }
         return stacks
@@ -116,9 +187,9 @@ struct TreePlan {
         var ways = [empty]
         for r in credential.requires { ways = try product(ways, item(r, &memo)) }
         if let stackRule = credential.stack { ways = try product(ways, rule(stackRule, &memo)) }
-        let me = Part(members: [c], ranks: [rank[c]!], cost: credential.cost, weeks: credential.weeks,
+        let me = Part(members: Bag([c], ranks: [rank[c]!]), cost: credential.cost, weeks: credential.weeks,
                       key: planner.rankKey(credential.cost, 1, credential.weeks))
-        try combiner.budget.charge(work: ways.reduce(0) { $0 + $1.ranks.count + 1 })
+        try combiner.budget.charge(work: ways.count)
         return ways.map { join($0, me) }
     }
 
@@ -160,7 +231,7 @@ struct TreePlan {
         }
     }
 
-    private func isNothing(_ ways: [Part]) -> Bool { ways.count == 1 && ways[0].members.isEmpty }
+    private func isNothing(_ ways: [Part]) -> Bool { ways.count == 1 && ways[0].members.count == 0 }
 
 
     // MARK: - Combining ranked lists
@@ -173,10 +244,10 @@ struct TreePlan {
         let budget: SearchBudget
 
         /// Adding nothing.
-        var empty: Part { Part(members: [], ranks: [], cost: 0, weeks: 0, key: planner.rankKey(0, 0, 0)) }
+        var empty: Part { Part(members: Bag([], ranks: []), cost: 0, weeks: 0, key: planner.rankKey(0, 0, 0)) }
 
         func part(_ members: [Int], ranks: [Int32], cost: Double, weeks: Double) -> Part {
-            Part(members: members, ranks: ranks.sorted(), cost: cost, weeks: weeks, key: planner.rankKey(cost, Double(members.count), weeks))
+            Part(members: Bag(members, ranks: ranks), cost: cost, weeks: weeks, key: planner.rankKey(cost, Double(members.count), weeks))
         }
 
         private func before(_ a: Part, _ b: Part) -> Bool {
@@ -186,21 +257,9 @@ struct TreePlan {
 
         /// Two parts of different children together (they share no credential).
         func join(_ a: Part, _ b: Part) -> Part {
-            var ranks: [Int32] = []
-            ranks.reserveCapacity(a.ranks.count + b.ranks.count)
-            var i = 0, j = 0
-            while i < a.ranks.count || j < b.ranks.count {
-                if j == b.ranks.count || (i < a.ranks.count && a.ranks[i] < b.ranks[j]) {
-                    ranks.append(a.ranks[i])
-                    i += 1
-                } else {
-                    ranks.append(b.ranks[j])
-                    j += 1
-                }
-            }
             let cost = a.cost + b.cost, weeks = a.weeks + b.weeks
-            return Part(members: a.members + b.members, ranks: ranks, cost: cost, weeks: weeks,
-                        key: planner.rankKey(cost, Double(ranks.count), weeks))
+            let members = a.members.count == 0 ? b.members : b.members.count == 0 ? a.members : Bag(a.members, b.members)
+            return Part(members: members, cost: cost, weeks: weeks, key: planner.rankKey(cost, Double(members.count), weeks))
         }
 
         /// The N best of two ranked lists of ways to meet the same thing.
@@ -223,15 +282,15 @@ struct TreePlan {
         /// from (0, 0), each step one index on; both steps only make the whole worse.
         func product(_ a: [Part], _ b: [Part]) throws(Planner.Failure) -> [Part] {
             if a.isEmpty || b.isEmpty { return [] }
-            if a.count == 1, a[0].members.isEmpty { return b }
-            if b.count == 1, b[0].members.isEmpty { return a }
+            if a.count == 1, a[0].members.count == 0 { return b }
+            if b.count == 1, b[0].members.count == 0 { return a }
             var queue = Heap<(Int, Int, Part)> { x, y in before(x.2, y.2) }
             var seen = Set<Int>([0])
             queue.push((0, 0, join(a[0], b[0])))
             var out: [Part] = []
             while out.count < limit, let (i, j, part) = queue.pop() {
                 out.append(part)
-                try budget.charge(work: part.ranks.count)
+                try budget.charge(work: part.members.count)
                 if out.count & 1023 == 0 { try planner.checkIn(budget, bound: part.key, best: out[0].key, found: out.count) }
                 if i + 1 < a.count, seen.insert((i + 1) * b.count + j).inserted { queue.push((i + 1, j, join(a[i + 1], b[j]))) }
                 if j + 1 < b.count, seen.insert(i * b.count + j + 1).inserted { queue.push((i, j + 1, join(a[i], b[j + 1]))) }

@@ -30,6 +30,16 @@ struct HoldingVerifier {
         let credential = graph.credentials[holding.credential]
         let issuer = graph.organizations[credential.provider]
         guard let proof = holding.proof else {
+            // No signature to check, but what the record itself says still counts against it.
+            if issuer.revoked.contains(holding.id) {
+                return Result(status: .revoked, keyID: nil, reason: "\(issuer.name) revoked it (the holding carries no proof)")
+            }
+            if day < holding.issued {
+                return Result(status: .notYetValid, keyID: nil, reason: "valid from \(holding.issued) (the holding carries no proof)")
+            }
+            if let expiry = graph.expiry(of: holding), day >= expiry {
+                return Result(status: .expired, keyID: nil, reason: "expired on \(expiry) (the holding carries no proof)")
+            }
             return Result(status: .unsigned, keyID: nil, reason: "the holding carries no proof")
         }
         let jws: CompactJWS, alg: String, keyID: String?
