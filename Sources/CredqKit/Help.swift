@@ -73,7 +73,9 @@ public enum Help {
         stack rule met, and nothing in it that could be left out. Stacks rank by total cost,
         then count, then weeks (by weeks: weeks first; by count: count first). The answer is
         the true best, proven by the search; max cost and max weeks drop stacks over a bound;
-        using keeps only credentials from those providers; equal stacks go by their sorted ids.
+        using keeps only credentials whose provider or platform is one of those; equal stacks
+        go by their sorted ids. compare shows each credential's total cost and weeks: its
+        cheapest stack from nothing (also the fields total_cost and total_weeks).
         A search that would take more than .maxstates states (2000000; --max-states on the
         command line) stops with an error instead of guessing. Ctrl-C stops a long search; on a
         terminal, one that runs past a second shows its progress on one line.

@@ -220,7 +220,10 @@ public final class Session {
 
     private func execute(_ statement: Statement, name: String, source: String, outcome: inout Outcome) throws(ScriptError) {
         // An answer that left holdings out says so once, after it.
-        defer { if let note = trustLedger?.notice(graph) { writeErr(note) } }
+        defer {
+            if let note = trustLedger?.notice(graph) { writeErr(note) }
+            if let note = graph.totals.notice(graph) { writeErr(note) }
+        }
         switch statement {
         case .pipeline(let pipeline):
             let table = try evaluator.evaluate(pipeline)

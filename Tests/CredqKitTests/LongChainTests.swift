@@ -46,6 +46,12 @@ import Testing
         #expect(try answer("stacks toward credential c\(Self.n - 1) for l | select count") == [["\(Self.n - 6)"]])
     }
 
+    @Test func totalsAndCompareFollowTheWholeChain() throws {
+        #expect(try answer("credentials where id = c\(Self.n - 1) | select total_cost, total_weeks") == [["\(Self.n)", "\(Self.n)"]])
+        let compared = try answer("compare c\(Self.n - 1), c20000")
+        #expect(compared.first { $0[0] == "total cost" } == ["total cost", "\(Self.n) USD", "20001 USD"])
+    }
+
     /// Why the end of the chain cannot be earned from one provider: the chain of reasons down
     /// to its first link, shortened in the middle.
     @Test func aChainThatCannotBeEarnedSaysWhyBriefly() throws {

@@ -465,49 +465,15 @@ struct Evaluator {
         var rows = aspects.map { aspect in
             Row([.text(aspect.0)] + zip(credentials, creds).map { aspect.1($0, $1) })
         }
-        if creds.contains(where: { $0.stack != nil }) {
-            // For a composite, what its cheapest (and quickest) way through its parts adds up to.
-            let totals = credentials.map { (cost: throughParts(of: $0, \.cost), weeks: throughParts(of: $0, \.weeks)) }
-            rows.insert(Row([.text("cost with parts")] + totals.map { .text("\(Value.format($0.cost)) \(creds[0].currency)") }), at: 4)
-            rows.insert(Row([.text("weeks with parts")] + totals.map { .number($0.weeks) }), at: 3)
-        }
+        // What each really takes from nothing: the one cheapest stack toward it, its total
+        // cost and weeks, and which stack that is.
+        let totals = credentials.map { graph.totals.total(graph, $0) }
+        rows.insert(Row([.text("total cost")] + zip(totals, creds).map { t, c in
+            t.map { .text("\(Value.format($0.cost)) \(c.currency)") } ?? .null
+        }), at: 4)
+        rows.insert(Row([.text("total weeks")] + totals.map { t in t.map { .number($0.weeks) } ?? .null }), at: 3)
+        rows.insert(Row([.text("cheapest stack")] + totals.map { t in t.map { names(.credential, $0.stack) } ?? .text("none: it cannot be earned") }), at: 6)
         return Table(columns: ["aspect"] + creds.map(\.name), rows: rows)
-    }
-
-    /// The least total of `measure` over a credential and the cheapest way through its stack
-    /// rule (nested rules included, each part counted at its own figure, prerequisites not added).
-    func throughParts(of credential: Int, _ measure: KeyPath<Credential, Double>) -> Double {
-        var memo: [Int: Double] = [:]
-        func total(_ c: Int) -> Double {
-            if let m = memo[c] { return m }
-            let own = graph.credentials[c][keyPath: measure]
-            let result = own + (graph.credentials[c].stack.map(rule) ?? 0)
-            memo[c] = result
-            return result
-        }
-        func rule(_ r: StackRule) -> Double {
-            switch r {
-            case .credential(let c): return total(c)
-            case .all(let items): return items.map(rule).reduce(0, +)
-            case .any(let items): return items.map(rule).min() ?? 0
-            case .atLeast(let n, let items): return items.map(rule).sorted().prefix(n).reduce(0, +)
-            case .credits(let needed, let ids):
-                // Least total over subsets whose credits reach `needed`: a knapsack on whole credits.
-                let target = Int(needed.rounded(.up))
-                var best = [Double](repeating: .infinity, count: target + 1)
-                best[0] = 0
-                for c in ids {
-                    let credits = Int(graph.credentials[c].credits.rounded(.down))
-                    let value = total(c)
-                    for have in stride(from: target, through: 0, by: -1) where best[have].isFinite {
-                        let reach = min(target, have + credits)
-                        if reach != have { best[reach] = min(best[reach], best[have] + value) }
-                    }
-                }
-                return best[target].isFinite ? best[target] : 0
-            }
-        }
-        return total(credential)
     }
 
     // MARK: - Stages

@@ -60,6 +60,12 @@ public enum Schema {
         FieldSpec(name: "hours", type: "number", doc: "typical effort") { g, i in g.credentials[i].hours.map(Value.number) ?? .null },
         FieldSpec(name: "cost", type: "number", doc: "price, in the graph's currency") { g, i in .number(g.cost(of: i)) },
         FieldSpec(name: "currency", type: "text", doc: "ISO 4217 code") { g, i in .text(g.credentials[i].currency) },
+        FieldSpec(name: "total_cost", type: "number", doc: "its cost plus the cheapest stack toward it (parts, prerequisites)") { g, i in
+            g.totals.total(g, i).map { .number($0.cost) } ?? .null
+        },
+        FieldSpec(name: "total_weeks", type: "number", doc: "the weeks of that same cheapest stack") { g, i in
+            g.totals.total(g, i).map { .number($0.weeks) } ?? .null
+        },
         FieldSpec(name: "credits", type: "number", doc: "academic credit toward a larger credential") { g, i in .number(g.credentials[i].credits) },
         FieldSpec(name: "requires", type: "list of credentials", doc: "direct prerequisites") { g, i in entities(g, .credential, g.credentials[i].requires) },
         FieldSpec(name: "composite", type: "yes/no", doc: "earned by completing a stack rule") { g, i in .bool(g.credentials[i].stack != nil) },

@@ -20,6 +20,8 @@ public struct Graph: Sendable {
     /// credential → (learner, holding index) of everyone who holds it.
     var holders: HolderIndex { lazyHolders.get { HolderIndex(credentials: credentials.count, learners: learners) } }
     private var lazyHolders = Lazy<HolderIndex>()
+    /// credential → the cheapest stack toward it from nothing (`total_cost`), found on first use.
+    let totals = Totals()
     /// credential → the composites whose stack rule names it.
     var partOf: [[Int]] { links.partOf }
     /// credential → the credentials that require it.
