@@ -188,11 +188,21 @@ extension ScriptError {
             if from > lineStart { leading = "…" }
             if to < lineEnd { trailing = "…" }
         }
-        var lineText = String.UnicodeScalarView()
-        lineText.append(contentsOf: scalars[from..<to].map { $0 == "\t" ? " " : $0 })
-        let text = leading + String(String(lineText).trimmingSuffix { $0 == "\r" }) + trailing
-        let width = max(1, min(range.end, to) - start)
-        let indent = leading.count + (start - from)
+        // Control characters (binary garbage, escape sequences) are shown escaped, never sent
+        // to the terminal; the caret counts what is shown.
+        func shown(_ c: Unicode.Scalar) -> String {
+            if c == "\t" { return " " }
+            if c.value < 0x20 || (0x7F...0x9F).contains(c.value) { return "\\u{\(String(c.value, radix: 16, uppercase: true))}" }
+            return String(c)
+        }
+        var end = to
+        if end > from, scalars[end - 1] == "\r" { end -= 1 }  // a CRLF line's end
+        let pieces = scalars[from..<end].map(shown)
+        let text = leading + pieces.joined() + trailing
+        let before = pieces.prefix(max(0, start - from)).reduce(0) { $0 + $1.count }
+        let under = pieces.dropFirst(max(0, start - from)).prefix(max(0, min(range.end, end) - start)).reduce(0) { $0 + $1.count }
+        let width = max(1, under)
+        let indent = leading.count + before
         out += "\(bold)\(sourceName):\(line):\(column):\(reset) \(red)error:\(reset) \(bold)\(problem.message)\(reset)\n"
         out += "  \(text)\n"
         out += "  " + String(repeating: " ", count: indent) + green + "^" + String(repeating: "~", count: width - 1) + reset + "\n"
