@@ -296,7 +296,7 @@ public final class Session {
                 text = (start == 0 ? "[\n" : ",\n") + batch.rows.map { "  " + Renderer.jsonObject(batch.columns, $0) }.joined(separator: ",\n")
                 if end == count { text += "\n]\n" }
             default:
-                text = (try? Renderer.render(batch, as: format)) ?? ""
+                text = try Renderer.render(batch, as: format)  // an error here is the statement's, never an empty answer
                 if start > 0, format != .ndjson, let newline = text.utf8.firstIndex(of: UInt8(ascii: "\n")) {  // the header, once
                     text = String(text[text.utf8.index(after: newline)...])
                 }
