@@ -282,9 +282,16 @@ struct VerifyCommand: ParsableCommand {
         }
         let day = options.at.flatMap(Day.init) ?? Day.today
         var rows: [Row] = []
-        var allValid = true
+        var allValid = true, unreadable = false
         for path in files {
-            let outcome = CredentialFiles.verify(try readFile(path), name: path, keys: keys, revoked: revoked, on: day)
+            // A file that cannot be read is said so on stderr; the others are still verified.
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
+                Terminal.writeErr("credq: \(path): \(reason)\n")
+                unreadable = true
+                continue
+            }
+            let outcome = CredentialFiles.verify(Array(data), name: path, keys: keys, revoked: revoked, on: day)
             if outcome.status != .valid { allValid = false }
             rows.append(Row([.text(outcome.file), .text(outcome.issuer), outcome.keyID.map(Value.text) ?? .null,
                              .text(outcome.status.rawValue), .text(outcome.reason)]))
@@ -298,7 +305,7 @@ struct VerifyCommand: ParsableCommand {
             Terminal.writeErr("credq: \(error.problem.message)\n")
             throw ExitWith(status: .queryError)
         }
-        throw ExitWith(status: allValid ? .success : .queryError)
+        throw ExitWith(status: unreadable ? .io : allValid ? .success : .queryError)
     }
 }
 

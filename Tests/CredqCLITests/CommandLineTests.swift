@@ -395,6 +395,11 @@ import Testing
     @Test func filesThatAreNotKeysOrCannotBeRead() throws {
         #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--key", "\(Self.folder)/revocations.json"]).status == 2)
         #expect(try Harness.run(["verify", "/nonexistent/badge.jwt"]).status == 5)
+        // A missing file is said so, and the others are still verified; the exit status is the worst.
+        let mixed = try Harness.run(["verify", "\(Self.folder)/badge.jwt", "/nonexistent/badge.jwt", "--key", "\(Self.folder)/issuer-key.jwk", "--at", "2026-11-29"])
+        #expect(mixed.status == 5)
+        #expect(mixed.stdout == "file\tissuer\tkey_id\tstatus\treason\nTests/Fixtures/verify/badge.jwt\tExample Issuer\tissuer-1\tvalid\tthe signature verifies with the key given\n")
+        #expect(mixed.stderr == "credq: /nonexistent/badge.jwt: no such file\n")
         #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--at", "yesterday"]).status == 2)
     }
 }
