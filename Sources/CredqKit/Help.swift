@@ -129,6 +129,9 @@ public enum Help {
           cheap | count
           cheap | where provider = linkedin learning | select name, cost
           credentials where cost < $budget          (credq --param budget=300)
+          stacks toward $role max cost $budget limit $n
+        A parameter stands wherever a literal may: a value, a name, limit, max cost, max weeks,
+        as of. Its value is checked when the statement runs.
         """),
     ]
 

@@ -33,6 +33,21 @@ import Testing
         #expect(wrong.status == 2 && wrong.stderr.contains("--trust takes any, unrefuted or verified, got 'some'"))
     }
 
+    @Test func aParameterStandsWhereverALiteralMay() throws {
+        let r = try Harness.run(["-p", "n=2", "-p", "budget=300", "-p", "day=2025-11-29", "--trust", "any", "-c", """
+            credentials where cost < $budget | sort by cost desc, id | limit $n | select id
+            stacks toward data analyst max cost $budget limit $n | select rank
+            verify rahul-tableau as of $day | select status
+            """])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "id\nahima-chda\npcap\nrank\n1\n2\nstatus\nvalid\n")
+        let wrong = try Harness.run(["-p", "n=two", "-c", "credentials | limit $n"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("error: limit takes a whole number ≥ 0; $n is \"two\""))
+        let missing = try Harness.run(["-c", "verify as of $when"])
+        #expect(missing.status == 1 && missing.stderr.contains("unknown parameter or variable \"$when\""))
+    }
+
     @Test func scriptOnStdinPrintsOnlyResults() throws {
         let r = try Harness.run([], stdin: "count credentials\n# a comment\ncount roles; count learners\n")
         #expect(r.status == 0)

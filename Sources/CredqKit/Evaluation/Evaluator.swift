@@ -23,7 +23,7 @@ struct Evaluator {
         // A listing with a condition followed by `limit n` stops looking after n matches.
         var table: Table
         if case .listing(let kind, let condition?, _) = pipeline.source, case .limit(let n, _)? = pipeline.stages.first {
-            table = try listing(kind, condition, atMost: n)
+            table = try listing(kind, condition, atMost: try count(n, "limit"))
         } else {
             table = try evaluate(pipeline.source)
         }
@@ -32,14 +32,14 @@ struct Evaluator {
             let stage = pipeline.stages[i]
             if table.pending != nil {
                 // `sort by ... | limit n` keeps the best n in one pass, not a sort of them all.
-                if case .sort(let keys, _) = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1],
-                   n <= 10_000, try topRows(keys, n, in: &table) {
+                if case .sort(let keys, _) = stage, i + 1 < pipeline.stages.count, case .limit(let setting, _) = pipeline.stages[i + 1],
+                   case let n = try count(setting, "limit"), n <= 10_000, try topRows(keys, n, in: &table) {
                     i += 2
                     continue
                 }
                 // `where ... | limit n` stops looking after n matches.
                 var atMost = Int.max
-                if case .filter = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1] { atMost = n }
+                if case .filter = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1] { atMost = try count(n, "limit") }
                 if let done = try applyPending(stage, to: &table, atMost: atMost) {
                     if done { return table }
                     i += 1
@@ -94,7 +94,7 @@ struct Evaluator {
         case .gaps(let learner, let target, let range):
             return try gaps(learner: learner, target: target, range: range)
         case .verify(let who, let day, _):
-            return try verify(who, on: day ?? verificationDay ?? Day.today)
+            return try verify(who, on: try day.map { (d) throws(ScriptError) in try date(d, "as of") } ?? verificationDay ?? Day.today)
         case .compare(let names, _):
             var refs: [EntityRef] = []
             for n in names { refs.append(try resolve(n, [.credential])) }
@@ -172,7 +172,7 @@ struct Evaluator {
             if isInterrupted() { throw ScriptError(.interrupted, nil) }
             pending.indexes = Self.stablySorted(keyed, by: keys)
         case .limit(let n, _):
-            pending.indexes = Array(pending.indexes.prefix(n))
+            pending.indexes = Array(pending.indexes.prefix(try count(n, "limit")))
         case .count:
             table = Table(columns: ["count"], rows: [Row([.number(Double(pending.indexes.count))])])
             return true
@@ -355,6 +355,54 @@ struct Evaluator {
 
     private func entity(_ kind: EntityKind, _ index: Int) -> Value { Schema.entity(graph, kind, index) }
 
+    // MARK: - Settings
+
+    /// A number the script wrote, or the value of the `$parameter` that stands for it.
+    func number(_ setting: Setting<Double>, _ what: String) throws(ScriptError) -> Double {
+        switch setting {
+        case .value(let n): return n
+        case .parameter(let name, let range):
+            let text = try parameterText(name, range)
+            guard let n = Double(text), n.isFinite, n >= 0 else {
+                throw ScriptError(.typeMismatch("\(what) takes a number ≥ 0; $\(name) is \"\(text)\""), range)
+            }
+            return n
+        }
+    }
+
+    /// A whole number the script wrote, or the value of the `$parameter` that stands for it.
+    func count(_ setting: Setting<Int>, _ what: String) throws(ScriptError) -> Int {
+        switch setting {
+        case .value(let n): return n
+        case .parameter(let name, let range):
+            let text = try parameterText(name, range)
+            guard let n = Int(text), n >= 0 else {
+                throw ScriptError(.typeMismatch("\(what) takes a whole number ≥ 0; $\(name) is \"\(text)\""), range)
+            }
+            return n
+        }
+    }
+
+    /// A date the script wrote, or the value of the `$parameter` that stands for it.
+    func date(_ setting: Setting<Day>, _ what: String) throws(ScriptError) -> Day {
+        switch setting {
+        case .value(let d): return d
+        case .parameter(let name, let range):
+            let text = try parameterText(name, range)
+            guard let d = Day(text) else {
+                throw ScriptError(.typeMismatch("\(what) takes a date YYYY-MM-DD; $\(name) is \"\(text)\""), range)
+            }
+            return d
+        }
+    }
+
+    private func parameterText(_ name: String, _ range: SourceRange) throws(ScriptError) -> String {
+        guard let text = parameters[name] else {
+            throw ScriptError(.unknownParameter(name, suggestions: Suggest.closest(to: name, among: parameters.keys, limit: 3)), range)
+        }
+        return text
+    }
+
     private func skillsOf(_ ref: EntityRef) throws(ScriptError) -> Table {
         func skillRow(_ s: Int, _ level: Int, _ extra: [Value] = []) -> Row {
             Row([.text(graph.skills[s].id), .text(graph.skills[s].name), .number(Double(level)),
@@ -502,7 +550,7 @@ struct Evaluator {
             table.rows = Self.stablySorted(table.rows.map { row in (row, getters.map { $0(row) }) }, by: keys)
             table.shape = .table
         case .limit(let n, _):
-            table.rows = Array(table.rows.prefix(n))
+            table.rows = Array(table.rows.prefix(try count(n, "limit")))
         case .count:
             return Table(columns: ["count"], rows: [Row([.number(Double(table.rows.count))])])
         case .aggregate(let aggregate, let field, _):

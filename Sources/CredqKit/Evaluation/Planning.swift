@@ -15,11 +15,11 @@ extension Evaluator {
         case .weeks: .weeks
         case .count: .count
         }
-        options.limit = q.limit
+        options.limit = try count(q.limit, "limit")
         options.stateBudget = stateBudget
         options.progress = progress
-        options.maxCost = q.maxCost
-        options.maxWeeks = q.maxWeeks
+        options.maxCost = try q.maxCost.map { (c) throws(ScriptError) in try number(c, "max cost") }
+        options.maxWeeks = try q.maxWeeks.map { (w) throws(ScriptError) in try number(w, "max weeks") }
         if !q.using.isEmpty {
             var providers = Set<Int>()
             for org in q.using { providers.insert(try resolve(org, [.organization]).index) }
@@ -31,7 +31,7 @@ extension Evaluator {
         do {
             stacks = try planner.plan()
         } catch {
-            throw ScriptError(problem(for: error, target: targetRef, learner: learnerName, query: q), q.range)
+            throw ScriptError(problem(for: error, target: targetRef, learner: learnerName, options: options), q.range)
         }
         let rows = stacks.enumerated().map { rank, stack in
             Row([.number(Double(rank + 1)), .number(stack.cost), .number(stack.weeks), .number(Double(stack.count)),
@@ -78,7 +78,7 @@ extension Evaluator {
         }
     }
 
-    private func problem(for failure: Planner.Failure, target: EntityRef, learner: String?, query q: StacksQuery) -> Problem {
+    private func problem(for failure: Planner.Failure, target: EntityRef, learner: String?, options: Planner.Options) -> Problem {
         let name = graph.name(of: target)
         switch failure {
         case .skillNotTaught(let skill, let level, let restricted):
@@ -88,8 +88,8 @@ extension Evaluator {
             return .noStack(target: name, reason: reason)
         case .nothingWithinBounds:
             var bounds: [String] = []
-            if let c = q.maxCost { bounds.append("max cost \(Value.format(c))") }
-            if let w = q.maxWeeks { bounds.append("max weeks \(Value.format(w))") }
+            if let c = options.maxCost { bounds.append("max cost \(Value.format(c))") }
+            if let w = options.maxWeeks { bounds.append("max weeks \(Value.format(w))") }
             return .noStack(target: name, reason: bounds.isEmpty ? "no combination of credentials meets every rule" : "none within " + bounds.joined(separator: " and "))
         case .budgetExhausted(let states, let memoryMiB):
             return .searchTooLarge(states: states, memoryMiB: memoryMiB)

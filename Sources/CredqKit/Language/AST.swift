@@ -69,7 +69,7 @@ public indirect enum Source: Sendable {
     case stacks(StacksQuery)
     case gaps(learner: NameRef, target: NameRef, range: SourceRange)
     case compare([NameRef], range: SourceRange)
-    case verify(NameRef?, asOf: Day?, range: SourceRange)
+    case verify(NameRef?, asOf: Setting<Day>?, range: SourceRange)
     case variable(String, isParameter: Bool, range: SourceRange)
 
     public var range: SourceRange {
@@ -83,15 +83,22 @@ public indirect enum Source: Sendable {
     }
 }
 
+/// A number or date written in the script, or a `$parameter` that stands for one (its value
+/// is read, and checked, when the statement runs).
+public enum Setting<T: Sendable>: Sendable {
+    case value(T)
+    case parameter(String, range: SourceRange)
+}
+
 /// `stacks toward TARGET [for LEARNER] [by ...] [limit N] [max cost C] [max weeks W] [using ORG, ...]`.
 public struct StacksQuery: Sendable {
     public enum Ranking: String, Sendable { case cost, weeks, count }
     public var target: NameRef
     public var learner: NameRef?
     public var ranking: Ranking = .cost
-    public var limit: Int = 5
-    public var maxCost: Double?
-    public var maxWeeks: Double?
+    public var limit: Setting<Int> = .value(5)
+    public var maxCost: Setting<Double>?
+    public var maxWeeks: Setting<Double>?
     public var using: [NameRef] = []
     public var range: SourceRange
 }
@@ -101,7 +108,7 @@ public enum Stage: Sendable {
     case filter(Condition, range: SourceRange)
     case select([SelectItem], range: SourceRange)
     case sort([SortKey], range: SourceRange)
-    case limit(Int, range: SourceRange)
+    case limit(Setting<Int>, range: SourceRange)
     case count(range: SourceRange)
     case group(Field, range: SourceRange)
     case aggregate(Aggregate, Field, range: SourceRange)

@@ -216,8 +216,8 @@ public struct Parser {
         return .stacks(query)
     }
 
-    /// stack_option ::= 'by' ( 'cost' | 'weeks' | 'count' ) | 'limit' NUMBER
-    ///                | 'max' ( 'cost' | 'weeks' ) NUMBER | 'using' name ( ',' name )*
+    /// stack_option ::= 'by' ( 'cost' | 'weeks' | 'count' ) | 'limit' ( NUMBER | PARAM )
+    ///                | 'max' ( 'cost' | 'weeks' ) ( NUMBER | PARAM ) | 'using' name ( ',' name )*
     private mutating func stackOption(_ query: inout StacksQuery, stops: Set<String>) throws(Failure) {
         rule("stack_option")
         let word = advance().text.lowercased()
@@ -229,10 +229,10 @@ public struct Parser {
             }
             query.ranking = ranking
         case "limit":
-            query.limit = try count(after: "limit")
+            query.limit = try countSetting(after: "limit")
         case "max":
             let what = try consume(.word, "cost or weeks after 'max'")
-            let bound = try number(after: "max \(what.text)")
+            let bound = try numberSetting(after: "max \(what.text)")
             switch what.text.lowercased() {
             case "cost": query.maxCost = bound
             case "weeks": query.maxWeeks = bound
@@ -263,19 +263,23 @@ public struct Parser {
         return .compare(names, range: SourceRange(start, previous().range.end))
     }
 
-    /// verify ::= 'verify' name? ( 'as' 'of' DATE )?
+    /// verify ::= 'verify' name? ( 'as' 'of' ( DATE | PARAM ) )?
     private mutating func verify() throws(Failure) -> Source {
         rule("verify")
         let start = advance().range.start
         var who: NameRef?
         if isNameStart(peek()), !peek().isKeyword("as") { who = try name(stops: ["as"]) }
-        var day: Day?
+        var day: Setting<Day>?
         if matchKeyword("as") {
             try consumeKeyword("of")
-            let token = try consume(.date, "a date YYYY-MM-DD after 'as of'")
-            rule("DATE")
-            guard let d = Day(token.text) else { throw fail(at: token, expected: "a valid date YYYY-MM-DD") }
-            day = d
+            if let p = parameterSetting() {
+                day = .parameter(p.name, range: p.range)
+            } else {
+                let token = try consume(.date, "a date YYYY-MM-DD after 'as of'")
+                rule("DATE")
+                guard let d = Day(token.text) else { throw fail(at: token, expected: "a valid date YYYY-MM-DD") }
+                day = .value(d)
+            }
         }
         return .verify(who, asOf: day, range: SourceRange(start, previous().range.end))
     }
@@ -326,7 +330,7 @@ public struct Parser {
         case "limit":
             rule("limit_stage")
             advance()
-            let n = try count(after: "limit")
+            let n = try countSetting(after: "limit")
             return .limit(n, range: SourceRange(start, previous().range.end))
         case "count":
             rule("count_stage")
@@ -573,6 +577,24 @@ public struct Parser {
     }
 
     // MARK: - Helpers
+
+    /// A `$parameter` where a number or date may stand, or nil when the next token is none.
+    private mutating func parameterSetting() -> (name: String, range: SourceRange)? {
+        guard peek().kind == .parameter else { return nil }
+        let token = advance()
+        rule("PARAM")
+        return (token.text, token.range)
+    }
+
+    private mutating func countSetting(after word: String) throws(Failure) -> Setting<Int> {
+        if let p = parameterSetting() { return .parameter(p.name, range: p.range) }
+        return .value(try count(after: word))
+    }
+
+    private mutating func numberSetting(after word: String) throws(Failure) -> Setting<Double> {
+        if let p = parameterSetting() { return .parameter(p.name, range: p.range) }
+        return .value(try number(after: word))
+    }
 
     private mutating func count(after word: String) throws(Failure) -> Int {
         let token = try consume(.number, "a whole number after '\(word)'")
