@@ -56,7 +56,7 @@ public enum Help {
           skills of cloud architect               what a role needs
           skills of mike                          what mike's holdings teach (best level per skill)
           credentials teaching python             with the level each teaches
-          holders of google data analytics        who holds it, issued and expiry dates
+          holders of google data analytics certificate    who holds it, issued and expiry dates
           prerequisites of aws solutions architect professional   in a valid study order
           parts of google data analytics certificate              its stack rule as a tree
         """),
@@ -64,7 +64,7 @@ public enum Help {
           stacks toward cloud architect                   the 5 cheapest ways to a role
           stacks toward cloud architect for mike by weeks limit 3
           stacks toward google data analytics certificate for jane max cost 500
-          stacks toward cloud architect using aws, microsoft, hashicorp
+          stacks toward cloud architect using aws, microsoft, hashicorp, edx
           gaps for mike toward cloud architect            what is missing, and the cheapest fixes
           compare google data analytics certificate, bsc computer science
 
