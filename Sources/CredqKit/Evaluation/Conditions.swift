@@ -154,7 +154,7 @@ extension Evaluator {
                 case .bool: return .bool
                 case .text: return .text
                 case .entity(let e): return .entities([e.ref.kind])
-                case .list: return .unknown
+                case .list, .skillLevel, .reason: return .unknown
                 }
             }
             return .unknown
@@ -350,6 +350,9 @@ extension Evaluator {
             return op == .equal ? b == wanted : op == .notEqual ? b != wanted : false
         case .text(let s):
             return compareText(s.lowercased(), op, literal.plainText.lowercased())
+        case .skillLevel, .reason:
+            // Compared as they read: "Python 3".
+            return compareText(value.plainText.lowercased(), op, literal.plainText.lowercased())
         }
     }
 

@@ -355,6 +355,11 @@ struct Evaluator {
 
     private func entity(_ kind: EntityKind, _ index: Int) -> Value { Schema.entity(graph, kind, index) }
 
+    /// A skill at a level, as a cell.
+    func skillLevel(_ skill: Int, _ level: Int) -> Value {
+        .skillLevel(EntityValue(ref: EntityRef(kind: .skill, index: skill), id: graph.skills[skill].id, name: graph.skills[skill].name), level: level)
+    }
+
     // MARK: - Settings
 
     /// A number the script wrote, or the value of the `$parameter` that stands for it.
@@ -500,7 +505,7 @@ struct Evaluator {
             ("weeks", { _, c in .number(c.weeks) }),
             ("cost", { _, c in .text("\(Value.format(c.cost)) \(c.currency)") }),
             ("credits", { _, c in .number(c.credits) }),
-            ("skills taught", { _, c in .list(c.teaches.map { .text("\(self.graph.skills[$0.skill].name) \($0.level)") }) }),
+            ("skills taught", { _, c in .list(c.teaches.map { self.skillLevel($0.skill, $0.level) }) }),
             ("accredited by", { _, c in names(.organization, c.accreditedBy) }),
             ("recognized by", { _, c in names(.organization, c.recognizedBy) }),
             ("stacks into", { i, _ in names(.credential, self.graph.partOf[i]) }),

@@ -36,7 +36,7 @@ extension Evaluator {
         let rows = stacks.enumerated().map { rank, stack in
             Row([.number(Double(rank + 1)), .number(stack.cost), .number(stack.weeks), .number(Double(stack.count)),
                  Schema.entities(graph, .credential, stack.credentials),
-                 .list(reasons(in: stack, target: target, held: held).map(Value.text))])
+                 .list(reasons(in: stack, target: target, held: held))])
         }
         var table = Table(columns: ["rank", "cost", "weeks", "count", "credentials", "why"], rows: rows,
                           shape: .stacks(target: targetRef, held: held.sorted()))
@@ -46,7 +46,7 @@ extension Evaluator {
 
     /// What a credential brings to a stack: the needed skills it reaches, or the credential it
     /// is a prerequisite or a part of.
-    private func reasons(in stack: Planner.Stack, target: Planner.Target, held: Set<Int>) -> [String] {
+    private func reasons(in stack: Planner.Stack, target: Planner.Target, held: Set<Int>) -> [Value] {
         // Who in the stack needs each credential, found in one pass (a stack may be a chain of
         // a million prerequisites).
         let inStack = Set(stack.credentials)
@@ -62,19 +62,20 @@ extension Evaluator {
         var levels: [Int: (level: Int, from: Int)] = [:]
         if case .role = target { levels = graph.skillLevels(of: Array(held)) }
         return stack.credentials.map { c in
-            var parts: [String] = []
+            var covers: [Value] = []
+            var notes: [String] = []
             switch target {
             case .role(let r):
-                let covers = graph.roles[r].needs.filter { need in
-                    (levels[need.skill]?.level ?? 0) < need.level
-                        && graph.credentials[c].teaches.contains { $0.skill == need.skill && $0.level >= need.level }
+                for need in graph.roles[r].needs where (levels[need.skill]?.level ?? 0) < need.level
+                    && graph.credentials[c].teaches.contains(where: { $0.skill == need.skill && $0.level >= need.level }) {
+                    covers.append(skillLevel(need.skill, need.level))
                 }
-                if !covers.isEmpty { parts.append(covers.map { "\(graph.skills[$0.skill].name) \($0.level)" }.joined(separator: ", ")) }
             case .credential(let t):
-                if c == t { parts.append("the target") }
+                if c == t { notes.append("the target") }
             }
-            parts += neededBy[c] ?? []
-            return parts.joined(separator: "; ")
+            notes += neededBy[c] ?? []
+            return .reason(EntityValue(ref: EntityRef(kind: .credential, index: c), id: graph.credentials[c].id, name: graph.credentials[c].name),
+                           covers: covers, notes: notes)
         }
     }
 

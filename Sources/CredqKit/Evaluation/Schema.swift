@@ -46,7 +46,7 @@ public enum Schema {
     private static func text(_ s: String?) -> Value { s.map(Value.text) ?? .null }
 
     private static func levels(_ graph: Graph, _ list: some Collection<SkillLevel>) -> Value {
-        .list(list.map { .text("\(graph.skills[$0.skill].name) \($0.level)") })
+        .list(list.map { .skillLevel(EntityValue(ref: EntityRef(kind: .skill, index: $0.skill), id: graph.skills[$0.skill].id, name: graph.skills[$0.skill].name), level: $0.level) })
     }
 
     private static let credentialFields: [FieldSpec] = [

@@ -7,6 +7,11 @@ public enum Value: Sendable, Equatable, Hashable {
     case date(Day)
     case entity(EntityValue)
     case list([Value])
+    /// A skill at a level: "Python 3" for people, `Python:3` in csv and tsv, an object in JSON.
+    case skillLevel(EntityValue, level: Int)
+    /// Why a credential is in a stack: the needed skills it covers, and what else needs it
+    /// ("prerequisite of ...", "part of ...", "the target").
+    case reason(EntityValue, covers: [Value], notes: [String])
 
     /// How the value reads in plain text: an entity as its name, a list joined with `; `.
     public var plainText: String {
@@ -18,6 +23,20 @@ public enum Value: Sendable, Equatable, Hashable {
         case .date(let d): d.description
         case .entity(let e): e.name
         case .list(let items): items.map(\.plainText).joined(separator: "; ")
+        case .skillLevel(let skill, let level): "\(skill.name) \(level)"
+        case .reason(_, let covers, let notes): (covers.map(\.plainText) + notes).joined(separator: ", ")
+        }
+    }
+
+    /// How the value reads in csv and tsv: as `plainText`, but a skill at a level as
+    /// `Name:level`, so that every cell splits unambiguously (items of a list on `; `, a list
+    /// inside an item on `, `).
+    public var delimitedText: String {
+        switch self {
+        case .list(let items): items.map(\.delimitedText).joined(separator: "; ")
+        case .skillLevel(let skill, let level): "\(skill.name):\(level)"
+        case .reason(_, let covers, let notes): (covers.map(\.delimitedText) + notes).joined(separator: ", ")
+        default: plainText
         }
     }
 

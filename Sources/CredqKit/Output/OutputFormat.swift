@@ -56,6 +56,11 @@ public enum Renderer {
         case .date(let d): .string(d.description)
         case .entity(let e): .object(JSONObject(members: [("id", .string(e.id)), ("name", .string(e.name))]))
         case .list(let items): .array(items.map(jsonValue))
+        case .skillLevel(let skill, let level):
+            .object(JSONObject(members: [("skill", jsonValue(.entity(skill))), ("level", .number(Double(level)))]))
+        case .reason(let credential, let covers, let notes):
+            .object(JSONObject(members: [("credential", jsonValue(.entity(credential))), ("covers", .array(covers.map(jsonValue))),
+                                         ("notes", .array(notes.map { .string($0) }))]))
         }
     }
 
@@ -67,7 +72,7 @@ public enum Renderer {
                 ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s
         }
         var out = table.columns.map(field).joined(separator: ",") + "\r\n"
-        for row in table.rows { out += row.values.map { field($0.plainText) }.joined(separator: ",") + "\r\n" }
+        for row in table.rows { out += row.values.map { field($0.delimitedText) }.joined(separator: ",") + "\r\n" }
         return out
     }
 
@@ -76,7 +81,7 @@ public enum Renderer {
             String(s.map { $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 })
         }
         var out = table.columns.map(field).joined(separator: "\t") + "\n"
-        for row in table.rows { out += row.values.map { field($0.plainText) }.joined(separator: "\t") + "\n" }
+        for row in table.rows { out += row.values.map { field($0.delimitedText) }.joined(separator: "\t") + "\n" }
         return out
     }
 
