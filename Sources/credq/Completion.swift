@@ -29,6 +29,15 @@ enum Completion {
         let before = String(String.UnicodeScalarView(scalars.prefix(Int(start))))
         let word = text.map { String(cString: $0) } ?? ""
         rl_attempted_completion_over = 1
+        // A name that must be quoted, typed as bare words: the one completion replaces the
+        // words with the quoted name (readline itself only replaces the last word).
+        if let (from, quoted) = Self.quotedReplacement(before: before, word: word) {
+            let startByte = String(String.UnicodeScalarView(scalars.prefix(from))).utf8.count
+            rl_delete_text(Int32(startByte), rl_point)
+            rl_point = Int32(startByte)
+            rl_insert_text(quoted)
+            return nil
+        }
         candidates = Self.candidates(before: before, word: word)
         if candidates.isEmpty, isFileContext(before) {
             rl_attempted_completion_over = 0  // readline completes file names
@@ -48,11 +57,89 @@ enum Completion {
         return [".load", ".read", ".output", ".save"].contains { t.hasPrefix($0) }
     }
 
+    /// Whether a name must be written in quotes: it has a character a bare word cannot hold.
+    static func needsQuotes(_ name: String) -> Bool {
+        name.unicodeScalars.contains { c in
+            !(c == " " || c == "_" || c == "." || c == "+" || c == "-" || (c.properties.isAlphabetic) || ("0"..."9").contains(c))
+        }
+    }
+
+    static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// Bare words typed toward a name that completes to exactly one name that needs quotes:
+    /// where the words start (a scalar offset in `before`), and the quoted name.
+    static func quotedReplacement(before: String, word: String) -> (Int, String)? {
+        guard !isInsideQuotes(before) else { return nil }
+        let found = nameCompletion(before: before, word: word)
+        guard let found, !found.typed.isEmpty, found.names.count == 1, needsQuotes(found.full[0]) else { return nil }
+        return (found.start, quoted(found.full[0]) + " ")
+    }
+
+    /// Whether the text ends inside an open string.
+    static func isInsideQuotes(_ before: String) -> Bool {
+        var inside: Character?
+        var escaped = false
+        for c in before {
+            if escaped { escaped = false; continue }
+            if c == "\\", inside != nil { escaped = true; continue }
+            if let q = inside { if c == q { inside = nil } } else if c == "\"" || c == "'" { inside = c }
+        }
+        return inside != nil
+    }
+
+    /// The names a word (and the bare words before it) may complete to, after a word that
+    /// asks for a name: the rest of each name after the words typed, the whole names, the
+    /// words typed, and where they start.
+    static func nameCompletion(before: String, word: String) -> (names: [String], full: [String], typed: [String], start: Int)? {
+        let statement = before.split(separator: ";", omittingEmptySubsequences: false).last.map(String.init) ?? before
+        let offset = before.unicodeScalars.count - statement.unicodeScalars.count
+        let scalars = Array(statement.unicodeScalars)
+        // Words with their start offsets.
+        var words: [(text: String, start: Int)] = []
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == " " || scalars[i] == "\t" || scalars[i] == "," { i += 1; continue }
+            let s = i
+            while i < scalars.count, scalars[i] != " ", scalars[i] != "\t", scalars[i] != "," { i += 1 }
+            words.append((String(String.UnicodeScalarView(scalars[s..<i])).lowercased(), s))
+        }
+        var typed: [(text: String, start: Int)] = []
+        for (k, w) in words.enumerated().reversed() {
+            if let kinds = nameContexts[w.text], !(w.text == "by" && k > 0 && ["sort", "group"].contains(words[k - 1].text)) {
+                let soFar = typed.reversed().map(\.text)
+                let prefix = (soFar + [word.lowercased()]).joined(separator: " ")
+                let skip = soFar.joined(separator: " ")
+                let full = matchingLabels(prefix: prefix, kinds: kinds, skip: "") { [graph.name(of: $0)] + graph.aliases(of: $0) }
+                    .filter { soFar.isEmpty || $0.lowercased().hasPrefix(prefix) }
+                let names = matchingNames(prefix: prefix, kinds: kinds, skip: skip)
+                let start = offset + (typed.last?.start ?? scalars.count)
+                return (names, full, soFar, start)
+            }
+            if stages.contains(w.text) || conditionWords.contains(w.text) || w.text == "where" || w.text == "|" { return nil }
+            typed.append(w)
+        }
+        return nil
+    }
+
     /// The completions of `word`, given the text of the statement before it.
     static func candidates(before: String, word: String) -> [String] {
         let statement = before.split(separator: ";", omittingEmptySubsequences: false).last.map(String.init) ?? before
         let trimmed = statement.trimmingCharacters(in: .whitespaces)
         let lower = word.lowercased()
+        // Inside an open quote: whole names (readline closes the quote).
+        if isInsideQuotes(before) {
+            return matchingLabels(prefix: lower, kinds: EntityKind.allCases, skip: "") { [graph.name(of: $0)] + graph.aliases(of: $0) }
+                .filter { $0.lowercased().hasPrefix(lower) }
+        }
+        // Field names after `select`, `sort by`, `group by`, `where`, and a comma in a select.
+        let lastWords = trimmed.lowercased().split(separator: " ").suffix(2).map(String.init)
+        if let last = lastWords.last, ["select", "where", "and", "or", "not"].contains(last) || (last == "by" && ["sort", "group"].contains(lastWords.first ?? ""))
+            || (trimmed.hasSuffix(",") && trimmed.lowercased().contains("select")) {
+            let relations = last == "select" || last == "by" || trimmed.hasSuffix(",") ? [] : ["teaches", "needs", "holds", "requires", "recognized by", "accredited", "not"]
+            return (fieldNames + relations).filter { $0.hasPrefix(lower) }
+        }
         if trimmed.isEmpty, word.hasPrefix(".") {
             return metaCommands.map { "." + $0 }.filter { $0.hasPrefix(lower) }
         }
@@ -63,23 +150,23 @@ enum Completion {
         if trimmed.hasSuffix("|") { return stages.filter { $0.hasPrefix(lower) } }
         // An entity name: the words typed since the last word that asks for one.
         let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map { $0.lowercased() }
-        var typedSoFar: [String] = []
-        for w in words.reversed() {
-            if let kinds = nameContexts[w] {
-                let prefix = (typedSoFar.reversed() + [lower]).joined(separator: " ")
-                let names = matchingNames(prefix: prefix, kinds: kinds, skip: typedSoFar.reversed().joined(separator: " "))
-                if !names.isEmpty || !typedSoFar.isEmpty { return names }
-                break
-            }
-            if stages.contains(w) || conditionWords.contains(w) || w == "where" { break }
-            typedSoFar.append(w)
+        if let found = nameCompletion(before: before, word: word) {
+            // A name that needs quotes is offered quoted when it is all still to type.
+            if found.typed.isEmpty, !found.names.isEmpty { return found.names.map { needsQuotes($0) ? quoted($0) : $0 } }
+            if !found.names.isEmpty { return found.names }
+            // A complete name: what may follow it.
+            if !found.typed.isEmpty || lower.isEmpty { return afterName.filter { $0.hasPrefix(lower) } }
         }
+        _ = words
         if trimmed.lowercased().hasSuffix(",") {
             return matchingNames(prefix: lower, kinds: [.credential, .organization], skip: "")
         }
-        let fields = Set(EntityKind.allCases.flatMap { Schema.fields(of: $0).map(\.name) })
-        return (conditionWords + stages + sources + fields.sorted()).filter { $0.hasPrefix(lower) && !lower.isEmpty }
+        return (conditionWords + stages + sources + fieldNames).filter { $0.hasPrefix(lower) && !lower.isEmpty }
     }
+
+    static let fieldNames = Set(EntityKind.allCases.flatMap { Schema.fields(of: $0).map(\.name) }).sorted()
+    /// What may follow a complete name in a statement.
+    static let afterName = ["for", "toward", "by", "limit", "max", "using", "as", "and", "or", "|"]
 
     /// Names and ids of the kinds that start with `prefix` (or have a word that does), given as
     /// the rest of the name after the words already typed (`skip`).

@@ -79,6 +79,8 @@ final class REPL {
         stifle_history(historyLimit)
         if FileManager.default.fileExists(atPath: historyPath) { read_history(historyPath) }
         Completion.graph = session.graph
+        // A name in quotes is one word to complete, and readline closes the quote.
+        rl_completer_quote_characters = UnsafePointer(strdup("\""))
         rl_attempted_completion_function = { text, start, end in
             Completion.complete(text: text, start: start, end: end)
         }

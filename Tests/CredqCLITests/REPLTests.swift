@@ -70,6 +70,31 @@ import Testing
         #expect(term.exitStatus() == 0)
     }
 
+    /// Names that bare words cannot hold are completed in quotes, inside an open quote too;
+    /// fields complete after sort by.
+    @Test func tabQuotesNamesThatNeedItAndCompletesFields() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("skills of \"Foun\t")
+        #expect(term.waitFor("dations: Data, Data, Everywhere\""))
+        term.type("\r")
+        #expect(term.waitFor("data-analysis"))
+        term.expectPrompt()
+        term.type("parts of google data analytics cap\t")
+        #expect(term.waitFor("\"Google Data Analytics Capstone: Complete a Case Study\""))
+        term.type("\r")
+        #expect(term.waitFor("is not a composite credential"))
+        term.expectPrompt()
+        term.type("credentials | sort by total_w\t")
+        #expect(term.waitFor("eeks"))
+        term.type(" desc | limit 1 | select id\r")
+        #expect(term.waitFor("bs-mechanical-engineering"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
     @Test func ctrlCClearsTheLineAndTheREPLCarriesOn() throws {
         let folder = try Harness.temporaryFolder()
         let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
