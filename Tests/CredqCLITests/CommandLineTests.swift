@@ -26,7 +26,7 @@ import Testing
         let plain = try Harness.run(["--at", "2026-11-30", "-c", "skills of jane | select id, level | where id = content-strategy"])
         #expect(plain.status == 0)
         #expect(plain.stdout == "id\tlevel\ncontent-strategy\t2\n")
-        #expect(plain.stderr == "note: 1 holding not counted: HubSpot Content Marketing Certification (Jane Okafor): tampered; .trust any counts it\n")
+        #expect(plain.stderr == "note: 1 holding not counted: HubSpot Content Marketing Certification (Jane Okafor) — tampered; .trust any counts it\n")
         let any = try Harness.run(["--at", "2026-11-30", "--trust", "any", "-c", "skills of jane | select id, level | where id = content-strategy"])
         #expect(any.stdout == "id\tlevel\ncontent-strategy\t3\n" && any.stderr == "")
         let wrong = try Harness.run(["--trust", "some", "-c", "count roles"])

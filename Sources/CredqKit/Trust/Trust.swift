@@ -75,7 +75,7 @@ final class TrustLedger: @unchecked Sendable {
         let shown = keys.prefix(5).map { key -> String in
             let learner = graph.learners[Int(key.learner)]
             let credential = graph.credentials[learner.holdings[Int(key.holding)].credential]
-            return "\(credential.name) (\(learner.name)): \(statuses[key]!.rawValue)"
+            return "\(credential.name) (\(learner.name)) — \(statuses[key]!.rawValue)"
         }
         let more = keys.count > 5 ? ", and \(keys.count - 5) more" : ""
         let counted = keys.count == 1 ? "holding not counted" : "holdings not counted"
