@@ -415,8 +415,16 @@ struct ImportCTDL: ParsableCommand {
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = CTDLImporter.convert(inputs)
+        for line in result.refused { Terminal.writeErr("\(line)\n") }
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
+        // Nothing imported: no graph written, and a failure.
+        guard result.credentials > 0 else {
+            Terminal.writeErr("credq: no credential imported\(result.refused.isEmpty ? "" : " (\(result.refused.count) file\(result.refused.count == 1 ? "" : "s") refused)"); nothing written\n")
+            throw ExitWith(status: .invalidGraph)
+        }
         try destination.write(result.json, inputs: files)
         Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
+        // The other files imported, but one that was refused makes the import fail.
+        if !result.refused.isEmpty { throw ExitWith(status: .invalidGraph) }
     }
 }

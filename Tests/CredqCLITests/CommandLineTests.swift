@@ -455,6 +455,22 @@ extension ImportCommandTests {
         let q = try Harness.run(["-g", out.path, "-c", "parts of data certificate | select part"])
         #expect(q.stdout == "part\nData Certificate\n└─ all of\n   ├─ Intro to Data\n   └─ Data Visualization\n")
     }
+
+    /// A file that is not JSON: a located error and a non-zero exit, the other files still
+    /// imported; nothing imported at all: nothing written.
+    @Test func ctdlRefusesInvalidJSONWithItsPlace() throws {
+        let folder = try Harness.temporaryFolder()
+        let out = folder.appendingPathComponent("ctdl.json")
+        let both = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/invalid.json", "Tests/Fixtures/ctdl/ownerless-pathway.json", "-o", out.path])
+        #expect(both.status == 4)
+        #expect(both.stderr.hasPrefix("Tests/Fixtures/ctdl/invalid.json:4:1: error: not valid JSON: unexpected end of input inside an object\n"))
+        #expect(try Harness.run(["validate", out.path]).status == 0)
+        let none = folder.appendingPathComponent("none.json")
+        let alone = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/invalid.json", "-o", none.path])
+        #expect(alone.status == 4)
+        #expect(alone.stderr.hasSuffix("credq: no credential imported (1 file refused); nothing written\n"))
+        #expect(!FileManager.default.fileExists(atPath: none.path))
+    }
 }
 
 extension VerifyCommandTests {

@@ -85,6 +85,33 @@ extension ImportTests {
 }
 
 extension ImportTests {
+    /// A badge pathway whose components name no owner, with a condition that gives no
+    /// requiredNumber (CTDL's default: all of them), a component listed twice, components
+    /// that say what kind of credential they are, and names with spaces around them.
+    @Test func anOwnerlessPathwayKeepsItsStructure() throws {
+        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/ownerless-pathway.json")))
+        let result = CTDLImporter.convert([("pathway.json", bytes)])
+        #expect(result.refused.isEmpty)
+        #expect(result.report.contains("1 record repeated (the same id listed again): imported once"))
+        let g = try Support.load([("ctdl.json", result.json)]).graph
+        #expect(g.credentials.count == 6)
+        let dest = try #require(g.index(of: "ce-dest", kind: .credential))
+        #expect(g.credentials[dest].name == "Teaching Excellence Certificate")
+        #expect(g.credentials[g.index(of: "ce-b1", kind: .credential)!].kind == .badge)
+        #expect(g.organizations[g.credentials[dest].provider].name == "Unknown provider")
+        // 2 of the 3 badges, both courses (no requiredNumber), and the certificate itself.
+        let stacks = try Planner(graph: g, target: .credential(dest), held: [], options: Planner.Options()).plan()
+        #expect(stacks.first?.count == 5)
+        #expect(stacks.count == 3)
+    }
+
+    @Test func invalidJSONIsALocatedRefusal() throws {
+        let bad = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/invalid.json")))
+        let result = CTDLImporter.convert([("invalid.json", bad)])
+        #expect(result.refused == ["invalid.json:4:1: error: not valid JSON: unexpected end of input inside an object"])
+        #expect(result.credentials == 0)
+    }
+
     @Test func ctdlRecordsBecomeCredentialsWithRulesAndPrerequisites() throws {
         let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/program.json")))
         let result = CTDLImporter.convert([("program.json", bytes)])

@@ -12,7 +12,10 @@ import Foundation
 /// - `requires` condition profiles become prerequisites (their target credentials, learning
 ///   opportunities and assessments that the records describe);
 /// - `hasPart` becomes an all-of stack rule, and a pathway `ComponentCondition` an `n of` rule
-///   (`ceterms:requiredNumber` of its target components);
+///   (`ceterms:requiredNumber` of its target components; all of them when it gives none, as
+///   CTDL says); a component's `ceterms:credentialType` gives its kind;
+/// - a record with no owner still imports whole, with the provider "Unknown provider"; a
+///   record listed twice imports once; a file that is not JSON is refused with its place;
 /// - `estimatedCost` prices add up to the cost; `estimatedDuration` (ISO 8601) gives the weeks;
 /// - language maps (`{"en-US": ...}`) give their English (else first) text.
 /// Everything else a record holds that credq cannot use is reported by type.
@@ -20,6 +23,9 @@ public enum CTDLImporter {
     public struct Result: Sendable {
         public var json: String
         public var report: [String]
+        /// Inputs refused, each a located error (`file:line:column: message`): the others
+        /// still import, but the import as a whole failed.
+        public var refused: [String] = []
         public var credentials: Int
         public var organizations: Int
     }
@@ -51,12 +57,14 @@ public enum CTDLImporter {
             default: break
             }
         }
+        var refused: [String] = []
         for file in files {
-            guard let root = try? JSONParser.parse(file.bytes) else {
-                report.append("\(file.name): skipped: not valid JSON")
-                continue
+            do {
+                collect(try JSONParser.parse(file.bytes), file.name)
+            } catch {
+                let (line, column) = error.location(in: file.bytes)
+                refused.append("\(file.name):\(line):\(column): error: not valid JSON: \(error.message)")
             }
-            collect(root, file.name)
         }
         func str(_ v: JSONValue?) -> String? {
             switch v {
@@ -78,8 +86,16 @@ public enum CTDLImporter {
             default: return []
             }
         }
-        func type(_ o: JSONObject) -> String {
-            (str(o["@type"]) ?? "").replacingOccurrences(of: "ceterms:", with: "")
+        /// A CTDL term's local name: `ceterms:Badge` and `https://purl.org/ctdl/terms/Badge` are `Badge`.
+        func localName(_ term: String) -> String {
+            if term.hasPrefix("ceterms:") { return String(term.dropFirst("ceterms:".count)) }
+            if let slash = term.lastIndex(where: { $0 == "/" || $0 == "#" }), term.hasPrefix("http") { return String(term[term.index(after: slash)...]) }
+            return term
+        }
+        func type(_ o: JSONObject) -> String { localName(str(o["@type"]) ?? "") }
+        /// A record's name, without the spaces around it.
+        func name(_ o: JSONObject) -> String? {
+            str(o["ceterms:name"]).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         // Our id for each record: its CTID, else its @id; every @id maps to it.
         var idOf: [String: String] = [:]
@@ -98,7 +114,7 @@ public enum CTDLImporter {
             let id = idOf[uri] ?? uri
             if !orgIDs.contains(id), !placeholders.contains(id) {
                 placeholders.append(id)
-                report.append("organization \(uri) is referenced but not described: a placeholder was made")
+                if uri != "unknown-provider" { report.append("organization \(uri) is referenced but not described: a placeholder was made") }
             }
             return id
         }
@@ -109,7 +125,7 @@ public enum CTDLImporter {
             let kind = type(o) == "QACredentialOrganization" ? "accreditor"
                 : agentTypes.contains("postsecondary") || agentTypes.contains("university") || agentTypes.contains("college") ? "university"
                 : agentTypes.contains("business") || agentTypes.contains("employer") ? "employer" : "industry"
-            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(str(o["ceterms:name"]) ?? id)), ("kind", s(kind))]
+            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name(o) ?? id)), ("kind", s(kind))]
             if let url = str(o["ceterms:subjectWebpage"]) ?? str(o["ceterms:subjectWebPage"]) { members.append(("url", s(url))) }
             organizations.append((id, .object(JSONObject(members: members))))
             orgIDs.insert(id)
@@ -122,23 +138,31 @@ public enum CTDLImporter {
             if let owner = refs(o["ceterms:ownedBy"]).first { pathwayOwner[file] = owner }
         }
         var skipped: [String: Int] = [:]
+        var imported = Set<String>()
+        var repeated = 0, ownerless = 0
         for (file, o) in records {
             let t = type(o)
             if organizationTypes.contains(t) { continue }
-            guard let kind = kinds[t], let uri = str(o["@id"]), let id = idOf[uri] else {
+            guard var kind = kinds[t], let uri = str(o["@id"]), let id = idOf[uri] else {
                 skipped[t.isEmpty ? "(no @type)" : t, default: 0] += 1
                 continue
             }
-            if t.hasSuffix("Component") { report.append("\(file): pathway component \(str(o["ceterms:name"]) ?? id) imported as a \(kind.rawValue)") }
-            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(str(o["ceterms:name"]) ?? id)), ("kind", s(kind.rawValue))]
-            let owner = refs(o["ceterms:ownedBy"]).first ?? refs(o["ceterms:offeredBy"]).first ?? pathwayOwner[file]
-            guard let owner else {
-                report.append("\(file): \(id) has no ownedBy or offeredBy: its provider is a placeholder")
-                members.append(("provider", s(organization("unknown-provider"))))
-                credentials.append(.object(JSONObject(members: members)))
+            // The same record listed twice (or in two files) is one credential.
+            guard imported.insert(id).inserted else {
+                repeated += 1
                 continue
             }
-            members.append(("provider", s(organization(owner))))
+            // A component says what kind of credential it stands for.
+            if let named = str(o["ceterms:credentialType"]).map(localName), let k = kinds[named] { kind = k }
+            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name(o) ?? id)), ("kind", s(kind.rawValue))]
+            let owner = refs(o["ceterms:ownedBy"]).first ?? refs(o["ceterms:offeredBy"]).first ?? pathwayOwner[file]
+            if let owner {
+                members.append(("provider", s(organization(owner))))
+            } else {
+                // No owner named: a placeholder provider, and everything else still imported.
+                ownerless += 1
+                members.append(("provider", s(organization("unknown-provider"))))
+            }
             if let offerer = refs(o["ceterms:offeredBy"]).first, offerer != owner { members.append(("platform", s(organization(offerer)))) }
             if let weeks = duration(o["ceterms:estimatedDuration"]) { members.append(("weeks", .number(weeks))) }
             if case .array(let costs)? = o["ceterms:estimatedCost"] {
@@ -179,7 +203,8 @@ public enum CTDLImporter {
                 for case .object(let c) in conditions {
                     let targets = refs(c["ceterms:targetComponent"]).compactMap { idOf[$0] }.filter { credentialIDs.contains($0) && $0 != id }
                     guard !targets.isEmpty else { continue }
-                    var n = 1
+                    // CTDL's default is every target component.
+                    var n = targets.count
                     if case .number(let k)? = c["ceterms:requiredNumber"] { n = max(1, min(targets.count, Int(k))) }
                     rules.append(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(targets.map(s)))])))
                 }
@@ -189,15 +214,18 @@ public enum CTDLImporter {
             if let url = str(o["ceterms:subjectWebpage"]) { members.append(("url", s(url))) }
             credentials.append(.object(JSONObject(members: members)))
         }
+        if repeated > 0 { report.append("\(repeated) record\(repeated == 1 ? "" : "s") repeated (the same id listed again): imported once") }
+        if ownerless > 0 { report.append("\(ownerless) credential\(ownerless == 1 ? "" : "s") with no ownedBy or offeredBy: provider \"Unknown provider\"") }
         for (t, n) in skipped.sorted(by: { $0.key < $1.key }) { report.append("\(n) record\(n == 1 ? "" : "s") of type \(t) left out: credq has no place for them") }
         for id in placeholders where !orgIDs.contains(id) {
-            let name = id.split(separator: "/").last.map(String.init) ?? id
+            let last = id.split(separator: "/").last.map(String.init) ?? id
+            let name = id == "unknown-provider" ? "Unknown provider" : "Organization \(last) (not described)"
             organizations.append((id, .object(JSONObject(members: [("id", s(id)), ("name", s(name)), ("kind", s("industry"))]))))
         }
         let root = JSONValue.object(JSONObject(members: [
             ("credq", .number(1)), ("organizations", .array(organizations.map(\.value))), ("credentials", .array(credentials)),
         ]))
-        return Result(json: root.serialized(indent: 1) + "\n", report: report, credentials: credentials.count, organizations: organizations.count)
+        return Result(json: root.serialized(indent: 1) + "\n", report: report, refused: refused, credentials: credentials.count, organizations: organizations.count)
     }
 
     /// Every string inside a value, however nested (an agent type is a node with a name map).
