@@ -88,8 +88,10 @@ extension ImportTests {
     /// A badge pathway whose components name no owner, with a condition that gives no
     /// requiredNumber (CTDL's default: all of them), a component listed twice, components
     /// that say what kind of credential they are, and names with spaces around them.
-    @Test func anOwnerlessPathwayKeepsItsStructure() throws {
-        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/ownerless-pathway.json")))
+    /// The same pathway in compact JSON-LD and in expanded JSON-LD (full IRIs, value objects).
+    @Test(arguments: ["ownerless-pathway.json", "ownerless-pathway.expanded.json"])
+    func anOwnerlessPathwayKeepsItsStructure(_ file: String) throws {
+        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/\(file)")))
         let result = CTDLImporter.convert([("pathway.json", bytes)])
         #expect(result.refused.isEmpty)
         #expect(result.report.contains("1 record repeated (the same id listed again): imported once"))

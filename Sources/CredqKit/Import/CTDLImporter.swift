@@ -60,7 +60,7 @@ public enum CTDLImporter {
         var refused: [String] = []
         for file in files {
             do {
-                collect(try JSONParser.parse(file.bytes), file.name)
+                collect(compacted(try JSONParser.parse(file.bytes)), file.name)
             } catch {
                 let (line, column) = error.location(in: file.bytes)
                 refused.append("\(file.name):\(line):\(column): error: not valid JSON: \(error.message)")
@@ -169,7 +169,7 @@ public enum CTDLImporter {
                 var total = 0.0
                 var currency: String?
                 for case .object(let c) in costs {
-                    if case .number(let p)? = c["ceterms:price"] { total += p }
+                    if let p = number(c["ceterms:price"]) { total += p }
                     currency = currency ?? str(c["ceterms:currency"])
                 }
                 members.append(("cost", .number(total)))
@@ -205,7 +205,7 @@ public enum CTDLImporter {
                     guard !targets.isEmpty else { continue }
                     // CTDL's default is every target component.
                     var n = targets.count
-                    if case .number(let k)? = c["ceterms:requiredNumber"] { n = max(1, min(targets.count, Int(k))) }
+                    if let k = number(c["ceterms:requiredNumber"]) { n = max(1, min(targets.count, Int(k))) }
                     rules.append(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(targets.map(s)))])))
                 }
             }
@@ -226,6 +226,37 @@ public enum CTDLImporter {
             ("credq", .number(1)), ("organizations", .array(organizations.map(\.value))), ("credentials", .array(credentials)),
         ]))
         return Result(json: root.serialized(indent: 1) + "\n", report: report, refused: refused, credentials: credentials.count, organizations: organizations.count)
+    }
+
+    /// Expanded JSON-LD (what RDF tools and SPARQL endpoints write) in the compact shape the
+    /// rest reads: a CTDL term's full IRI as its `ceterms:` name, a value object
+    /// `{"@value": v}` as v. (Arrays stay: every reader takes a value or a list of them.)
+    static func compacted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let items):
+            return .array(items.map(compacted))
+        case .object(let o):
+            if o.members.count <= 3, let v = o["@value"] { return compacted(v) }
+            return .object(JSONObject(members: o.members.map { member in
+                var key = member.key
+                for base in ["https://purl.org/ctdl/terms/", "http://purl.org/ctdl/terms/"] where key.hasPrefix(base) {
+                    key = "ceterms:" + key.dropFirst(base.count)
+                }
+                return (key, compacted(member.value))
+            }))
+        default:
+            return value
+        }
+    }
+
+    /// A number, written as one, as text, or as the first of a list.
+    static func number(_ value: JSONValue?) -> Double? {
+        switch value {
+        case .number(let n)?: return n
+        case .string(let s)?: return Double(s)
+        case .array(let items)?: return items.lazy.compactMap { number($0) }.first
+        default: return nil
+        }
     }
 
     /// Every string inside a value, however nested (an agent type is a node with a name map).
