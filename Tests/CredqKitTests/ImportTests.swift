@@ -107,6 +107,21 @@ extension ImportTests {
         #expect(stacks.count == 3)
     }
 
+    /// A pathway's order (a condition on a certification naming the one before it, as in
+    /// CompTIA's chain; `precedes`) becomes prerequisites, not parts.
+    @Test func aPathwaysOrderBecomesPrerequisites() throws {
+        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/pathway-order.json")))
+        let result = CTDLImporter.convert([("order.json", bytes)])
+        #expect(result.report.contains("1 pathway condition on credentials (the order they come in) imported as prerequisites"))
+        let g = try Support.load([("ctdl.json", result.json)]).graph
+        let pro = try #require(g.index(of: "ce-b", kind: .credential))
+        #expect(g.credentials[pro].stack == nil)
+        #expect(Set(g.prerequisiteOrder(of: pro).map { g.credentials[$0].id }) == ["ce-a", "ce-c"])
+        let dest = try #require(g.index(of: "ce-dest", kind: .credential))
+        let stacks = try Planner(graph: g, target: .credential(dest), held: [], options: Planner.Options()).plan()
+        #expect(stacks.map(\.count) == [4])
+    }
+
     @Test func invalidJSONIsALocatedRefusal() throws {
         let bad = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/invalid.json")))
         let result = CTDLImporter.convert([("invalid.json", bad)])

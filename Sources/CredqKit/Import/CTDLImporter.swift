@@ -137,6 +137,15 @@ public enum CTDLImporter {
         for (file, o) in records where type(o) == "Pathway" {
             if let owner = refs(o["ceterms:ownedBy"]).first { pathwayOwner[file] = owner }
         }
+        // `precedes`: the credential it points at requires this one.
+        var precededBy: [String: [String]] = [:]
+        for (_, o) in records {
+            guard let uri = str(o["@id"]), let id = idOf[uri], credentialIDs.contains(id) else { continue }
+            for later in refs(o["ceterms:precedes"]) {
+                if let lid = idOf[later], credentialIDs.contains(lid), lid != id { precededBy[lid, default: []].append(id) }
+            }
+        }
+        var ordered = 0, orderedChoices = 0
         var skipped: [String: Int] = [:]
         var imported = Set<String>()
         var repeated = 0, ownerless = 0
@@ -190,7 +199,7 @@ public enum CTDLImporter {
                     }
                 }
             }
-            if !requires.isEmpty { members.append(("requires", .array(requires.map(s)))) }
+            for earlier in precededBy[id] ?? [] where !requires.contains(earlier) { requires.append(earlier) }
             // Stack rules: hasPart (all of) and component conditions (n of).
             var rules: [JSONValue] = []
             let parts = refs(o["ceterms:hasPart"]).compactMap { p -> String? in
@@ -206,14 +215,29 @@ public enum CTDLImporter {
                     // CTDL's default is every target component.
                     var n = targets.count
                     if let k = number(c["ceterms:requiredNumber"]) { n = max(1, min(targets.count, Int(k))) }
+                    // On a credential that is not a component of its own (a certification in
+                    // CompTIA's chain), a condition is the pathway's order: what comes before it
+                    // is its prerequisite, not its part. A choice among several cannot be a
+                    // prerequisite, and stays a rule (reported).
+                    if !t.hasSuffix("Component"), !t.hasSuffix("Pathway") {
+                        if n == targets.count {
+                            ordered += 1
+                            for target in targets where !requires.contains(target) { requires.append(target) }
+                            continue
+                        }
+                        orderedChoices += 1
+                    }
                     rules.append(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(targets.map(s)))])))
                 }
             }
+            if !requires.isEmpty { members.append(("requires", .array(requires.map(s)))) }
             if rules.count == 1 { members.append(("stack", rules[0])) }
             if rules.count > 1 { members.append(("stack", .object(JSONObject(members: [("all", .array(rules))])))) }
             if let url = str(o["ceterms:subjectWebpage"]) { members.append(("url", s(url))) }
             credentials.append(.object(JSONObject(members: members)))
         }
+        if ordered > 0 { report.append("\(ordered) pathway condition\(ordered == 1 ? "" : "s") on credentials (the order they come in) imported as prerequisites") }
+        if orderedChoices > 0 { report.append("\(orderedChoices) pathway condition\(orderedChoices == 1 ? "" : "s") on credentials that offer a choice kept as stack rules (a prerequisite cannot be a choice)") }
         if repeated > 0 { report.append("\(repeated) record\(repeated == 1 ? "" : "s") repeated (the same id listed again): imported once") }
         if ownerless > 0 { report.append("\(ownerless) credential\(ownerless == 1 ? "" : "s") with no ownedBy or offeredBy: provider \"Unknown provider\"") }
         for (t, n) in skipped.sorted(by: { $0.key < $1.key }) { report.append("\(n) record\(n == 1 ? "" : "s") of type \(t) left out: credq has no place for them") }
