@@ -31,7 +31,33 @@ import Testing
 
     @Test func onetRefusesAFolderThatIsNotARelease() {
         #expect(throws: OnetImporter.ImportError.self) { try OnetImporter.convert(directory: "/nonexistent") }
-        #expect(OnetImporter.slug("C++ / Qt 5.x") == "c-qt-5-x")
+        #expect(OnetImporter.slug("C++ / Qt 5.x") == "c-plus-plus-qt-5-x")
+    }
+
+    /// Ids made from names never merge two technologies: C# and C++ are two skills, each with
+    /// every occupation that uses it; a collision left over gets a number, reported.
+    @Test func onetTechnologiesWithSimilarNamesStayApart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fixture = Support.root.appendingPathComponent("Tests/Fixtures/onet")
+        for name in ["Occupation Data.txt", "Alternate Titles.txt"] {
+            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        var tech = try String(contentsOf: fixture.appendingPathComponent("Technology Skills.txt"), encoding: .utf8)
+        for (code, example) in [("15-9999.01", "C++"), ("15-9999.01", "C#"), ("15-9999.02", "C++"), ("15-9999.02", "R"), ("15-9999.02", "R!")] {
+            tech += "\(code)\t\(example)\t43232405\tObject or component oriented development software\tN\tN\r\n"
+        }
+        try tech.write(to: folder.appendingPathComponent("Technology Skills.txt"), atomically: true, encoding: .utf8)
+        let result = try OnetImporter.convert(directory: folder.path)
+        let graph = try Support.load([("onet.json", result.json)]).graph
+        let plus = try #require(graph.index(of: "tech-c-plus-plus", kind: .skill))
+        let sharp = try #require(graph.index(of: "tech-c-sharp", kind: .skill))
+        #expect(graph.skills[plus].name == "C++" && graph.skills[sharp].name == "C#")
+        func users(_ skill: Int) -> Int { graph.roles.filter { $0.needs.contains { $0.skill == skill } }.count }
+        #expect(users(plus) == 2 && users(sharp) == 1)
+        #expect(graph.index(of: "tech-r-2", kind: .skill).map { graph.skills[$0].name } == "R!")
+        #expect(result.report.contains("technologies \"R\" and \"R!\" share the id tech-r: the second is tech-r-2"))
     }
 
     static let realOnet = Support.root.deletingLastPathComponent().appendingPathComponent("shared/realdata/onet")

@@ -70,14 +70,28 @@ public enum OnetImporter {
         var commoditySeen = Set<String>()
         var skillOrder: [String] = []
         var skills: [String: (name: String, commodity: String)] = [:]
+        var techIDs: [String: String] = [:]
         var needs: [String: [(skill: String, level: Int)]] = [:]
         for (line, f) in technology {
             guard roleNames[f[0]] != nil else { report.append("Technology Skills.txt:\(line): skipped: no occupation \(f[0])"); continue }
             guard !f[1].isEmpty, !f[2].isEmpty else { report.append("Technology Skills.txt:\(line): skipped: no technology or commodity"); continue }
             let commodity = "unspsc-\(f[2])"
             if commoditySeen.insert(commodity).inserted { commodities.append((commodity, f[3])) }
-            let id = "tech-" + slug(f[1])
-            if skills[id] == nil {
+            // One id per technology name: ids made from names never merge two technologies
+            // (C# and C++); a collision left after `slug` gets a number, reported.
+            let id: String
+            if let known = techIDs[f[1]] {
+                id = known
+            } else {
+                let base = "tech-" + slug(f[1])
+                var made = base, k = 2
+                while skills[made] != nil {
+                    made = "\(base)-\(k)"
+                    k += 1
+                }
+                if made != base { report.append("technologies \"\(skills[base]!.name)\" and \"\(f[1])\" share the id \(base): the second is \(made)") }
+                id = made
+                techIDs[f[1]] = id
                 skills[id] = (f[1], commodity)
                 skillOrder.append(id)
             }
@@ -114,11 +128,14 @@ public enum OnetImporter {
             && [0, 1, 3, 4, 5, 6, 8, 9].allSatisfy { b[$0] >= UInt8(ascii: "0") && b[$0] <= UInt8(ascii: "9") }
     }
 
-    /// A stable id from a name: lower case letters and digits, runs of anything else as one '-'.
+    /// A stable id from a name: lower case letters and digits, `+` as "plus", `#` as "sharp"
+    /// and `&` as "and" (C++, C#, AT&T), runs of anything else as one '-'.
     static func slug(_ name: String) -> String {
         var out = ""
         var dash = false
-        for scalar in name.lowercased().unicodeScalars {
+        let spelled = name.replacingOccurrences(of: "+", with: " plus ").replacingOccurrences(of: "#", with: " sharp ")
+            .replacingOccurrences(of: "&", with: " and ")
+        for scalar in spelled.lowercased().unicodeScalars {
             if (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9") {
                 out.unicodeScalars.append(scalar)
                 dash = false
