@@ -78,10 +78,11 @@ public final class Session {
         DefaultCatalog.files.map { GraphSource(name: "<catalog>/\($0.name)", bytes: Array($0.json.utf8)) }
     }
 
-    /// Reads graph files from disk (`-` is stdin), or the default catalog when there are none.
-    public static func readSources(_ paths: [String]) throws(GraphLoadError) -> [GraphSource] {
+    /// Reads graph files from disk (`-` is stdin), or the default catalog when there are none;
+    /// with `catalog`, the default catalog first and the files after it (`--catalog`).
+    public static func readSources(_ paths: [String], catalog: Bool = false) throws(GraphLoadError) -> [GraphSource] {
         if paths.isEmpty { return defaultCatalogSources }
-        var sources: [GraphSource] = []
+        var sources: [GraphSource] = catalog ? defaultCatalogSources : []
         for path in paths {
             do {
                 if path == "-" {
@@ -337,8 +338,12 @@ public final class Session {
             guard let n = Int(arg.replacingOccurrences(of: "_", with: "")), n > 0 else { throw usage("a whole number of states above 0") }
             stateBudget = n
         case "load":
-            guard let path = arg else { throw usage("the path of a graph file") }
-            try load(path: path, range: argRange)
+            guard let path = arg else { throw usage("the path of a graph file, or --catalog") }
+            if path == "--catalog" {
+                try loadCatalog(range: argRange)
+            } else {
+                try load(path: path, range: argRange)
+            }
         case "save":
             let saveUsage = "a file path (add --force to replace a file this session loaded)"
             guard let arg, arg != "--force" else { throw usage(saveUsage) }
@@ -361,6 +366,24 @@ public final class Session {
         default:
             let suggestion = Suggest.closest(to: command.name, among: Self.metaCommands, limit: 1).first
             throw ScriptError(.unknownMetaCommand(command.name, suggestion: suggestion), command.nameRange)
+        }
+    }
+
+    /// `.load --catalog`: the default catalog joined to what is loaded (once).
+    private func loadCatalog(range: SourceRange) throws(ScriptError) {
+        let catalog = Self.defaultCatalogSources
+        if sources.contains(where: { s in catalog.contains { $0.name == s.name } }) {
+            writeErr("the default catalog is already loaded\n")
+            return
+        }
+        do {
+            let loaded = try GraphLoader.load(catalog + sources)
+            graph = loaded.graph
+            if warmsIndexes { graph.warmIndexes() }
+            sources = catalog + sources
+            writeErr("loaded the default catalog: \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
+        } catch {
+            throw ScriptError(.graphError(error), range)
         }
     }
 

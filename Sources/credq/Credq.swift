@@ -7,6 +7,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("A graph file to load (repeatable, merged in order; default: the built-in catalog).", valueName: "file"))
     var graph: [String] = []
 
+    @Flag(name: .long, help: "Load the built-in catalog first, then the -g files (a learner's records or an import joined to the catalog).")
+    var catalog = false
+
     @Option(name: [.short, .long], help: ArgumentHelp("Output format: table, json, ndjson, csv, tsv, markdown, dot (default: table on a terminal, tsv otherwise).", valueName: "format"))
     var format: String?
 
@@ -56,7 +59,7 @@ struct GlobalOptions: ParsableArguments {
         let sources: [GraphSource]
         let loaded: GraphLoader.Loaded
         do {
-            sources = try Session.readSources(graph)
+            sources = try Session.readSources(graph, catalog: catalog)
             loaded = try GraphLoader.load(sources)
         } catch {
             for d in error.diagnostics { Terminal.writeErr("\(d)\n") }

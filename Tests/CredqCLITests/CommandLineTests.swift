@@ -48,6 +48,25 @@ import Testing
         #expect(missing.status == 1 && missing.stderr.contains("unknown parameter or variable \"$when\""))
     }
 
+    /// --catalog (and .load --catalog): the built-in catalog first, then the -g files, so a
+    /// learner's records can name the catalog's credentials.
+    @Test func catalogJoinsTheBuiltInCatalogToTheFilesLoaded() throws {
+        let folder = try Harness.temporaryFolder()
+        let team = folder.appendingPathComponent("team.json")
+        try #"{"credq": 1, "learners": [{"id": "sam", "name": "Sam Doe", "holds": [{"id": "sam-1", "credential": "aws-cloud-practitioner", "issued": "2025-03-01"}]}]}"#
+            .write(to: team, atomically: true, encoding: .utf8)
+        #expect(try Harness.run(["-g", team.path, "-c", "count learners"]).status == 4)
+        let joined = try Harness.run(["--catalog", "-g", team.path, "-c", "learners | count", "-c", "skills of sam | select id"])
+        #expect(joined.status == 0)
+        #expect(joined.stdout == "count\n5\nid\naws-platform\ncloud-computing\nsecurity-fundamentals\n")
+        let alone = folder.appendingPathComponent("alone.json")
+        try #"{"credq": 1, "learners": [{"id": "sam", "name": "Sam Doe"}]}"#.write(to: alone, atomically: true, encoding: .utf8)
+        let loaded = try Harness.run(["-g", alone.path], stdin: "count credentials\n.load --catalog\ncount credentials\n")
+        #expect(loaded.status == 0)
+        #expect(loaded.stdout == "count\n0\ncount\n104\n")
+        #expect(loaded.stderr == "loaded the default catalog: 104 credentials, 5 learners in all\n")
+    }
+
     @Test func scriptOnStdinPrintsOnlyResults() throws {
         let r = try Harness.run([], stdin: "count credentials\n# a comment\ncount roles; count learners\n")
         #expect(r.status == 0)
