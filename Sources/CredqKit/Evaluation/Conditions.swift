@@ -35,6 +35,28 @@ extension Evaluator {
             switch fieldKind(field, in: table) {
             case .number, .date, .bool:
                 throw ScriptError(.typeMismatch("'~' looks for text, and \(field.name) is \(fieldKind(field, in: table).noun); compare it with = < > instead"), field.range)
+            case .enumerated:
+                // Text that no value of the field contains matches nothing: a mistake, said so.
+                if let kind = table.entityKind {
+                    let existing = enumeratedValues(field.name, of: kind)
+                    if !existing.contains(where: { $0.lowercased().contains(needle) }) {
+                        let typed = try resolve(literal).plainText
+                        throw ScriptError(.unknownValue(field: field.name, of: kind, value: typed, existing: existing,
+                                                        suggestions: Suggest.closest(to: typed, among: existing, limit: 1)), literal.range)
+                    }
+                }
+                return { row in Self.contains(get(row), needle) }
+            case .entities(let kinds):
+                // As for names: text that no such entity's name or id contains is a mistake.
+                var any = false
+                for kind in kinds where !any {
+                    for i in 0..<graph.count(of: kind) {
+                        let ref = EntityRef(kind: kind, index: i)
+                        if graph.name(of: ref).lowercased().contains(needle) || graph.id(of: ref).lowercased().contains(needle) { any = true; break }
+                    }
+                }
+                if !any { _ = try resolver.resolve(try resolve(literal).plainText, kinds: kinds, range: literal.range) }
+                return { row in Self.contains(get(row), needle) }
             default:
                 return { row in Self.contains(get(row), needle) }
             }
