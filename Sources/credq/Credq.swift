@@ -375,6 +375,10 @@ struct ImportOnet: ParsableCommand {
             throw ExitWith(status: .io)
         }
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
+        guard result.roles > 0 else {
+            Terminal.writeErr("credq: no occupation imported; nothing written\n")
+            throw ExitWith(status: .invalidGraph)
+        }
         let read = ["Occupation Data.txt", "Alternate Titles.txt", "Technology Skills.txt"].map { directory + "/" + $0 }
         try destination.write(result.json, inputs: read)
         Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
@@ -398,9 +402,15 @@ struct ImportOpenBadges: ParsableCommand {
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
         let result = OpenBadgesImporter.convert(inputs, learner: learner)
+        for line in result.refused { Terminal.writeErr("\(line)\n") }
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
+        guard result.credentials > 0 else {
+            Terminal.writeErr("credq: no achievement imported; nothing written\n")
+            throw ExitWith(status: .invalidGraph)
+        }
         try destination.write(result.json, inputs: files)
         Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
+        if !result.refused.isEmpty { throw ExitWith(status: .invalidGraph) }
     }
 }
 

@@ -475,6 +475,19 @@ extension ImportCommandTests {
         #expect(q.stdout == "part\nData Certificate\n└─ all of\n   ├─ Intro to Data\n   └─ Data Visualization\n")
     }
 
+    @Test func openBadgesRefusesInvalidJSONWithItsPlace() throws {
+        let folder = try Harness.temporaryFolder()
+        let bad = folder.appendingPathComponent("bad.json")
+        try #"{"broken": "#.write(to: bad, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("ob.json")
+        let both = try Harness.run(["import", "openbadges", bad.path, "Tests/Fixtures/openbadges/data-course.json", "--learner", "sam", "-o", out.path])
+        #expect(both.status == 4)
+        #expect(both.stderr.hasPrefix("\(bad.path):1:12: error: not valid JSON: unexpected end of input, expected a value\n"))
+        #expect(FileManager.default.fileExists(atPath: out.path))
+        let alone = try Harness.run(["import", "openbadges", bad.path])
+        #expect(alone.status == 4 && alone.stdout == "" && alone.stderr.hasSuffix("credq: no achievement imported; nothing written\n"))
+    }
+
     /// A file that is not JSON: a located error and a non-zero exit, the other files still
     /// imported; nothing imported at all: nothing written.
     @Test func ctdlRefusesInvalidJSONWithItsPlace() throws {

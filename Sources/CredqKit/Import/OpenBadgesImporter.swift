@@ -11,6 +11,8 @@ public enum OpenBadgesImporter {
     public struct Result: Sendable {
         public var json: String
         public var report: [String]
+        /// Files refused, each a located error: the others still import, but the import failed.
+        public var refused: [String] = []
         public var credentials: Int
         public var holdings: Int
     }
@@ -41,18 +43,25 @@ public enum OpenBadgesImporter {
             }
         }
 
+        var refused: [String] = []
         for file in files {
             var proof: String?
             var document: JSONObject
             let text = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if text.hasPrefix("{") {
-                guard case .object(let o)? = try? JSONParser.parse(file.bytes) else { report.append("\(file.name): skipped: not valid JSON"); continue }
+                let parsed: JSONValue
+                do { parsed = try JSONParser.parse(file.bytes) } catch {
+                    let (line, column) = error.location(in: file.bytes)
+                    refused.append("\(file.name):\(line):\(column): error: not valid JSON: \(error.message)")
+                    continue
+                }
+                guard case .object(let o) = parsed else { refused.append("\(file.name):1:1: error: not a credential: the JSON is not an object"); continue }
                 document = o
             } else if let jws = try? CompactJWS(text) {
                 document = obj(jws.payload["vc"]) ?? jws.payload
                 proof = text
             } else {
-                report.append("\(file.name): skipped: neither JSON nor a compact JWS")
+                refused.append("\(file.name):1:1: error: neither JSON nor a compact JWS")
                 continue
             }
             guard types(document["type"]).contains(where: { $0 == "OpenBadgeCredential" || $0 == "AchievementCredential" }) else {
@@ -147,6 +156,6 @@ public enum OpenBadgesImporter {
             })),
         ]))
         let holdings = learners.values.reduce(0) { $0 + $1.holds.count }
-        return Result(json: root.serialized(indent: 1) + "\n", report: report, credentials: credentialOrder.count, holdings: holdings)
+        return Result(json: root.serialized(indent: 1) + "\n", report: report, refused: refused, credentials: credentialOrder.count, holdings: holdings)
     }
 }
