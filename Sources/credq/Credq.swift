@@ -337,12 +337,28 @@ struct ImportDestination: ParsableArguments {
     @Flag(name: .long, help: "Let -o replace one of the files being imported.")
     var force = false
 
-    func write(_ json: String, inputs: [String]) throws {
+    /// The graph an import joins (`-g`, `--catalog`), when one is named.
+    func write(_ imported: String, inputs: [String], joining options: GlobalOptions) throws {
+        var json = imported
+        let into = options.graph, catalog = options.catalog
+        if catalog || !into.isEmpty {
+            // The graph to join: loaded as -g would load it, and refused as -g would refuse it.
+            let loaded: GraphLoader.Loaded
+            do {
+                loaded = try GraphLoader.load(try Session.readSources(into, catalog: catalog))
+            } catch {
+                for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
+                throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
+            }
+            let joined = ImportJoin.join(imported, into: loaded.graph)
+            for line in joined.report { Terminal.writeErr("credq: \(line)\n") }
+            json = joined.json
+        }
         guard let output else {
             Terminal.writeOut(json)
             return
         }
-        if !force, inputs.map(Session.absolute).contains(Session.absolute(output)) {
+        if !force, (inputs + into).map(Session.absolute).contains(Session.absolute(output)) {
             Terminal.writeErr("credq: \(output): is one of the files being imported; write elsewhere, or add --force to replace it\n")
             throw ExitWith(status: .io)
         }
@@ -365,6 +381,7 @@ struct ImportOnet: ParsableCommand {
     var directory: String
 
     @OptionGroup var destination: ImportDestination
+    @OptionGroup var options: GlobalOptions
 
     mutating func run() throws {
         let result: OnetImporter.Result
@@ -380,7 +397,7 @@ struct ImportOnet: ParsableCommand {
             throw ExitWith(status: .invalidGraph)
         }
         let read = ["Occupation Data.txt", "Alternate Titles.txt", "Technology Skills.txt"].map { directory + "/" + $0 }
-        try destination.write(result.json, inputs: read)
+        try destination.write(result.json, inputs: read, joining: options)
         Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
     }
 }
@@ -398,6 +415,7 @@ struct ImportOpenBadges: ParsableCommand {
     var learner: String?
 
     @OptionGroup var destination: ImportDestination
+    @OptionGroup var options: GlobalOptions
 
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
@@ -408,7 +426,7 @@ struct ImportOpenBadges: ParsableCommand {
             Terminal.writeErr("credq: no achievement imported; nothing written\n")
             throw ExitWith(status: .invalidGraph)
         }
-        try destination.write(result.json, inputs: files)
+        try destination.write(result.json, inputs: files, joining: options)
         Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
         if !result.refused.isEmpty { throw ExitWith(status: .invalidGraph) }
     }
@@ -424,6 +442,7 @@ struct ImportCTDL: ParsableCommand {
     var files: [String]
 
     @OptionGroup var destination: ImportDestination
+    @OptionGroup var options: GlobalOptions
 
     mutating func run() throws {
         let inputs = try files.map { (name: $0, bytes: try readFile($0)) }
@@ -435,7 +454,7 @@ struct ImportCTDL: ParsableCommand {
             Terminal.writeErr("credq: no credential imported\(result.refused.isEmpty ? "" : " (\(result.refused.count) file\(result.refused.count == 1 ? "" : "s") refused)"); nothing written\n")
             throw ExitWith(status: .invalidGraph)
         }
-        try destination.write(result.json, inputs: files)
+        try destination.write(result.json, inputs: files, joining: options)
         Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
         // The other files imported, but one that was refused makes the import fail.
         if !result.refused.isEmpty { throw ExitWith(status: .invalidGraph) }

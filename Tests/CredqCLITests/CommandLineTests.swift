@@ -475,6 +475,20 @@ extension ImportCommandTests {
         #expect(q.stdout == "part\nData Certificate\n└─ all of\n   ├─ Intro to Data\n   └─ Data Visualization\n")
     }
 
+    /// Joined to the catalog: the learner already there gets the holding, skills the catalog
+    /// has are reused (by id, then by name), and what matched is said.
+    @Test func openBadgesJoinsTheCatalog() throws {
+        let folder = try Harness.temporaryFolder()
+        let out = folder.appendingPathComponent("joined.json")
+        let r = try Harness.run(["import", "openbadges", "Tests/Fixtures/openbadges/data-course.json", "--learner", "mike", "--catalog", "-o", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("credq: learner mike is already in the graph: 1 holding added to theirs\n"))
+        #expect(r.stderr.contains("credq: skill https://skills.example/data-analysis is data-analysis in the graph (same name)\n"))
+        #expect(try Harness.run(["validate", out.path]).status == 0)
+        let q = try Harness.run(["-g", out.path, "-c", "holders of data analysis 101 | select id", "-c", "learners where id = mike | select holdings", "-c", "count credentials"])
+        #expect(q.stdout == "id\nmike\nholdings\n7\ncount\n105\n")
+    }
+
     @Test func openBadgesRefusesInvalidJSONWithItsPlace() throws {
         let folder = try Harness.temporaryFolder()
         let bad = folder.appendingPathComponent("bad.json")
