@@ -31,14 +31,9 @@ struct HoldingVerifier {
         let issuer = graph.organizations[credential.provider]
         guard let proof = holding.proof else {
             // No signature to check, but what the record itself says still counts against it.
-            if issuer.revoked.contains(holding.id) {
-                return Result(status: .revoked, keyID: nil, reason: "\(issuer.name) revoked it (the holding carries no proof)")
-            }
-            if day < holding.issued {
-                return Result(status: .notYetValid, keyID: nil, reason: "valid from \(holding.issued) (the holding carries no proof)")
-            }
-            if let expiry = graph.expiry(of: holding), day >= expiry {
-                return Result(status: .expired, keyID: nil, reason: "expired on \(expiry) (the holding carries no proof)")
+            if var refuted = standing(holding, issuer, on: day, keyID: nil) {
+                refuted.reason += " (the holding carries no proof)"
+                return refuted
             }
             return Result(status: .unsigned, keyID: nil, reason: "the holding carries no proof")
         }
@@ -84,6 +79,13 @@ struct HoldingVerifier {
         if let disagreement = claimsDisagree(jws.payload, learner: learner, holding: holding) {
             return Result(status: .tampered, keyID: keyID, reason: disagreement)
         }
+        return standing(holding, issuer, on: day, keyID: keyID)
+            ?? Result(status: .valid, keyID: keyID, reason: "signed by \(issuer.name)")
+    }
+
+    /// What the holding's own facts say on the day: revoked by its issuer, not yet issued, or
+    /// expired; nil when none of these.
+    private func standing(_ holding: Holding, _ issuer: Organization, on day: Day, keyID: String?) -> Result? {
         if issuer.revoked.contains(holding.id) {
             return Result(status: .revoked, keyID: keyID, reason: "\(issuer.name) revoked it")
         }
@@ -93,7 +95,7 @@ struct HoldingVerifier {
         if let expiry = graph.expiry(of: holding), day >= expiry {
             return Result(status: .expired, keyID: keyID, reason: "expired on \(expiry)")
         }
-        return Result(status: .valid, keyID: keyID, reason: "signed by \(issuer.name)")
+        return nil
     }
 
     /// Why the signed claims and the holding disagree, or nil when they agree.
