@@ -212,27 +212,13 @@ extension Planner {
         case .credits(let needed, let ids):
             // The fractional knapsack: the least charge per credit first, the last one in part.
             var still = needed
-            var offers: [(value: Measures, credits: Double)] = []
+            var offers: [(price: Measures, credits: Double)] = []
             for c in Set(ids) {
                 let credits = graph.credentials[c].credits
                 if has(c) { still -= credits } else if credits > 0 { offers.append((value(c), credits)) }
             }
             guard still > 0 else { return Measures() }
-            var out = Measures()
-            for lane in 0..<3 {
-                var left = still, sum = 0.0
-                for offer in offers.sorted(by: { $0.value[lane] / $0.credits < $1.value[lane] / $1.credits }) {
-                    if offer.credits >= left {
-                        sum += offer.value[lane] * left / offer.credits
-                        left = 0
-                        break
-                    }
-                    sum += offer.value[lane]
-                    left -= offer.credits
-                }
-                out[lane] = left > 0 ? .infinity : sum
-            }
-            return out
+            return Self.cheapestCredits(still, offers, short: .infinity)
         }
     }
 }

@@ -691,22 +691,29 @@ public struct Planner {
             let offers = open.map { c in
                 (price: shared ? ownPrice(c, price, closure) : price(c), credits: graph.credentials[c].credits)
             }
-            var out = Measures()
-            for lane in 0..<3 {
-                var left = still, sum = 0.0
-                for offer in offers.sorted(by: { $0.price[lane] / $0.credits < $1.price[lane] / $1.credits }) {
-                    if offer.credits >= left {
-                        sum += offer.price[lane] * left / offer.credits
-                        left = 0
-                        break
-                    }
-                    sum += offer.price[lane]
-                    left -= offer.credits
-                }
-                out[lane] = sum
-            }
-            return out
+            return Self.cheapestCredits(still, offers, short: nil)
         }
+    }
+
+    /// The fractional knapsack, in each measure: the least price per credit first, the last
+    /// offer in part, until `needed` credits are reached. When the offers fall short: `short`,
+    /// or what they all cost.
+    static func cheapestCredits(_ needed: Double, _ offers: [(price: Measures, credits: Double)], short: Double?) -> Measures {
+        var out = Measures()
+        for lane in 0..<3 {
+            var left = needed, sum = 0.0
+            for offer in offers.sorted(by: { $0.price[lane] / $0.credits < $1.price[lane] / $1.credits }) {
+                if offer.credits >= left {
+                    sum += offer.price[lane] * left / offer.credits
+                    left = 0
+                    break
+                }
+                sum += offer.price[lane]
+                left -= offer.credits
+            }
+            out[lane] = left > 0 ? short ?? sum : sum
+        }
+        return out
     }
 
     /// Whether no credential lies in the closures of two of the items.
