@@ -356,48 +356,36 @@ struct Evaluator {
     private func entity(_ kind: EntityKind, _ index: Int) -> Value { Schema.entity(graph, kind, index) }
 
     /// A skill at a level, as a cell.
-    func skillLevel(_ skill: Int, _ level: Int) -> Value {
-        .skillLevel(EntityValue(ref: EntityRef(kind: .skill, index: skill), id: graph.skills[skill].id, name: graph.skills[skill].name), level: level)
-    }
+    func skillLevel(_ skill: Int, _ level: Int) -> Value { Schema.skillLevel(graph, skill, level) }
 
     // MARK: - Settings
 
     /// A number the script wrote, or the value of the `$parameter` that stands for it.
     func number(_ setting: Setting<Double>, _ what: String) throws(ScriptError) -> Double {
-        switch setting {
-        case .value(let n): return n
-        case .parameter(let name, let range):
-            let text = try parameterText(name, range)
-            guard let n = Double(text), n.isFinite, n >= 0 else {
-                throw ScriptError(.typeMismatch("\(what) takes a number ≥ 0; $\(name) is \"\(text)\""), range)
-            }
-            return n
-        }
+        try value(setting, what, "a number ≥ 0") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
     }
 
     /// A whole number the script wrote, or the value of the `$parameter` that stands for it.
     func count(_ setting: Setting<Int>, _ what: String) throws(ScriptError) -> Int {
-        switch setting {
-        case .value(let n): return n
-        case .parameter(let name, let range):
-            let text = try parameterText(name, range)
-            guard let n = Int(text), n >= 0 else {
-                throw ScriptError(.typeMismatch("\(what) takes a whole number ≥ 0; $\(name) is \"\(text)\""), range)
-            }
-            return n
-        }
+        try value(setting, what, "a whole number ≥ 0") { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
     }
 
     /// A date the script wrote, or the value of the `$parameter` that stands for it.
     func date(_ setting: Setting<Day>, _ what: String) throws(ScriptError) -> Day {
+        try value(setting, what, "a date YYYY-MM-DD") { Day($0) }
+    }
+
+    /// A setting's value: as written, or its parameter's text read by `parse` (nil: refused,
+    /// a type error at the parameter saying what `what` takes).
+    private func value<T>(_ setting: Setting<T>, _ what: String, _ takes: String, _ parse: (String) -> T?) throws(ScriptError) -> T {
         switch setting {
-        case .value(let d): return d
+        case .value(let v): return v
         case .parameter(let name, let range):
             let text = try parameterText(name, range)
-            guard let d = Day(text) else {
-                throw ScriptError(.typeMismatch("\(what) takes a date YYYY-MM-DD; $\(name) is \"\(text)\""), range)
+            guard let v = parse(text) else {
+                throw ScriptError(.typeMismatch("\(what) takes \(takes); $\(name) is \"\(text)\""), range)
             }
-            return d
+            return v
         }
     }
 

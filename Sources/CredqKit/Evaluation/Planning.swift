@@ -74,8 +74,7 @@ extension Evaluator {
                 if c == t { notes.append("the target") }
             }
             notes += neededBy[c] ?? []
-            return .reason(EntityValue(ref: EntityRef(kind: .credential, index: c), id: graph.credentials[c].id, name: graph.credentials[c].name),
-                           covers: covers, notes: notes)
+            return .reason(Schema.entityValue(graph, EntityRef(kind: .credential, index: c)), covers: covers, notes: notes)
         }
     }
 

@@ -36,7 +36,16 @@ public enum Schema {
     static func entity(_ graph: Graph, _ kind: EntityKind, _ index: Int?) -> Value {
         guard let index else { return .null }
         let ref = EntityRef(kind: kind, index: index)
-        return .entity(EntityValue(ref: ref, id: graph.id(of: ref), name: graph.name(of: ref)))
+        return .entity(entityValue(graph, ref))
+    }
+
+    static func entityValue(_ graph: Graph, _ ref: EntityRef) -> EntityValue {
+        EntityValue(ref: ref, id: graph.id(of: ref), name: graph.name(of: ref))
+    }
+
+    /// A skill at a level, as a cell.
+    static func skillLevel(_ graph: Graph, _ skill: Int, _ level: Int) -> Value {
+        .skillLevel(entityValue(graph, EntityRef(kind: .skill, index: skill)), level: level)
     }
 
     static func entities(_ graph: Graph, _ kind: EntityKind, _ indexes: [Int]) -> Value {
@@ -46,7 +55,7 @@ public enum Schema {
     private static func text(_ s: String?) -> Value { s.map(Value.text) ?? .null }
 
     private static func levels(_ graph: Graph, _ list: some Collection<SkillLevel>) -> Value {
-        .list(list.map { .skillLevel(EntityValue(ref: EntityRef(kind: .skill, index: $0.skill), id: graph.skills[$0.skill].id, name: graph.skills[$0.skill].name), level: $0.level) })
+        .list(list.map { skillLevel(graph, $0.skill, $0.level) })
     }
 
     private static let credentialFields: [FieldSpec] = [
