@@ -376,12 +376,19 @@ public final class Session {
             writeErr("the default catalog is already loaded\n")
             return
         }
+        try reload(catalog + sources, range: range)
+        writeErr("loaded the default catalog: \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
+    }
+
+    /// The graph loaded anew from these sources (all of them, or nothing changes).
+    @discardableResult
+    private func reload(_ all: [GraphSource], range: SourceRange) throws(ScriptError) -> GraphLoader.Loaded {
         do {
-            let loaded = try GraphLoader.load(catalog + sources)
+            let loaded = try GraphLoader.load(all)
             graph = loaded.graph
             if warmsIndexes { graph.warmIndexes() }
-            sources = catalog + sources
-            writeErr("loaded the default catalog: \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
+            sources = all
+            return loaded
         } catch {
             throw ScriptError(.graphError(error), range)
         }
@@ -390,16 +397,9 @@ public final class Session {
     private func load(path: String, range: SourceRange) throws(ScriptError) {
         let added: [GraphSource]
         do { added = try Self.readSources([path]) } catch { throw ScriptError(.graphError(error), range) }
-        do {
-            let loaded = try GraphLoader.load(sources + added)
-            for w in loaded.warnings where w.file == path { writeErr("\(w)\n") }
-            graph = loaded.graph
-            if warmsIndexes { graph.warmIndexes() }
-            sources += added
-            writeErr("loaded \(path): \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
-        } catch {
-            throw ScriptError(.graphError(error), range)
-        }
+        let loaded = try reload(sources + added, range: range)
+        for w in loaded.warnings where w.file == path { writeErr("\(w)\n") }
+        writeErr("loaded \(path): \(graph.credentials.count) credentials, \(graph.learners.count) learners in all\n")
     }
 
     /// The files this session loaded from disk, resolved to absolute paths.
