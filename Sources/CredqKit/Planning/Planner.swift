@@ -1049,17 +1049,7 @@ final class Scratch: @unchecked Sendable {
     }
 
     /// Forgets what was known of feasibility and closures (they depend on the holdings and providers).
-    func newQuery() {
-        query &+= 1
-        if query == 0 {  // wrapped: old tags could look current
-            feasibleTags.update(repeating: 0, count: max(1, size))
-            closureTags.update(repeating: 0, count: max(1, size))
-            heldTags.update(repeating: 0, count: max(1, size))
-            partsTags.update(repeating: 0, count: max(1, size))
-            classTags.update(repeating: 0, count: max(1, size))
-            query = 1
-        }
-    }
+    func newQuery() { if Self.advance(&query) { clear(feasibleTags, closureTags, heldTags, partsTags, classTags) } }
 
     func feasible(_ c: Int) -> Bool? { feasibleTags[c] == query ? feasibleValues[c] : nil }
 
@@ -1074,12 +1064,19 @@ final class Scratch: @unchecked Sendable {
     }
     func classOf(_ c: Int) -> Int? { classTags[c] == query ? Int(classIndex[c]) : nil }
 
-    func nextPrices() {
-        priceTag &+= 1
-        if priceTag == 0 {
-            priceTags.update(repeating: 0, count: max(1, size))
-            priceTag = 1
-        }
+    func nextPrices() { if Self.advance(&priceTag) { clear(priceTags) } }
+
+    /// A new tag; true when it wrapped, and the marks it keys must be cleared so that old ones
+    /// cannot look current.
+    private static func advance(_ tag: inout UInt32) -> Bool {
+        tag &+= 1
+        guard tag == 0 else { return false }
+        tag = 1
+        return true
+    }
+
+    private func clear(_ marks: UnsafeMutablePointer<UInt32>...) {
+        for m in marks { m.update(repeating: 0, count: max(1, size)) }
     }
 
     func prices(_ c: Int) -> Prices? { priceTags[c] == priceTag ? priceValues[c] : nil }
@@ -1143,14 +1140,7 @@ final class Scratch: @unchecked Sendable {
 
     /// Each credential's place in the reach of the deep bound (`DeepPrices`), and whether
     /// the walk that numbers them has entered it.
-    func nextDeep() {
-        deepTag &+= 1
-        if deepTag == 0 {
-            deepTags.update(repeating: 0, count: max(1, size))
-            exploringTags.update(repeating: 0, count: max(1, size))
-            deepTag = 1
-        }
-    }
+    func nextDeep() { if Self.advance(&deepTag) { clear(deepTags, exploringTags) } }
     func deepIndex(_ c: Int) -> Int32? { deepTags[c] == deepTag ? deepIndices[c] : nil }
     func setDeepIndex(_ c: Int, _ i: Int32) {
         deepTags[c] = deepTag
