@@ -149,7 +149,6 @@ enum Completion {
         if trimmed.isEmpty { return sources.filter { $0.hasPrefix(lower) } }
         if trimmed.hasSuffix("|") { return stages.filter { $0.hasPrefix(lower) } }
         // An entity name: the words typed since the last word that asks for one.
-        let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map { $0.lowercased() }
         if let found = nameCompletion(before: before, word: word) {
             // A name that needs quotes is offered quoted when it is all still to type.
             if found.typed.isEmpty, !found.names.isEmpty { return found.names.map { needsQuotes($0) ? quoted($0) : $0 } }
@@ -157,7 +156,6 @@ enum Completion {
             // A complete name: what may follow it.
             if !found.typed.isEmpty || lower.isEmpty { return afterName.filter { $0.hasPrefix(lower) } }
         }
-        _ = words
         if trimmed.lowercased().hasSuffix(",") {
             return matchingNames(prefix: lower, kinds: [.credential, .organization], skip: "")
         }

@@ -32,9 +32,10 @@ extension Evaluator {
         case .contains(let field, let literal):
             let get = try accessor(field, in: table)
             let needle = try resolve(literal).plainText.lowercased()
-            switch fieldKind(field, in: table) {
+            let kind = fieldKind(field, in: table)
+            switch kind {
             case .number, .date, .bool:
-                throw ScriptError(.typeMismatch("'~' looks for text, and \(field.name) is \(fieldKind(field, in: table).noun); compare it with = < > instead"), field.range)
+                throw ScriptError(.typeMismatch("'~' looks for text, and \(field.name) is \(kind.noun); compare it with = < > instead"), field.range)
             case .enumerated:
                 // Text that no value of the field contains matches nothing: a mistake, said so.
                 if let kind = table.entityKind {
