@@ -449,9 +449,9 @@ struct ImportCTDL: ParsableCommand {
         let result = CTDLImporter.convert(inputs)
         for line in result.refused { Terminal.writeErr("\(line)\n") }
         for line in result.report { Terminal.writeErr("credq: \(line)\n") }
-        // Nothing imported: no graph written, and a failure.
-        guard result.credentials > 0 else {
-            Terminal.writeErr("credq: no credential imported\(result.refused.isEmpty ? "" : " (\(result.refused.count) file\(result.refused.count == 1 ? "" : "s") refused)"); nothing written\n")
+        // Nothing imported (an organizations-only file still imports): no graph written, and a failure.
+        guard result.credentials > 0 || result.organizations > 0 else {
+            Terminal.writeErr("credq: nothing imported\(result.refused.isEmpty ? "" : " (\(result.refused.count) file\(result.refused.count == 1 ? "" : "s") refused)"); nothing written\n")
             throw ExitWith(status: .invalidGraph)
         }
         try destination.write(result.json, inputs: files, joining: options)

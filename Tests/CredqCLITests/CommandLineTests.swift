@@ -514,8 +514,15 @@ extension ImportCommandTests {
         let none = folder.appendingPathComponent("none.json")
         let alone = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/invalid.json", "-o", none.path])
         #expect(alone.status == 4)
-        #expect(alone.stderr.hasSuffix("credq: no credential imported (1 file refused); nothing written\n"))
+        #expect(alone.stderr.hasSuffix("credq: nothing imported (1 file refused); nothing written\n"))
         #expect(!FileManager.default.fileExists(atPath: none.path))
+        // Organizations alone are something imported.
+        let orgs = folder.appendingPathComponent("orgs.json")
+        try #"{"@graph": [{"@id": "https://example.org/o", "@type": "ceterms:CredentialOrganization", "ceterms:name": "O"}]}"#
+            .write(to: orgs, atomically: true, encoding: .utf8)
+        let orgsOut = folder.appendingPathComponent("orgs-out.json")
+        let onlyOrgs = try Harness.run(["import", "ctdl", orgs.path, "-o", orgsOut.path])
+        #expect(onlyOrgs.status == 0 && onlyOrgs.stderr.hasSuffix("imported 0 credentials and 1 organizations\n"))
     }
 }
 

@@ -139,6 +139,7 @@ extension ImportTests {
         let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/pathway-order.json")))
         let result = CTDLImporter.convert([("order.json", bytes)])
         #expect(result.report.contains("1 pathway condition on credentials (the order they come in) imported as prerequisites"))
+        #expect(result.report.contains("1 preparation link (isPreparationFor, preparationFrom) left out: advice, not a prerequisite"))
         let g = try Support.load([("ctdl.json", result.json)]).graph
         let pro = try #require(g.index(of: "ce-b", kind: .credential))
         #expect(g.credentials[pro].stack == nil)

@@ -145,7 +145,7 @@ public enum CTDLImporter {
                 if let lid = idOf[later], credentialIDs.contains(lid), lid != id { precededBy[lid, default: []].append(id) }
             }
         }
-        var ordered = 0, orderedChoices = 0
+        var ordered = 0, orderedChoices = 0, preparation = 0
         var skipped: [String: Int] = [:]
         var imported = Set<String>()
         var repeated = 0, ownerless = 0
@@ -200,6 +200,8 @@ public enum CTDLImporter {
                 }
             }
             for earlier in precededBy[id] ?? [] where !requires.contains(earlier) { requires.append(earlier) }
+            // Preparation is advice, not a requirement: counted, not made a prerequisite.
+            preparation += refs(o["ceterms:isPreparationFor"]).count + refs(o["ceterms:preparationFrom"]).count
             // Stack rules: hasPart (all of) and component conditions (n of).
             var rules: [JSONValue] = []
             let parts = refs(o["ceterms:hasPart"]).compactMap { p -> String? in
@@ -238,6 +240,7 @@ public enum CTDLImporter {
         }
         if ordered > 0 { report.append("\(ordered) pathway condition\(ordered == 1 ? "" : "s") on credentials (the order they come in) imported as prerequisites") }
         if orderedChoices > 0 { report.append("\(orderedChoices) pathway condition\(orderedChoices == 1 ? "" : "s") on credentials that offer a choice kept as stack rules (a prerequisite cannot be a choice)") }
+        if preparation > 0 { report.append("\(preparation) preparation link\(preparation == 1 ? "" : "s") (isPreparationFor, preparationFrom) left out: advice, not a prerequisite") }
         if repeated > 0 { report.append("\(repeated) record\(repeated == 1 ? "" : "s") repeated (the same id listed again): imported once") }
         if ownerless > 0 { report.append("\(ownerless) credential\(ownerless == 1 ? "" : "s") with no ownedBy or offeredBy: provider \"Unknown provider\"") }
         for (t, n) in skipped.sorted(by: { $0.key < $1.key }) { report.append("\(n) record\(n == 1 ? "" : "s") of type \(t) left out: credq has no place for them") }
