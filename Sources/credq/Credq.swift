@@ -398,8 +398,14 @@ struct ImportOnet: ParsableCommand {
         }
         let read = ["Occupation Data.txt", "Alternate Titles.txt", "Technology Skills.txt"].map { directory + "/" + $0 }
         try destination.write(result.json, inputs: read, joining: options)
-        Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(result.report.isEmpty ? "" : ", \(result.report.count) lines not mapped (listed above)")\n")
+        Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(notes(result.report))\n")
     }
+}
+
+/// The end of an import's summary line: how many notes (what was left out or read
+/// another way) it printed above.
+private func notes(_ report: [String]) -> String {
+    report.isEmpty ? "" : ", \(report.count) note\(report.count == 1 ? "" : "s") above"
 }
 
 /// `credq import openbadges FILE...`: Open Badges 3.0 credentials.
@@ -427,7 +433,7 @@ struct ImportOpenBadges: ParsableCommand {
             throw ExitWith(status: .invalidGraph)
         }
         try destination.write(result.json, inputs: files, joining: options)
-        Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
+        Terminal.writeErr("imported \(result.credentials) achievements and \(result.holdings) holdings\(notes(result.report))\n")
         if !result.refused.isEmpty { throw ExitWith(status: .invalidGraph) }
     }
 }
@@ -455,7 +461,7 @@ struct ImportCTDL: ParsableCommand {
             throw ExitWith(status: .invalidGraph)
         }
         try destination.write(result.json, inputs: files, joining: options)
-        Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(result.report.isEmpty ? "" : ", \(result.report.count) things not mapped (listed above)")\n")
+        Terminal.writeErr("imported \(result.credentials) credentials and \(result.organizations) organizations\(notes(result.report))\n")
         // The other files imported, but one that was refused makes the import fail.
         if !result.refused.isEmpty { throw ExitWith(status: .invalidGraph) }
     }

@@ -447,7 +447,7 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stdout == "")
         #expect(r.stderr.contains("Technology Skills.txt:5: skipped: 2 fields, expected 6"))
-        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 3 lines not mapped (listed above)\n"))
+        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 3 notes above\n"))
         let q = try Harness.run(["-g", out.path, "-c", "roles where aliases ~ 'cloud architect' | select id"])
         #expect(q.stdout == "id\n15-9999.01\n15-9999.02\n")
         #expect(try Harness.run(["import", "onet", "/nonexistent"]).status == 5)
@@ -470,7 +470,7 @@ extension ImportCommandTests {
         let out = folder.appendingPathComponent("ctdl.json")
         let r = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/program.json", "-o", out.path])
         #expect(r.status == 0)
-        #expect(r.stderr.hasSuffix("imported 3 credentials and 2 organizations, 3 things not mapped (listed above)\n"))
+        #expect(r.stderr.hasSuffix("imported 3 credentials and 2 organizations, 3 notes above\n"))
         let q = try Harness.run(["-g", out.path, "-c", "parts of data certificate | select part"])
         #expect(q.stdout == "part\nData Certificate\n└─ all of\n   ├─ Intro to Data\n   └─ Data Visualization\n")
     }

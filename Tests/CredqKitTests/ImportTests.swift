@@ -133,6 +133,34 @@ extension ImportTests {
         #expect(stacks.count == 3)
     }
 
+    /// A credit-based degree pathway as registries publish it: conditions and constraints as
+    /// records of their own referred to by id, components standing for the courses they are
+    /// (`proxyFor`), credits in value profiles, a credit total stated on a stage that precedes
+    /// the destination (over the courses of that stage and the stages before it), a grade
+    /// constraint and an upper bound credq cannot plan. In compact and in expanded JSON-LD.
+    @Test(arguments: ["credit-pathway.json", "credit-pathway.expanded.json"])
+    func aCreditPathwayPlansToItsTotal(_ file: String) throws {
+        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/\(file)")))
+        let result = CTDLImporter.convert([("pathway.json", bytes)])
+        #expect(result.refused.isEmpty)
+        #expect(result.report.contains("pathway \"Applied Computing Pathway\": its destination is ce-degree"))
+        #expect(result.report.contains("2 pathway components of type BasicComponent that no condition targets (stages, groupings): structure, not something one earns; 1 of their conditions apply to the credentials they lead to"))
+        #expect(result.report.contains("1 constraint on grade left out: credq plans credentials and credit totals, not grades, results or limits"))
+        #expect(result.report.contains("1 constraint on value left out: credq plans credentials and credit totals, not grades, results or limits"))
+        let g = try Support.load([("ctdl.json", result.json)]).graph
+        // Six courses and the degree: the components are the courses they stand for, the stages are not credentials.
+        #expect(g.credentials.count == 7)
+        #expect(g.credentials[g.index(of: "ce-c6", kind: .credential)!].credits == 30)
+        let degree = try #require(g.index(of: "ce-degree", kind: .credential))
+        let stacks = try Planner(graph: g, target: .credential(degree), held: [], options: Planner.Options()).plan()
+        // 2 of the 3 core courses (the cheapest two), then 30 more credits for 60 in all: the
+        // two cheap year-2 courses rather than the 30-credit capstone.
+        let best = try #require(stacks.first)
+        #expect(best.cost == 430 && best.count == 5)
+        #expect(Set(best.credentials.map { g.credentials[$0].id }) == ["ce-c1", "ce-c2", "ce-c4", "ce-c5", "ce-degree"])
+        #expect(best.credentials.map { g.credentials[$0].credits }.reduce(0, +) == 60)
+    }
+
     /// A pathway's order (a condition on a certification naming the one before it, as in
     /// CompTIA's chain; `precedes`) becomes prerequisites, not parts.
     @Test func aPathwaysOrderBecomesPrerequisites() throws {

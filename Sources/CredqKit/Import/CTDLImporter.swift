@@ -41,6 +41,8 @@ public enum CTDLImporter {
         "CourseComponent": .course,
     ]
     static let organizationTypes: Set<String> = ["CredentialOrganization", "QACredentialOrganization", "Organization"]
+    /// Records read through the records that refer to them, never imported on their own.
+    static let readThrough: Set<String> = ["ComponentCondition", "Constraint", "ValueProfile", "QuantitativeValue", "ConditionProfile", "CostProfile", "DurationProfile"]
 
     public static func convert(_ files: [(name: String, bytes: [UInt8])]) -> Result {
         var report: [String] = []
@@ -86,10 +88,10 @@ public enum CTDLImporter {
             default: return []
             }
         }
-        /// A CTDL term's local name: `ceterms:Badge` and `https://purl.org/ctdl/terms/Badge` are `Badge`.
+        /// A term's local name: `ceterms:Badge` and `https://purl.org/ctdl/terms/Badge` are `Badge`, `compare:GTEQ` is `GTEQ`.
         func localName(_ term: String) -> String {
-            if term.hasPrefix("ceterms:") { return String(term.dropFirst("ceterms:".count)) }
             if let slash = term.lastIndex(where: { $0 == "/" || $0 == "#" }), term.hasPrefix("http") { return String(term[term.index(after: slash)...]) }
+            if let colon = term.lastIndex(of: ":") { return String(term[term.index(after: colon)...]) }  // ceterms:Badge, compare:GTEQ
             return term
         }
         func type(_ o: JSONObject) -> String { localName(str(o["@type"]) ?? "") }
@@ -99,9 +101,54 @@ public enum CTDLImporter {
         }
         // Our id for each record: its CTID, else its @id; every @id maps to it.
         var idOf: [String: String] = [:]
+        var byURI: [String: JSONObject] = [:]
         for (_, o) in records {
             guard let uri = str(o["@id"]) else { continue }
             idOf[uri] = str(o["ceterms:ctid"]) ?? str(o["ctid"]) ?? uri
+            if byURI[uri] == nil { byURI[uri] = o }
+        }
+        /// The nodes a property holds: objects written in place, or references to records.
+        func nodes(_ v: JSONValue?) -> [JSONObject] {
+            switch v {
+            case .array(let items)?: return items.flatMap { nodes($0) }
+            case .object(let o)?:
+                if o.members.count == 1, let uri = str(o["@id"]) { return byURI[uri].map { [$0] } ?? [] }
+                return [o]
+            case .string(let uri)?: return byURI[uri].map { [$0] } ?? []
+            default: return []
+            }
+        }
+        // A pathway component that stands for a described resource (`proxyFor` a course or a
+        // credential) is that resource: one credential, with the component's conditions.
+        var proxiedBy: [String: JSONObject] = [:]
+        var proxies = Set<String>()
+        for (_, o) in records where type(o).hasSuffix("Component") {
+            guard let uri = str(o["@id"]),
+                  let target = refs(o["ceterms:proxyFor"]).first(where: { byURI[$0].map { kinds[type($0)] != nil && !type($0).hasSuffix("Component") } ?? false })
+            else { continue }
+            idOf[uri] = idOf[target]
+            proxies.insert(uri)
+            if proxiedBy[target] == nil { proxiedBy[target] = o }
+        }
+        // A BasicComponent in a pathway's order (precedes, precededBy) that no condition
+        // targets and no pathway ends at is structure (a stage, a semester), not
+        // something one earns: not a credential; its conditions apply to what it leads to.
+        var targeted = Set<String>()
+        func collectTargets(_ conditions: [JSONObject], depth: Int) {
+            guard depth < 64 else { return }
+            for c in conditions {
+                for t in refs(c["ceterms:targetComponent"]) { targeted.insert(t) }
+                collectTargets(nodes(c["ceterms:hasCondition"]), depth: depth + 1)
+            }
+        }
+        for (_, o) in records {
+            collectTargets(nodes(o["ceterms:hasCondition"]), depth: 0)
+            for d in refs(o["ceterms:hasDestinationComponent"]) { targeted.insert(d) }
+        }
+        var structure = Set<String>()
+        for (_, o) in records where type(o) == "BasicComponent" {
+            guard let uri = str(o["@id"]), !targeted.contains(uri), refs(o["ceterms:isDestinationComponentFor"]).isEmpty else { continue }
+            if !(refs(o["ceterms:precedes"]) + refs(o["ceterms:precededBy"])).isEmpty { structure.insert(uri) }
         }
         func s(_ v: String) -> JSONValue { .string(v) }
 
@@ -131,7 +178,9 @@ public enum CTDLImporter {
             orgIDs.insert(id)
         }
         var credentialIDs = Set<String>()
-        for (_, o) in records { if let uri = str(o["@id"]), kinds[type(o)] != nil { credentialIDs.insert(idOf[uri]!) } }
+        for (_, o) in records {
+            if let uri = str(o["@id"]), kinds[type(o)] != nil, !structure.contains(uri) { credentialIDs.insert(idOf[uri]!) }
+        }
         // A pathway's owner stands for its components that name none.
         var pathwayOwner: [String: String] = [:]
         for (file, o) in records where type(o) == "Pathway" {
@@ -140,31 +189,111 @@ public enum CTDLImporter {
         // `precedes`: the credential it points at requires this one.
         var precededBy: [String: [String]] = [:]
         for (_, o) in records {
-            guard let uri = str(o["@id"]), let id = idOf[uri], credentialIDs.contains(id) else { continue }
-            for later in refs(o["ceterms:precedes"]) {
+            guard let uri = str(o["@id"]), let id = idOf[uri], credentialIDs.contains(id), !structure.contains(uri) else { continue }
+            for later in refs(o["ceterms:precedes"]) where !structure.contains(later) {
                 if let lid = idOf[later], credentialIDs.contains(lid), lid != id { precededBy[lid, default: []].append(id) }
             }
+            for earlier in refs(o["ceterms:precededBy"]) where !structure.contains(earlier) {
+                if let eid = idOf[earlier], credentialIDs.contains(eid), eid != id, !(precededBy[id] ?? []).contains(eid) {
+                    precededBy[id, default: []].append(eid)
+                }
+            }
+        }
+        // What conditions say that credq cannot plan (grades, resits, upper bounds): counted by
+        // what they constrain.
+        var constraintsLeftOut: [String: Int] = [:]
+        var missingTargets = 0
+        /// A condition as a stack rule: `requiredNumber` of its target components and its
+        /// sub-conditions (all of them when it gives none, as CTDL says), and a credit total
+        /// (a Sum constraint on credit value) over its targets, else over `children`.
+        func rule(_ c: JSONObject, owner: String, children: [String], depth: Int) -> JSONValue? {
+            guard depth < 64 else { return nil }
+            var targets: [String] = []
+            for t in refs(c["ceterms:targetComponent"]) {
+                guard let tid = idOf[t], credentialIDs.contains(tid), !structure.contains(t) else { missingTargets += 1; continue }
+                if tid != owner, !targets.contains(tid) { targets.append(tid) }
+            }
+            var items: [JSONValue] = targets.map { .string($0) }
+            items += nodes(c["ceterms:hasCondition"]).compactMap { rule($0, owner: owner, children: children, depth: depth + 1) }
+            var parts: [JSONValue] = []
+            for k in nodes(c["ceterms:hasConstraint"]) {
+                let left = localName(str(k["ceterms:leftSource"]) ?? "")
+                let action = localName(str(k["ceterms:leftAction"]) ?? "Sum").lowercased()
+                let comparator = localName(str(k["ceterms:comparator"]) ?? "").lowercased()
+                let pool = targets.isEmpty ? children : targets
+                if ["creditvalue", "value", "credithourvalue", "creditunitvalue"].contains(left.lowercased()), action == "sum",
+                   ["gteq", "eq"].contains(comparator), let total = number(k["ceterms:rightSource"]), total >= 0, !pool.isEmpty {
+                    parts.append(.object(JSONObject(members: [("credits", .number(total)), ("of", .array(pool.map { .string($0) }))])))
+                } else {
+                    constraintsLeftOut[left.isEmpty ? "(no leftSource)" : left, default: 0] += 1
+                }
+            }
+            if !items.isEmpty {
+                var n = items.count
+                if let k = number(c["ceterms:requiredNumber"]) { n = max(1, min(items.count, Int(k))) }
+                parts.insert(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(items))])), at: 0)
+            }
+            if parts.isEmpty { return nil }
+            return parts.count == 1 ? parts[0] : .object(JSONObject(members: [("all", .array(parts))]))
         }
         var ordered = 0, orderedChoices = 0, preparation = 0
         var skipped: [String: Int] = [:]
         var imported = Set<String>()
         var repeated = 0, ownerless = 0
+        // Stages: what comes before each (precedes, precededBy), and the credentials in each.
+        var before: [String: [String]] = [:]
+        for (_, o) in records {
+            guard let uri = str(o["@id"]) else { continue }
+            for later in refs(o["ceterms:precedes"]) { before[later, default: []].append(uri) }
+            for earlier in refs(o["ceterms:precededBy"]) { before[uri, default: []].append(earlier) }
+        }
+        /// The stages that lead to `uris`, nearest first, through stages only.
+        func stagesBefore(_ uris: [String]) -> [String] {
+            var seen = Set<String>(), out: [String] = [], queue = uris
+            while let u = queue.popLast() {
+                for b in before[u] ?? [] where structure.contains(b) && seen.insert(b).inserted {
+                    out.append(b)
+                    queue.append(b)
+                }
+            }
+            return out
+        }
+        func childCredentials(_ o: JSONObject, of id: String) -> [String] {
+            (refs(o["ceterms:hasChild"]) + refs(o["ceasn:hasChild"])).compactMap { c -> String? in
+                guard let cid = idOf[c], credentialIDs.contains(cid), cid != id, !structure.contains(c) else { return nil }
+                return cid
+            }
+        }
+        var stages = 0, pathways: [String] = [], replacedParts = 0, carried = 0
         for (file, o) in records {
             let t = type(o)
-            if organizationTypes.contains(t) { continue }
+            if organizationTypes.contains(t) || readThrough.contains(t) { continue }
+            if t == "Pathway" {
+                let destination = refs(o["ceterms:hasDestinationComponent"]).first.flatMap { idOf[$0] }
+                pathways.append("pathway \"\(name(o) ?? str(o["@id"]) ?? "?")\"" + (destination.map { ": its destination is \($0)" } ?? ": no destination component"))
+                continue
+            }
             guard var kind = kinds[t], let uri = str(o["@id"]), let id = idOf[uri] else {
                 skipped[t.isEmpty ? "(no @type)" : t, default: 0] += 1
                 continue
             }
+            if proxies.contains(uri) { continue }  // imported with the resource it stands for
+            if structure.contains(uri) {
+                stages += 1
+                continue
+            }
+            // The pathway component standing for this resource, or the record itself when it is one.
+            let component: JSONObject? = proxiedBy[uri] ?? (t.hasSuffix("Component") ? o : nil)
             // The same record listed twice (or in two files) is one credential.
             guard imported.insert(id).inserted else {
                 repeated += 1
                 continue
             }
             // A component says what kind of credential it stands for.
-            if let named = str(o["ceterms:credentialType"]).map(localName), let k = kinds[named] { kind = k }
-            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name(o) ?? id)), ("kind", s(kind.rawValue))]
-            let owner = refs(o["ceterms:ownedBy"]).first ?? refs(o["ceterms:offeredBy"]).first ?? pathwayOwner[file]
+            if let named = str(o["ceterms:credentialType"] ?? component?["ceterms:credentialType"]).map(localName), let k = kinds[named] { kind = k }
+            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name(o) ?? component.flatMap(name) ?? id)), ("kind", s(kind.rawValue))]
+            let owner = refs(o["ceterms:ownedBy"]).first ?? refs(o["ceterms:offeredBy"]).first
+                ?? component.flatMap { refs($0["ceterms:ownedBy"]).first ?? refs($0["ceterms:offeredBy"]).first } ?? pathwayOwner[file]
             if let owner {
                 members.append(("provider", s(organization(owner))))
             } else {
@@ -184,10 +313,14 @@ public enum CTDLImporter {
                 members.append(("cost", .number(total)))
                 if let currency, currency.count == 3 { members.append(("currency", s(currency.uppercased()))) }
             }
+            if let credits = nodes(o["ceterms:creditValue"]).lazy.compactMap(creditValue).first
+                ?? component.flatMap({ nodes($0["ceterms:creditValue"]).lazy.compactMap(creditValue).first }) {
+                members.append(("credits", .number(credits)))
+            }
             // Prerequisites: the described targets of its requires condition profiles.
             var requires: [String] = []
-            if case .array(let profiles)? = o["ceterms:requires"] {
-                for case .object(let p) in profiles {
+            do {
+                for p in nodes(o["ceterms:requires"]) {
                     for key in ["ceterms:targetCredential", "ceterms:targetLearningOpportunity", "ceterms:targetAssessment"] {
                         for target in refs(p[key]) {
                             if let tid = idOf[target], credentialIDs.contains(tid) {
@@ -204,14 +337,38 @@ public enum CTDLImporter {
             preparation += refs(o["ceterms:isPreparationFor"]).count + refs(o["ceterms:preparationFrom"]).count
             // Stack rules: hasPart (all of) and component conditions (n of).
             var rules: [JSONValue] = []
+            // A pathway component's conditions are its rule: they say which of a program's
+            // parts (its whole catalogue, electives included) it takes.
+            if let component {
+                let children = childCredentials(component, of: id)
+                for c in nodes(component["ceterms:hasCondition"]) {
+                    if let r = rule(c, owner: id, children: children, depth: 0) { rules.append(r) }
+                }
+            }
+            // The conditions of the stages that lead to it are conditions on it; a credit total
+            // a stage states with no targets counts what its stage and the stages before hold.
+            for stage in stagesBefore([uri] + (component.flatMap { str($0["@id"]) }.map { [$0] } ?? [])) {
+                guard let so = byURI[stage] else { continue }
+                let pool = ([stage] + stagesBefore([stage])).flatMap { byURI[$0].map { childCredentials($0, of: id) } ?? [] }
+                var unique: [String] = [], seen = Set<String>()
+                for c in pool where seen.insert(c).inserted { unique.append(c) }
+                for c in nodes(so["ceterms:hasCondition"]) {
+                    if let r = rule(c, owner: id, children: unique, depth: 0) {
+                        rules.append(r)
+                        carried += 1
+                    }
+                }
+            }
             let parts = refs(o["ceterms:hasPart"]).compactMap { p -> String? in
                 if let pid = idOf[p], credentialIDs.contains(pid) { return pid }
                 report.append("\(file): \(id) has part \(p), which the records do not describe: left out")
                 return nil
             }
-            if !parts.isEmpty { rules.append(.object(JSONObject(members: [("all", .array(parts.map(s)))]))) }
-            if case .array(let conditions)? = o["ceterms:hasCondition"] {
-                for case .object(let c) in conditions {
+            if !parts.isEmpty {
+                if rules.isEmpty { rules.append(.object(JSONObject(members: [("all", .array(parts.map(s)))]))) } else { replacedParts += 1 }
+            }
+            if component == nil {
+                for c in nodes(o["ceterms:hasCondition"]) {
                     let targets = refs(c["ceterms:targetComponent"]).compactMap { idOf[$0] }.filter { credentialIDs.contains($0) && $0 != id }
                     guard !targets.isEmpty else { continue }
                     // CTDL's default is every target component.
@@ -221,14 +378,12 @@ public enum CTDLImporter {
                     // CompTIA's chain), a condition is the pathway's order: what comes before it
                     // is its prerequisite, not its part. A choice among several cannot be a
                     // prerequisite, and stays a rule (reported).
-                    if !t.hasSuffix("Component"), !t.hasSuffix("Pathway") {
-                        if n == targets.count {
-                            ordered += 1
-                            for target in targets where !requires.contains(target) { requires.append(target) }
-                            continue
-                        }
-                        orderedChoices += 1
+                    if n == targets.count {
+                        ordered += 1
+                        for target in targets where !requires.contains(target) { requires.append(target) }
+                        continue
                     }
+                    orderedChoices += 1
                     rules.append(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(targets.map(s)))])))
                 }
             }
@@ -241,6 +396,13 @@ public enum CTDLImporter {
         if ordered > 0 { report.append("\(ordered) pathway condition\(ordered == 1 ? "" : "s") on credentials (the order they come in) imported as prerequisites") }
         if orderedChoices > 0 { report.append("\(orderedChoices) pathway condition\(orderedChoices == 1 ? "" : "s") on credentials that offer a choice kept as stack rules (a prerequisite cannot be a choice)") }
         if preparation > 0 { report.append("\(preparation) preparation link\(preparation == 1 ? "" : "s") (isPreparationFor, preparationFrom) left out: advice, not a prerequisite") }
+        report += pathways
+        if stages > 0 { report.append("\(stages) pathway component\(stages == 1 ? "" : "s") of type BasicComponent that no condition targets (stages, groupings): structure, not something one earns; \(carried) of their conditions apply to the credentials they lead to") }
+        if replacedParts > 0 { report.append("\(replacedParts) program\(replacedParts == 1 ? "" : "s") with parts (hasPart) and pathway conditions: the conditions are the stack rule (the parts list every offering, electives too)") }
+        if missingTargets > 0 { report.append("\(missingTargets) condition target\(missingTargets == 1 ? "" : "s") the records do not describe left out") }
+        for (left, n) in constraintsLeftOut.sorted(by: { $0.key < $1.key }) {
+            report.append("\(n) constraint\(n == 1 ? "" : "s") on \(left) left out: credq plans credentials and credit totals, not grades, results or limits")
+        }
         if repeated > 0 { report.append("\(repeated) record\(repeated == 1 ? "" : "s") repeated (the same id listed again): imported once") }
         if ownerless > 0 { report.append("\(ownerless) credential\(ownerless == 1 ? "" : "s") with no ownedBy or offeredBy: provider \"Unknown provider\"") }
         for (t, n) in skipped.sorted(by: { $0.key < $1.key }) { report.append("\(n) record\(n == 1 ? "" : "s") of type \(t) left out: credq has no place for them") }
@@ -255,6 +417,13 @@ public enum CTDLImporter {
         return Result(json: root.serialized(indent: 1) + "\n", report: report, refused: refused, credentials: credentials.count, organizations: organizations.count)
     }
 
+    static let expandedBases = [
+        ("https://purl.org/ctdl/terms/", "ceterms:"), ("http://purl.org/ctdl/terms/", "ceterms:"),
+        ("https://purl.org/ctdlasn/terms/", "ceasn:"), ("http://purl.org/ctdlasn/terms/", "ceasn:"),
+        ("https://schema.org/", "schema:"), ("http://schema.org/", "schema:"),
+        ("http://purl.org/ctdl/qdata/", "qdata:"), ("https://purl.org/ctdl/qdata/", "qdata:"),
+    ]
+
     /// Expanded JSON-LD (what RDF tools and SPARQL endpoints write) in the compact shape the
     /// rest reads: a CTDL term's full IRI as its `ceterms:` name, a value object
     /// `{"@value": v}` as v. (Arrays stay: every reader takes a value or a list of them.)
@@ -266,14 +435,20 @@ public enum CTDLImporter {
             if o.members.count <= 3, let v = o["@value"] { return compacted(v) }
             return .object(JSONObject(members: o.members.map { member in
                 var key = member.key
-                for base in ["https://purl.org/ctdl/terms/", "http://purl.org/ctdl/terms/"] where key.hasPrefix(base) {
-                    key = "ceterms:" + key.dropFirst(base.count)
+                for (base, prefix) in expandedBases where key.hasPrefix(base) {
+                    key = prefix + key.dropFirst(base.count)
                 }
                 return (key, compacted(member.value))
             }))
         default:
             return value
         }
+    }
+
+    /// The credits a value profile gives (`ceterms:value`, `schema:value` or `qdata:value`).
+    static func creditValue(_ profile: JSONObject) -> Double? {
+        for key in ["ceterms:value", "schema:value", "qdata:value"] { if let v = number(profile[key]), v >= 0 { return v } }
+        return nil
     }
 
     /// A number, written as one, as text, or as the first of a list.
