@@ -37,6 +37,7 @@ public enum Help {
         Combine:       and, or, not, ( ... )
         Relations:     teaches SKILL [op LEVEL]    credentials (or learners, through their holdings)
                        needs SKILL [op LEVEL]      roles
+                       uses SKILL                  roles that need it or use it (O*NET's technologies)
                        holds CREDENTIAL            learners
                        requires CREDENTIAL         credentials (directly or through prerequisites)
                        recognized by ORG           credentials
@@ -49,7 +50,7 @@ public enum Help {
           kind = badge                a value no credential has is an error listing those that exist
           cost < 300   name ~ data    numbers with numbers, text with text, ~ only on text
         """),
-        ("walks", "skills of, credentials teaching, holders of, prerequisites of, parts of", """
+        ("walks", "skills of, credentials teaching, holders of, prerequisites of, parts of, roles related to", """
         Walking the graph:
 
           skills of aws cloud practitioner        what a credential teaches, with levels
@@ -59,6 +60,7 @@ public enum Help {
           holders of google data analytics certificate    who holds it, issued and expiry dates
           prerequisites of aws solutions architect professional   in a valid study order
           parts of google data analytics certificate              its stack rule as a tree
+          roles related to data analyst           the role's related roles, nearest first
         """),
         ("planning", "stacks toward, gaps, compare", """
           stacks toward cloud architect                   the 5 cheapest ways to a role

@@ -10,16 +10,16 @@ enum Completion {
     nonisolated(unsafe) static var nextCandidate = 0
 
     static let sources = ["credentials", "skills", "roles", "learners", "organizations", "count", "holders of",
-                          "prerequisites of", "parts of", "stacks toward", "gaps for", "compare", "verify", "let"]
+                          "prerequisites of", "parts of", "roles related to", "stacks toward", "gaps for", "compare", "verify", "let"]
     static let stages = ["where", "select", "sort by", "limit", "count", "group by", "sum", "avg", "min", "max", "distinct"]
-    static let conditionWords = ["and", "or", "not", "in", "teaches", "needs", "holds", "requires", "recognized by",
+    static let conditionWords = ["and", "or", "not", "in", "teaches", "needs", "uses", "holds", "requires", "recognized by",
                                  "accredited", "asc", "desc", "as", "for", "toward", "by", "using", "limit", "max"]
     static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output", "read", "params", "quit"]
 
     /// Which kinds of entity a word asks for next.
     static let nameContexts: [String: [EntityKind]] = [
         "of": [.credential, .role, .learner], "teaching": [.skill], "toward": [.role, .credential], "for": [.learner],
-        "teaches": [.skill], "needs": [.skill], "holds": [.credential], "requires": [.credential],
+        "teaches": [.skill], "needs": [.skill], "uses": [.skill], "to": [.role], "holds": [.credential], "requires": [.credential],
         "by": [.organization], "using": [.organization], "compare": [.credential], "verify": [.learner],
     ]
 
@@ -137,7 +137,7 @@ enum Completion {
         let lastWords = trimmed.lowercased().split(separator: " ").suffix(2).map(String.init)
         if let last = lastWords.last, ["select", "where", "and", "or", "not"].contains(last) || (last == "by" && ["sort", "group"].contains(lastWords.first ?? ""))
             || (trimmed.hasSuffix(",") && trimmed.lowercased().contains("select")) {
-            let relations = last == "select" || last == "by" || trimmed.hasSuffix(",") ? [] : ["teaches", "needs", "holds", "requires", "recognized by", "accredited", "not"]
+            let relations = last == "select" || last == "by" || trimmed.hasSuffix(",") ? [] : ["teaches", "needs", "uses", "holds", "requires", "recognized by", "accredited", "not"]
             return (fieldNames + relations).filter { $0.hasPrefix(lower) }
         }
         if trimmed.isEmpty, word.hasPrefix(".") {

@@ -338,7 +338,7 @@ struct ImportDestination: ParsableArguments {
     var force = false
 
     /// The graph an import joins (`-g`, `--catalog`), when one is named.
-    func write(_ imported: String, inputs: [String], joining options: GlobalOptions) throws {
+    func write(_ imported: String, inputs: [String], joining options: GlobalOptions, mapping: [SkillMapping.Entry] = []) throws {
         var json = imported
         let into = options.graph, catalog = options.catalog
         if catalog || !into.isEmpty {
@@ -350,7 +350,7 @@ struct ImportDestination: ParsableArguments {
                 for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
                 throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
             }
-            let joined = ImportJoin.join(imported, into: loaded.graph)
+            let joined = ImportJoin.join(imported, into: loaded.graph, mapping: mapping)
             for line in joined.report { Terminal.writeErr("credq: \(line)\n") }
             json = joined.json
         }
@@ -377,13 +377,29 @@ struct ImportOnet: ParsableCommand {
         commandName: "onet",
         abstract: "O*NET occupations as roles (alternate titles as aliases), technology skills as skills and needs.")
 
-    @Argument(help: ArgumentHelp("The folder of O*NET's text release (Occupation Data.txt, Alternate Titles.txt, Technology Skills.txt).", valueName: "dir"))
+    @Argument(help: ArgumentHelp("The folder of O*NET's text release (Occupation Data.txt, Alternate Titles.txt, Technology Skills.txt, and Related Occupations.txt when it has it).", valueName: "dir"))
     var directory: String
+
+    @Option(name: .long, help: ArgumentHelp("""
+        When joining a graph (-g, --catalog): which technologies are which of its skills, one \
+        'technology<TAB>skill id' per line (default: the built-in mapping to the default catalog's skills).
+        """, valueName: "file"))
+    var map: String?
 
     @OptionGroup var destination: ImportDestination
     @OptionGroup var options: GlobalOptions
 
     mutating func run() throws {
+        // The mapping first: a file that is not one stops before anything is read.
+        var mapping = SkillMapping.onetToCatalog
+        if let map {
+            switch SkillMapping.parse(String(decoding: try readFile(map), as: UTF8.self), file: map) {
+            case .success(let entries): mapping = entries
+            case .failure(let error):
+                Terminal.writeErr("\(error.text)\n")
+                throw ExitWith(status: .usage)
+            }
+        }
         let result: OnetImporter.Result
         do {
             result = try OnetImporter.convert(directory: directory)
@@ -396,8 +412,8 @@ struct ImportOnet: ParsableCommand {
             Terminal.writeErr("credq: no occupation imported; nothing written\n")
             throw ExitWith(status: .invalidGraph)
         }
-        let read = ["Occupation Data.txt", "Alternate Titles.txt", "Technology Skills.txt"].map { directory + "/" + $0 }
-        try destination.write(result.json, inputs: read, joining: options)
+        let read = OnetImporter.files.map { directory + "/" + $0 } + (map.map { [$0] } ?? [])
+        try destination.write(result.json, inputs: read, joining: options, mapping: mapping)
         Terminal.writeErr("imported \(result.roles) occupations and \(result.skills) skills\(notes(result.report))\n")
     }
 }

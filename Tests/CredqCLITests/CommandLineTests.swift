@@ -446,11 +446,44 @@ import Testing
         let r = try Harness.run(["import", "onet", "Tests/Fixtures/onet", "-o", out.path])
         #expect(r.status == 0)
         #expect(r.stdout == "")
-        #expect(r.stderr.contains("Technology Skills.txt:5: skipped: 2 fields, expected 6"))
-        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 3 notes above\n"))
-        let q = try Harness.run(["-g", out.path, "-c", "roles where aliases ~ 'cloud architect' | select id"])
-        #expect(q.stdout == "id\n15-9999.01\n15-9999.02\n")
+        #expect(r.stderr.contains("credq: Technology Skills.txt: 1 line left out: 2 fields, expected 6 (line 5)\n"))
+        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 4 notes above\n"))
+        let q = try Harness.run(["-g", out.path, "-c", "roles where aliases ~ 'cloud architect' | select id", "-c", "roles related to 15-9999.01 | select rank, id"])
+        #expect(q.stdout == "id\n15-9999.01\n15-9999.02\nrank\tid\n1\t15-9999.02\n")
         #expect(try Harness.run(["import", "onet", "/nonexistent"]).status == 5)
+    }
+
+    /// Joined to the catalog, the occupation's In Demand AWS is the catalog's Cloud Computing
+    /// (the built-in mapping), so gaps and stacks toward it use the catalog's credentials.
+    @Test func onetJoinedToTheCatalogUsesItsSkills() throws {
+        let folder = try Harness.temporaryFolder()
+        let out = folder.appendingPathComponent("joined.json")
+        let r = try Harness.run(["import", "onet", "Tests/Fixtures/onet", "--catalog", "-o", out.path])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("credq: mapped to the graph's skill cloud-computing: Amazon Web Services AWS software\n"))
+        #expect(r.stderr.contains("credq: mapped to the graph's skill sql: Structured query language SQL\n"))
+        let q = try Harness.run(["-g", out.path, "--at", "2026-11-30", "-c", "skills of role 15-9999.01 | select id, level", "-c", "roles where uses sql | select id",
+                                 "-c", "gaps for mike toward role 15-9999.01 | select skill, needed, held"])
+        #expect(q.stdout == """
+            id\tlevel
+            cloud-computing\t2
+            id
+            data-analyst
+            ml-engineer
+            health-informatics-specialist
+            15-9999.02
+            skill\tneeded\theld
+            Cloud Computing\t2\t1
+
+            """)
+        // Another mapping, from a file; a line that is not one is refused with its place.
+        let map = folder.appendingPathComponent("map.tsv")
+        try "# technology\tskill\nStructured query language SQL\tdata-analysis\n".write(to: map, atomically: true, encoding: .utf8)
+        let mapped = try Harness.run(["import", "onet", "Tests/Fixtures/onet", "--catalog", "--map", map.path])
+        #expect(mapped.status == 0 && mapped.stderr.contains("mapped to the graph's skill data-analysis: Structured query language SQL"))
+        try "Python python\n".write(to: map, atomically: true, encoding: .utf8)
+        let bad = try Harness.run(["import", "onet", "Tests/Fixtures/onet", "--catalog", "--map", map.path])
+        #expect(bad.status == 2 && bad.stderr == "\(map.path):1: error: expected a name, a tab and a skill id\n")
     }
 }
 

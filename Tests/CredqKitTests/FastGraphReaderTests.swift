@@ -57,7 +57,7 @@ import Testing
                 + #""credentials":[{"id":"a","name":"A","kind":"certificate","provider":"o","requires":["b"],"currency":"EUR","#
                 + #""stack":{"credits":2.5,"of":["b"]},"teaches":{"s":4,"t":1},"cost":-0,"weeks":1e1,"hours":0.5},"#
                 + #"{"id":"b","name":"B","kind":"badge","provider":"o"}],"#
-                + #""roles":[{"id":"r","name":"R","needs":{"s":2}}],"#
+                + #""roles":[{"id":"r","name":"R","needs":{"s":2},"related":["r2"],"uses":["t","s"]},{"id":"r2","name":"R2","needs":{},"related":["r"],"uses":[]}],"#
                 + #""learners":[{"id":"l","name":"L","goal":"a","holds":[{"id":"h","credential":"b","issued":"2024-02-29","expires":"2024-02-29"}]}]}"#,
             // Ids around the eight bytes kept in one word: NUL, non-ASCII, escaped, 8 and 9 bytes.
             #"{"credq":1,"skills":[{"id":"a","name":"A"},{"id":"a\u0000","name":"B","broader":"12345678"},{"id":"\u00e9","name":"C"},"#
@@ -93,6 +93,9 @@ import Testing
             #"{"credq":1,"skills":[{"id":"long-skill-id","name":"S"}],"roles":[{"id":"r","name":"R","needs":{"long-skill-id":1,"long-skill-\u0069d":2}}]}"#,
             #"{"credq":1,"organizations":[{"id":"o","name":"O","kind":"platform"}],"credentials":[{"id":"a","name":"A","kind":"badge","provider":"o","stack":{"all":["long-credential-b","long-credential-b"]}},{"id":"long-credential-b","name":"B","kind":"badge","provider":"o"}]}"#,
             #"{"credq":1,"skills":[{"id":"a","name":"A","broader":"a\u0000"}]}"#,
+            #"{"credq":1,"roles":[{"id":"r","name":"R","needs":{},"related":["nobody"]}]}"#,
+            #"{"credq":1,"roles":[{"id":"r","name":"R","needs":{},"uses":["s"]}]}"#,
+            #"{"credq":1,"roles":[{"id":"r","name":"R","needs":{},"related":"r"}]}"#,
         ]
         for text in refused {
             #expect(FastGraphReader.load([GraphSource(name: "g.json", bytes: Array(text.utf8))]) == nil, "\(text)")

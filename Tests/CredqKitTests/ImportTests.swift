@@ -7,19 +7,23 @@ import Testing
     @Test func onetFixtureBecomesRolesAndSkills() throws {
         let result = try OnetImporter.convert(directory: Support.root.appendingPathComponent("Tests/Fixtures/onet").path)
         #expect(result.roles == 2)
-        // Lines too short to read come first (found while reading), then what cannot be mapped.
+        // Lines left out, once per file and reason: those too short to read first (found
+        // while reading), then what cannot be mapped.
         #expect(result.report == [
-            "Technology Skills.txt:5: skipped: 2 fields, expected 6",
-            "Occupation Data.txt:4: skipped: \"not-a-code\" is not an O*NET-SOC code",
-            "Alternate Titles.txt:5: skipped: no occupation 15-0000.00",
+            "Technology Skills.txt: 1 line left out: 2 fields, expected 6 (line 5)",
+            "Occupation Data.txt: 1 line left out: not an O*NET-SOC code (line 4)",
+            "Alternate Titles.txt: 1 line left out: no such occupation (line 5)",
+            "Related Occupations.txt: 1 line left out: no such occupation (line 4)",
         ])
         let graph = try Support.load([("onet.json", result.json)]).graph
         let engineer = graph.roles[graph.index(of: "15-9999.01", kind: .role)!]
         #expect(engineer.aliases == ["Cloud Architect", "Cloud Platform Engineer", "Cloud Engineer"])
         #expect(engineer.onet == "15-9999.01")
+        // In Demand technologies are needs (level 2); the others are what the role uses.
         let needs = engineer.needs.map { (graph.skills[$0.skill].name, $0.level) }
-        #expect(needs.map(\.0) == ["Amazon Web Services AWS software", "Terraform"])
-        #expect(needs.map(\.1) == [2, 1])
+        #expect(needs.map(\.0) == ["Amazon Web Services AWS software"] && needs.map(\.1) == [2])
+        #expect(engineer.uses.map { graph.skills[$0].name } == ["Terraform"])
+        #expect(engineer.related.map { graph.roles[$0].id } == ["15-9999.02"])
         let aws = graph.skills[graph.index(of: "tech-amazon-web-services-aws-software", kind: .skill)!]
         #expect(aws.broader.map { graph.skills[$0].name } == "Operating system software")
         // "Cloud Architect" is an alternate title of both occupations: the name resolves to both.
@@ -54,7 +58,7 @@ import Testing
         let plus = try #require(graph.index(of: "tech-c-plus-plus", kind: .skill))
         let sharp = try #require(graph.index(of: "tech-c-sharp", kind: .skill))
         #expect(graph.skills[plus].name == "C++" && graph.skills[sharp].name == "C#")
-        func users(_ skill: Int) -> Int { graph.roles.filter { $0.needs.contains { $0.skill == skill } }.count }
+        func users(_ skill: Int) -> Int { graph.roles.filter { $0.uses.contains(skill) || $0.needs.contains { $0.skill == skill } }.count }
         #expect(users(plus) == 2 && users(sharp) == 1)
         #expect(graph.index(of: "tech-r-2", kind: .skill).map { graph.skills[$0].name } == "R!")
         #expect(result.report.contains("technologies \"R\" and \"R!\" share the id tech-r: the second is tech-r-2"))
@@ -69,6 +73,14 @@ import Testing
         let graph = try Support.load([("onet.json", result.json)]).graph
         let listing = graph.roles.filter { $0.aliases.contains("Cloud Architect") }.map(\.id).sorted()
         #expect(listing == ["15-1241.00", "15-1243.00", "15-1299.08"])
+        // O*NET's In Demand technologies are the needs: 13 for Computer Network Architects, 30
+        // for Software Developers; "C++" is used in 110 occupations, "C#" in 55.
+        #expect(graph.roles[graph.index(of: "15-1241.00", kind: .role)!].needs.count == 13)
+        #expect(graph.roles[graph.index(of: "15-1252.00", kind: .role)!].needs.count == 30)
+        let box = OutputBox()
+        let session = Session(graph: graph, sources: [], format: .tsv, out: { box.text += $0 }, err: { box.text += $0 })
+        session.run("count roles where uses \"C++\"; count roles where uses \"C#\"", name: "t")
+        #expect(box.text == "count\n110\ncount\n55\n")
     }
 }
 

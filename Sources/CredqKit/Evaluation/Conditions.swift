@@ -99,6 +99,15 @@ extension Evaluator {
                 guard let e = row.entity, let need = graph.roles[e.index].needs.first(where: { $0.skill == skill }) else { return false }
                 return Self.compare(Double(need.level), op, Double(level))
             }
+        case .uses(let name, let range):
+            let skill = try resolve(name, [.skill]).index
+            _ = try relationKind("uses", table, [.role], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity else { return false }
+                let role = graph.roles[e.index]
+                return role.uses.contains(skill) || role.needs.contains { $0.skill == skill }
+            }
         case .holds(let name, let range):
             let credential = try resolve(name, [.credential]).index
             _ = try relationKind("holds", table, [.learner], range)

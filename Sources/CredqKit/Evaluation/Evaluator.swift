@@ -87,6 +87,8 @@ struct Evaluator {
             return holdersOf(try resolve(name, [.credential]).index)
         case .prerequisitesOf(let name, _):
             return prerequisitesOf(try resolve(name, [.credential]).index)
+        case .relatedRoles(let name, _):
+            return relatedRoles(try resolve(name, [.role]).index)
         case .partsOf(let name, _):
             return try partsOf(try resolve(name, [.credential]), range: name.range)
         case .stacks(let q):
@@ -437,6 +439,16 @@ struct Evaluator {
                        entity: EntityRef(kind: .learner, index: h.learner))
         }
         return Table(columns: ["id", "name", "issued", "expires", "holding"], rows: rows, entityKind: .learner)
+    }
+
+    /// The role's related roles, nearest first, as the graph lists them.
+    private func relatedRoles(_ role: Int) -> Table {
+        let rows = graph.roles[role].related.enumerated().map { rank, r in
+            let related = graph.roles[r]
+            return Row([.number(Double(rank + 1)), .text(related.id), .text(related.name), related.onet.map(Value.text) ?? .null],
+                       entity: EntityRef(kind: .role, index: r))
+        }
+        return Table(columns: ["rank", "id", "name", "onet"], rows: rows, entityKind: .role)
     }
 
     private func prerequisitesOf(_ credential: Int) -> Table {

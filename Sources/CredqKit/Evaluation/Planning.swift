@@ -81,9 +81,16 @@ extension Evaluator {
     private func problem(for failure: Planner.Failure, target: EntityRef, learner: String?, options: Planner.Options) -> Problem {
         let name = graph.name(of: target)
         switch failure {
-        case .skillNotTaught(let skill, let level, let restricted):
-            let what = "no credential teaches \(graph.skills[skill].name) at level \(level)"
-            return .noStack(target: name, reason: restricted ? what + " from the organisations in 'using'" : what)
+        case .skillsNotTaught(let nowhere, let outsideUsing):
+            func list(_ needs: [SkillLevel]) -> String {
+                needs.map { "\(graph.skills[$0.skill].name) at level \($0.level)" }.joined(separator: ", ")
+            }
+            var reasons: [String] = []
+            if !nowhere.isEmpty { reasons.append("no credential teaches " + list(nowhere)) }
+            if !outsideUsing.isEmpty {
+                reasons.append((nowhere.isEmpty ? "no credential teaches " : "none ") + list(outsideUsing) + " from the organisations in 'using'")
+            }
+            return .noStack(target: name, reason: reasons.joined(separator: "; "))
         case .cannotEarn(_, let reason):
             return .noStack(target: name, reason: reason)
         case .nothingWithinBounds:

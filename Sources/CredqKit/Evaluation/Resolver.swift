@@ -44,6 +44,12 @@ struct Resolver {
             let shown = matches.prefix(6).map(describe) + (matches.count > 6 ? ["\(matches.count - 6) more"] : [])
             throw ScriptError(.ambiguousName(kinds: kinds, name: typed, candidates: shown, total: matches.count), range)
         }
+        // An exact id or name of another kind: say what it is, not that it is unknown.
+        let others = EntityKind.allCases.filter { !kinds.contains($0) }
+        if let kind = others.first(where: { graph.index(of: typed, kind: $0) != nil })
+            ?? graph.entities(named: typed.lowercased()).first(where: { others.contains($0.kind) })?.kind {
+            throw ScriptError(.wrongKind(name: typed, found: kind, expected: kinds), range)
+        }
         throw ScriptError(.unknownName(kinds: kinds, name: typed, candidates: closest(typed, kinds: kinds)), range)
     }
 

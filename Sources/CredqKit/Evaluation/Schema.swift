@@ -102,6 +102,8 @@ public enum Schema {
         FieldSpec(name: "aliases", type: "list of text", doc: "other names") { g, i in .list(g.roles[i].aliases.map(Value.text)) },
         FieldSpec(name: "needs", type: "list of skill levels", doc: "skills the role asks for, with levels") { g, i in levels(g, g.roles[i].needs) },
         FieldSpec(name: "onet", type: "text", doc: "O*NET-SOC code") { g, i in text(g.roles[i].onet) },
+        FieldSpec(name: "related", type: "list of roles", doc: "related roles, nearest first") { g, i in entities(g, .role, g.roles[i].related) },
+        FieldSpec(name: "uses", type: "list of skills", doc: "skills the role uses beyond its needs") { g, i in entities(g, .skill, g.roles[i].uses) },
     ]
 
     private static let learnerFields: [FieldSpec] = [

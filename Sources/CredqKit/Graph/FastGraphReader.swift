@@ -44,7 +44,7 @@ struct FastGraphReader {
     /// refers and kind referred to, so that each list is in entity order (files may mix
     /// kinds in any order) and `finish` writes it back in one pass over that kind.
     private var holdingCredentials: [Int] = [], learnerRoles: [Int] = []
-    private var broaderRefs: [Int] = [], taughtRefs: [Int] = [], neededRefs: [Int] = []
+    private var broaderRefs: [Int] = [], taughtRefs: [Int] = [], neededRefs: [Int] = [], relatedRefs: [Int] = [], usedRefs: [Int] = []
     private var organizationRefs: [Int] = [], credentialRefs: [Int] = []
     /// The keys of each kind's ids, in entity order.
     private var orgIDs: [UInt64] = [], skillIDs: [UInt64] = [], credIDs: [UInt64] = []
@@ -601,11 +601,12 @@ struct FastGraphReader {
         return items
     }
 
-    private static let roleKeys = KeySet(["id", "name", "aliases", "needs", "onet"])
+    private static let roleKeys = KeySet(["id", "name", "aliases", "needs", "onet", "related", "uses"])
 
     private mutating func readRole(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
         var id = "", idKey: UInt64 = 0, name = "", aliases: [String] = [], needs: [SkillLevel] = [], onet: String?
+        var related: [Int] = [], uses: [Int] = []
         if try !c.objectEnd() {
             repeat {
                 let key = try c.key(Self.roleKeys)
@@ -617,14 +618,18 @@ struct FastGraphReader {
                 case 3:
                     try levels(&c)
                     needs = levelScratch.isEmpty ? [] : Array(exactly: levelScratch)
-                default: onet = try c.string()
+                case 4: onet = try c.string()
+                case 5: related = try references(&c)
+                default: uses = try references(&c)
                 }
             } while try c.nextMember()
         }
         guard !id.isEmpty, seen & 0b1011 == 0b1011 else { throw Bail() }
         roleIDs.append(idKey)
         for level in needs { neededRefs.append(level.skill) }
-        roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet))
+        relatedRefs.append(contentsOf: related)
+        usedRefs.append(contentsOf: uses)
+        roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet, related: related, uses: uses))
     }
 
     private static let learnerKeys = KeySet(["id", "name", "role", "goal", "holds"])
@@ -814,10 +819,13 @@ struct FastGraphReader {
     /// nowhere or there is a cycle.
     private mutating func resolveCatalog(_ tables: Tables, _ keys: KeyArena) -> Bool {
         var broaderRefs = self.broaderRefs, taughtRefs = self.taughtRefs, neededRefs = self.neededRefs
+        var relatedRefs = self.relatedRefs, usedRefs = self.usedRefs
         var organizationRefs = self.organizationRefs, credentialRefs = self.credentialRefs
         (self.broaderRefs, self.taughtRefs, self.neededRefs, self.organizationRefs, self.credentialRefs) = ([], [], [], [], [])
+        (self.relatedRefs, self.usedRefs) = ([], [])
         guard Self.find(tables.skill, keys, &broaderRefs), Self.find(tables.skill, keys, &taughtRefs),
-              Self.find(tables.skill, keys, &neededRefs), Self.find(tables.organization, keys, &organizationRefs),
+              Self.find(tables.skill, keys, &neededRefs), Self.find(tables.role, keys, &relatedRefs), Self.find(tables.skill, keys, &usedRefs),
+              Self.find(tables.organization, keys, &organizationRefs),
               Self.find(tables.credential, keys, &credentialRefs) else { return false }
         // Written back in the order read. An edge to an entity defined later (or to itself)
         // is noted, for only then can there be a cycle to look for.
@@ -870,8 +878,19 @@ struct FastGraphReader {
                 }
             }
         }
+        var nextRelated = 0, nextUsed = 0
         roles.withUnsafeMutableBufferPointer { all in
-            for i in all.indices { Self.writeSkills(&all[i].needs, from: neededRefs, at: &nextNeeded) }
+            for i in all.indices {
+                Self.writeSkills(&all[i].needs, from: neededRefs, at: &nextNeeded)
+                for r in all[i].related.indices {
+                    all[i].related[r] = relatedRefs[nextRelated]
+                    nextRelated += 1
+                }
+                for u in all[i].uses.indices {
+                    all[i].uses[u] = usedRefs[nextUsed]
+                    nextUsed += 1
+                }
+            }
         }
         discardLater((broaderRefs, taughtRefs, neededRefs, organizationRefs, credentialRefs))
         if requiresForward, !GraphBuilder.cycles(credentials.map(\.requires)).isEmpty { return false }

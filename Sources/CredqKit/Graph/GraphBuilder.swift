@@ -75,7 +75,9 @@ struct GraphBuilder {
                  needs: r.needs.compactMap { n in
                      resolve(n.skill, .skill, r.origin, "\(r.origin.path).needs.\(n.skill)").map { SkillLevel(skill: $0, level: n.level) }
                  },
-                 onet: r.onet)
+                 onet: r.onet,
+                 related: refs(r.related, .role, r.origin, "\(r.origin.path).related"),
+                 uses: refs(r.uses, .skill, r.origin, "\(r.origin.path).uses"))
         }
         // Every learner's holdings go into one store, which each learner's `Holdings` names
         // once it is made.

@@ -101,6 +101,7 @@ struct RawCredential {
 struct RawRole {
     var origin: Origin
     var id: String, name: String, aliases: [String], needs: [(skill: String, level: Int)], onet: String?
+    var related: [String], uses: [String]
 }
 
 struct RawHolding {
@@ -133,7 +134,7 @@ enum Keys {
         "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
         "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
     ]
-    static let role: Set<String> = ["id", "name", "aliases", "needs", "onet"]
+    static let role: Set<String> = ["id", "name", "aliases", "needs", "onet", "related", "uses"]
     static let learner: Set<String> = ["id", "name", "role", "goal", "holds"]
     static let holding: Set<String> = ["id", "credential", "issued", "expires", "proof"]
 }
@@ -351,8 +352,9 @@ struct RawReader {
         if o["needs"] == nil { fail(p, "missing required key \"needs\"") }
         let needs = levels(o, p, "needs")
         let onet = optionalString(o, p, "onet")
+        let related = stringArray(o, p, "related"), uses = stringArray(o, p, "uses")
         guard let id, let name else { return }
-        raw.roles.append(RawRole(origin: origin(p), id: id, name: name, aliases: aliases, needs: needs, onet: onet))
+        raw.roles.append(RawRole(origin: origin(p), id: id, name: name, aliases: aliases, needs: needs, onet: onet, related: related, uses: uses))
     }
 
     private mutating func readLearner(_ o: JSONObject, _ p: String) {

@@ -43,7 +43,7 @@ public enum GraphWriter {
         }
         let roles = graph.roles.map { r in
             obj([("id", s(r.id)), ("name", s(r.name)), ("aliases", strings(r.aliases)), ("needs", levels(r.needs)),
-                 ("onet", r.onet.map(s))])
+                 ("onet", r.onet.map(s)), ("related", ids(r.related, .role)), ("uses", ids(r.uses, .skill))])
         }
         let learners = graph.learners.map { l in
             let goal: JSONValue? = switch l.goal {

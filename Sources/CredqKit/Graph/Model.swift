@@ -118,6 +118,10 @@ public struct Role: Sendable {
     public var aliases: [String]
     public var needs: [SkillLevel]
     public var onet: String?
+    /// Related roles, nearest first (O*NET's related occupations).
+    public var related: [Int] = []
+    /// Skills people in the role use that not every hire needs; never planned toward.
+    public var uses: [Int] = []
 }
 
 /// A calendar day, as `YYYY-MM-DD`, in four bytes (millions of holdings carry two of them).

@@ -9,8 +9,10 @@ public enum ImportJoin {
         public var report: [String]
     }
 
-    /// Joins the import (format v1 text, as the importers write it) to the graph.
-    public static func join(_ imported: String, into graph: Graph) -> Result {
+    /// Joins the import (format v1 text, as the importers write it) to the graph. The
+    /// mapping's imported skills (by name) are the graph's skills it names, where the graph
+    /// has them.
+    public static func join(_ imported: String, into graph: Graph, mapping: [SkillMapping.Entry] = []) -> Result {
         var report: [String] = []
         guard case .object(var base)? = try? JSONParser.parse(Array(GraphWriter.json(graph).utf8)),
               case .object(let incoming)? = try? JSONParser.parse(Array(imported.utf8)) else {
@@ -23,9 +25,10 @@ public enum ImportJoin {
         func string(_ o: JSONObject, _ key: String) -> String? { if case .string(let s)? = o[key] { s } else { nil } }
 
         /// The import's entities of one list: those the graph has map to its ids, the rest are added.
-        func match(_ key: String, _ what: String) -> (renamed: [String: String], added: [JSONObject]) {
+        func match(_ key: String, _ what: String, mapped: [String: String] = [:]) -> (renamed: [String: String], added: [JSONObject]) {
             let existing = list(base, key)
             let ids = Set(existing.compactMap { string($0, "id") })
+            var byMapping: [String: [String]] = [:]
             var byName: [String: String] = [:]
             for e in existing { if let n = string(e, "name")?.lowercased(), let id = string(e, "id"), byName[n] == nil { byName[n] = id } }
             var renamed: [String: String] = [:]
@@ -33,7 +36,10 @@ public enum ImportJoin {
             var matched = 0
             for e in list(incoming, key) {
                 guard let id = string(e, "id") else { continue }
-                if ids.contains(id) {
+                if let name = string(e, "name"), let target = mapped[name], ids.contains(target) {
+                    renamed[id] = target
+                    byMapping[target, default: []].append(name)
+                } else if ids.contains(id) {
                     renamed[id] = id
                     matched += 1
                 } else if let name = string(e, "name")?.lowercased(), let same = byName[name] {
@@ -45,16 +51,31 @@ public enum ImportJoin {
                 }
             }
             if matched > 0 { report.append("\(matched) \(what)\(matched == 1 ? "" : "s") already in the graph: reused") }
+            for (target, names) in byMapping.sorted(by: { $0.key < $1.key }) {
+                report.append("mapped to the graph's \(what) \(target): \(names.joined(separator: ", "))")
+            }
             return (renamed, added)
         }
 
         let organizations = match("organizations", "organization")
-        let skills = match("skills", "skill")
+        var mapped: [String: String] = [:]
+        for entry in mapping where mapped[entry.name] == nil { mapped[entry.name] = entry.skill }
+        let skills = match("skills", "skill", mapped: mapped)
         let credentials = match("credentials", "credential")
         let roles = match("roles", "role")
         func org(_ id: String) -> String { organizations.renamed[id] ?? id }
         func skill(_ id: String) -> String { skills.renamed[id] ?? id }
         func credential(_ id: String) -> String { credentials.renamed[id] ?? id }
+        func role(_ id: String) -> String { roles.renamed[id] ?? id }
+        /// A list of ids, pointed at the graph's, each once.
+        func remappedIDs(_ items: [JSONValue], _ to: (String) -> String) -> JSONValue {
+            var seen = Set<String>()
+            return .array(items.compactMap { item in
+                guard case .string(let s) = item else { return item }
+                let id = to(s)
+                return seen.insert(id).inserted ? .string(id) : nil
+            })
+        }
 
         /// A stack rule's credential ids, pointed at the graph's.
         func remappedRule(_ rule: JSONValue) -> JSONValue {
@@ -77,7 +98,27 @@ public enum ImportJoin {
                 case ("requires", .array(let items)):
                     return (member.key, .array(items.map { if case .string(let s) = $0 { .string(credential(s)) } else { $0 } }))
                 case ("teaches", .object(let levels)), ("needs", .object(let levels)):
-                    return (member.key, .object(JSONObject(members: levels.members.map { (skill($0.key), $0.value) })))
+                    // Two imported skills that are one graph skill: the higher level.
+                    var merged: [(key: String, value: JSONValue)] = []
+                    for l in levels.members {
+                        let id = skill(l.key)
+                        if let i = merged.firstIndex(where: { $0.key == id }) {
+                            if case .number(let a) = merged[i].value, case .number(let b) = l.value, b > a { merged[i].value = l.value }
+                        } else {
+                            merged.append((id, l.value))
+                        }
+                    }
+                    return (member.key, .object(JSONObject(members: merged)))
+                case ("uses", .array(let items)):
+                    // What a role needs is not also listed as what it uses.
+                    let needed = Set(e["needs"].flatMap { v -> [String]? in
+                        guard case .object(let levels) = v else { return nil }
+                        return levels.members.map { skill($0.key) }
+                    } ?? [])
+                    guard case .array(let ids) = remappedIDs(items, skill) else { return member }
+                    return (member.key, .array(ids.filter { if case .string(let s) = $0 { !needed.contains(s) } else { true } }))
+                case ("related", .array(let items)):
+                    return (member.key, remappedIDs(items, role))
                 case ("stack", let rule):
                     return (member.key, remappedRule(rule))
                 case ("holds", .array(let items)):

@@ -66,6 +66,7 @@ public indirect enum Source: Sendable {
     case holdersOf(NameRef, range: SourceRange)
     case prerequisitesOf(NameRef, range: SourceRange)
     case partsOf(NameRef, range: SourceRange)
+    case relatedRoles(NameRef, range: SourceRange)
     case stacks(StacksQuery)
     case gaps(learner: NameRef, target: NameRef, range: SourceRange)
     case compare([NameRef], range: SourceRange)
@@ -75,7 +76,7 @@ public indirect enum Source: Sendable {
     public var range: SourceRange {
         switch self {
         case .listing(_, _, let r), .count(_, let r), .skillsOf(_, let r), .credentialsTeaching(_, let r),
-            .holdersOf(_, let r), .prerequisitesOf(_, let r), .partsOf(_, let r), .gaps(_, _, let r),
+            .holdersOf(_, let r), .prerequisitesOf(_, let r), .partsOf(_, let r), .relatedRoles(_, let r), .gaps(_, _, let r),
             .compare(_, let r), .verify(_, _, let r), .variable(_, _, let r):
             r
         case .stacks(let q): q.range
@@ -162,6 +163,7 @@ public indirect enum Condition: Sendable {
     case member(Field, [Literal], negated: Bool)
     case teaches(NameRef, CompareOp, Int, range: SourceRange)
     case needs(NameRef, CompareOp, Int, range: SourceRange)
+    case uses(NameRef, range: SourceRange)
     case holds(NameRef, range: SourceRange)
     case requires(NameRef, range: SourceRange)
     case recognizedBy(NameRef, range: SourceRange)

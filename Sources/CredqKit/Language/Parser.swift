@@ -118,7 +118,8 @@ public struct Parser {
         case "count": return try countSource()
         case "skills" where next.isKeyword("of"),
             "credentials" where next.isKeyword("teaching"),
-            "holders", "prerequisites", "parts":
+            "holders", "prerequisites", "parts",
+            "roles" where next.isKeyword("related"):
             return try walk()
         case "credentials", "skills", "roles", "learners", "organizations": return try listing()
         case "stacks": return try stacks()
@@ -166,7 +167,7 @@ public struct Parser {
         return .variable(token.text, isParameter: token.kind == .parameter, range: token.range)
     }
 
-    /// walk ::= skills_of | credentials_teaching | holders_of | prerequisites_of | parts_of
+    /// walk ::= skills_of | credentials_teaching | holders_of | prerequisites_of | parts_of | related_roles
     private mutating func walk() throws(Failure) -> Source {
         rule("walk")
         let first = advance()
@@ -187,6 +188,12 @@ public struct Parser {
             try consumeKeyword("of")
             let n = try name(stops: [])
             return .holdersOf(n, range: SourceRange(start, n.range.end))
+        case "roles":
+            rule("related_roles")
+            try consumeKeyword("related")
+            try consumeKeyword("to")
+            let n = try name(stops: [])
+            return .relatedRoles(n, range: SourceRange(start, n.range.end))
         case "prerequisites":
             rule("prerequisites_of")
             try consumeKeyword("of")
@@ -408,7 +415,7 @@ public struct Parser {
         return try primaryCondition()
     }
 
-    private static let relationWords: Set<String> = ["teaches", "needs", "holds", "requires", "recognized", "accredited"]
+    private static let relationWords: Set<String> = ["teaches", "needs", "uses", "holds", "requires", "recognized", "accredited"]
 
     /// primary_condition ::= '(' condition ')' | relation | comparison
     private mutating func primaryCondition() throws(Failure) -> Condition {
@@ -425,7 +432,7 @@ public struct Parser {
         return try comparison()
     }
 
-    /// relation ::= ( 'teaches' | 'needs' ) name ( compare_op NUMBER )? | ( 'holds' | 'requires' ) name
+    /// relation ::= ( 'teaches' | 'needs' ) name ( compare_op NUMBER )? | ( 'uses' | 'holds' | 'requires' ) name
     ///            | 'recognized' 'by' name | 'accredited' ( 'by' name )?
     private mutating func relation() throws(Failure) -> Condition {
         rule("relation")
@@ -445,6 +452,9 @@ public struct Parser {
             }
             let range = SourceRange(start, previous().range.end)
             return word.text.lowercased() == "teaches" ? .teaches(n, op, level, range: range) : .needs(n, op, level, range: range)
+        case "uses":
+            let n = try name(stops: stops)
+            return .uses(n, range: SourceRange(start, n.range.end))
         case "holds":
             let n = try name(stops: stops)
             return .holds(n, range: SourceRange(start, n.range.end))

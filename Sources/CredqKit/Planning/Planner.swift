@@ -81,7 +81,8 @@ public struct Planner {
 
     /// Why no stack can be given.
     public enum Failure: Error, Sendable, Equatable {
-        case skillNotTaught(skill: Int, level: Int, restricted: Bool)
+        /// Needs no credential teaches at all, and needs only credentials outside `using` teach.
+        case skillsNotTaught(nowhere: [SkillLevel], outsideUsing: [SkillLevel])
         case cannotEarn(credential: Int, reason: String)
         case nothingWithinBounds
         /// The state budget ran out; `memoryMiB` when its memory bound did.
@@ -135,6 +136,10 @@ public struct Planner {
         let budget = options.budget ?? SearchBudget(states: options.stateBudget)
         defer { options.progress?(Progress(states: budget.used, seconds: 0, bound: (0, 0, 0), found: 0, done: true)) }
         if case .role = target, canDecompose {
+            // Every need no credential can meet is named at once, not one part's first.
+            var memo = Feasibility(planner: self)
+            defer { memo.finish() }
+            try precheck(&memo)
             let components = independentNeeds()
             if components.count > 1 { return try planByComponents(components, budget) }
         }
@@ -325,13 +330,16 @@ public struct Planner {
     private func precheck(_ memo: inout Feasibility) throws(Failure) {
         switch target {
         case .role:
+            // Every need nothing can meet, so that the answer names them all.
+            var nowhere: [SkillLevel] = [], outsideUsing: [SkillLevel] = []
             for need in openNeeds {
                 let any = taughtBy[need.skill].contains { $0.level >= need.level && memo.achievable($0.credential) }
                 if !any {
                     let anyAtAll = taughtBy[need.skill].contains { $0.level >= need.level }
-                    throw .skillNotTaught(skill: need.skill, level: need.level, restricted: anyAtAll)
+                    if anyAtAll { outsideUsing.append(need) } else { nowhere.append(need) }
                 }
             }
+            if !nowhere.isEmpty || !outsideUsing.isEmpty { throw .skillsNotTaught(nowhere: nowhere, outsideUsing: outsideUsing) }
         case .credential(let c):
             if !held.contains(c), !memo.achievable(c) { throw .cannotEarn(credential: c, reason: memo.whyNot(c)) }
         }
