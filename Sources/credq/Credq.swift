@@ -354,6 +354,15 @@ struct ImportDestination: ParsableArguments {
             for line in joined.report { Terminal.writeErr("credq: \(line)\n") }
             json = joined.json
         }
+        // What is written must load: a graph that would not (a cycle the records make, an id
+        // they repeat) is refused here, with the loader's located errors, and not written.
+        do {
+            _ = try GraphLoader.load([GraphSource(name: output ?? "<import>", bytes: Array(json.utf8))])
+        } catch {
+            for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
+            Terminal.writeErr("credq: the imported graph does not load; nothing written\n")
+            throw ExitWith(status: .invalidGraph)
+        }
         guard let output else {
             Terminal.writeOut(json)
             return

@@ -537,6 +537,24 @@ extension ImportCommandTests {
 
     /// A file that is not JSON: a located error and a non-zero exit, the other files still
     /// imported; nothing imported at all: nothing written.
+    /// An order that goes round loses the link that closes it, said; a graph that still would
+    /// not load (stack rules that name each other) is refused with the loader's errors, and
+    /// nothing is written.
+    @Test func ctdlImportsOnlyGraphsThatLoad() throws {
+        let folder = try Harness.temporaryFolder()
+        let out = folder.appendingPathComponent("order.json")
+        let order = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/order-cycle.json", "-o", out.path])
+        #expect(order.status == 0)
+        #expect(order.stderr.contains("credq: the records' order goes round: ce-b requiring ce-a closes a cycle, and is left out\n"))
+        #expect(try Harness.run(["-g", out.path, "-c", "prerequisites of beta | select id"]).stdout == "id\n")
+        #expect(try Harness.run(["-g", out.path, "-c", "prerequisites of alpha | select id"]).stdout == "id\nce-b\n")
+        let rules = folder.appendingPathComponent("rules.json")
+        let refused = try Harness.run(["import", "ctdl", "Tests/Fixtures/ctdl/rule-cycle.json", "-o", rules.path])
+        #expect(refused.status == 4)
+        #expect(refused.stderr.hasSuffix("\(rules.path): credentials[0].stack: error: cycle through stack rules: ce-x → ce-y → ce-x\ncredq: the imported graph does not load; nothing written\n"))
+        #expect(!FileManager.default.fileExists(atPath: rules.path))
+    }
+
     @Test func ctdlRefusesInvalidJSONWithItsPlace() throws {
         let folder = try Harness.temporaryFolder()
         let out = folder.appendingPathComponent("ctdl.json")

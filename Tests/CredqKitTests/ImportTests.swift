@@ -104,6 +104,9 @@ extension ImportTests {
         let twice = OpenBadgesImporter.convert([try Self.fixture("data-course.json"), try Self.fixture("data-course.json")], learner: "sam")
         #expect(twice.report == ["data-course.json: credential id https://uni.example/credentials/77 was already imported: this holding is https://uni.example/credentials/77#2"])
         #expect(try Support.load([("ob.json", twice.json)]).graph.learners[0].id == "sam")
+        // A reason shared by several files is said once, with the files.
+        let endorsements = OpenBadgesImporter.convert([try Self.fixture("endorsement.json"), try Self.fixture("endorsement.json"), try Self.fixture("data-course.json")], learner: nil)
+        #expect(endorsements.report == ["2 files: skipped: not an OpenBadgeCredential (type VerifiableCredential, EndorsementCredential) (endorsement.json, endorsement.json)"])
     }
 
     static let realBadges = Support.root.deletingLastPathComponent().appendingPathComponent("shared/realdata/openbadges")
@@ -201,7 +204,7 @@ extension ImportTests {
         let result = CTDLImporter.convert([("program.json", bytes)])
         #expect(result.report == [
             "organization https://example.org/org/2 is referenced but not described: a placeholder was made",
-            "program.json: ce-cert-1 has part https://example.org/course/missing, which the records do not describe: left out",
+            "1 part the records do not describe left out (ce-cert-1 has part https://example.org/course/missing)",
             "1 record of type Occupation left out: credq has no place for them",
         ])
         let g = try Support.load([("ctdl.json", result.json)]).graph

@@ -188,8 +188,25 @@ struct GraphBuilder {
     /// The cycles of a directed graph given as adjacency lists, each as the nodes on it,
     /// found by an iterative depth-first search (no recursion, so long chains are safe).
     static func cycles(_ edges: [[Int]]) -> [[Int]] {
-        var state = [UInt8](repeating: 0, count: edges.count)  // 0 new, 1 on the stack, 2 done
         var found: [[Int]] = []
+        depthFirst(edges) { path, _ in
+            if found.count < 20 { found.append(path) }
+        }
+        return found
+    }
+
+    /// The edges that close a cycle, one per cycle found by a depth-first walk: without them
+    /// the graph has none.
+    static func backEdges(_ edges: [[Int]]) -> [(from: Int, to: Int)] {
+        var found: [(from: Int, to: Int)] = []
+        depthFirst(edges) { path, to in found.append((path.last!, to)) }
+        return found
+    }
+
+    /// A depth-first walk (iterative: chains may be long) calling `cycle` with the path from
+    /// the node an edge returns to, and that node, for each edge that closes a cycle.
+    private static func depthFirst(_ edges: [[Int]], cycle: ([Int], Int) -> Void) {
+        var state = [UInt8](repeating: 0, count: edges.count)  // 0 new, 1 on the stack, 2 done
         for root in edges.indices where state[root] == 0 {
             var stack: [(node: Int, next: Int)] = [(root, 0)]
             state[root] = 1
@@ -201,9 +218,9 @@ struct GraphBuilder {
                     if state[t] == 0 {
                         state[t] = 1
                         stack.append((t, 0))
-                    } else if state[t] == 1, found.count < 20 {
+                    } else if state[t] == 1 {
                         let start = stack.firstIndex { $0.node == t }!
-                        found.append(stack[start...].map(\.node))
+                        cycle(stack[start...].map(\.node), t)
                     }
                 } else {
                     state[top.node] = 2
@@ -211,7 +228,6 @@ struct GraphBuilder {
                 }
             }
         }
-        return found
     }
 }
 

@@ -265,6 +265,8 @@ public enum CTDLImporter {
             }
         }
         var stages = 0, pathways: [String] = [], replacedParts = 0, carried = 0
+        // References to records the files do not hold, by what they are.
+        var undescribed: [String: [String]] = [:]
         for (file, o) in records {
             let t = type(o)
             if organizationTypes.contains(t) || readThrough.contains(t) { continue }
@@ -326,7 +328,7 @@ public enum CTDLImporter {
                             if let tid = idOf[target], credentialIDs.contains(tid) {
                                 if tid != id, !requires.contains(tid) { requires.append(tid) }
                             } else {
-                                report.append("\(file): \(id) requires \(target), which the records do not describe: left out")
+                                undescribed["prerequisite", default: []].append("\(id) requires \(target)")
                             }
                         }
                     }
@@ -361,7 +363,7 @@ public enum CTDLImporter {
             }
             let parts = refs(o["ceterms:hasPart"]).compactMap { p -> String? in
                 if let pid = idOf[p], credentialIDs.contains(pid) { return pid }
-                report.append("\(file): \(id) has part \(p), which the records do not describe: left out")
+                undescribed["part", default: []].append("\(id) has part \(p)")
                 return nil
             }
             if !parts.isEmpty {
@@ -393,12 +395,36 @@ public enum CTDLImporter {
             if let url = str(o["ceterms:subjectWebpage"]) { members.append(("url", s(url))) }
             credentials.append(.object(JSONObject(members: members)))
         }
+        // The records' order may go round (A precedes B, B precedes A): the link that closes
+        // each cycle is left out, and said, so the graph loads.
+        var positions: [String: Int] = [:]
+        var requiresOf: [[String]] = credentials.map { c in
+            guard case .object(let o) = c, case .array(let r)? = o["requires"] else { return [] }
+            return r.compactMap { if case .string(let s) = $0 { s } else { nil } }
+        }
+        for (i, c) in credentials.enumerated() {
+            if case .object(let o) = c, case .string(let id)? = o["id"] { positions[id] = i }
+        }
+        let back = GraphBuilder.backEdges(requiresOf.map { $0.compactMap { positions[$0] } })
+        for (from, to) in back {
+            guard case .object(var o) = credentials[from], case .string(let fromID)? = o["id"], case .object(let t) = credentials[to],
+                  case .string(let toID)? = t["id"] else { continue }
+            requiresOf[from].removeAll { $0 == toID }
+            o.members.removeAll { $0.key == "requires" }
+            if !requiresOf[from].isEmpty { o.members.append(("requires", .array(requiresOf[from].map { .string($0) }))) }
+            credentials[from] = .object(o)
+            report.append("the records' order goes round: \(fromID) requiring \(toID) closes a cycle, and is left out")
+        }
         if ordered > 0 { report.append("\(ordered) pathway condition\(ordered == 1 ? "" : "s") on credentials (the order they come in) imported as prerequisites") }
         if orderedChoices > 0 { report.append("\(orderedChoices) pathway condition\(orderedChoices == 1 ? "" : "s") on credentials that offer a choice kept as stack rules (a prerequisite cannot be a choice)") }
         if preparation > 0 { report.append("\(preparation) preparation link\(preparation == 1 ? "" : "s") (isPreparationFor, preparationFrom) left out: advice, not a prerequisite") }
         report += pathways
         if stages > 0 { report.append("\(stages) pathway component\(stages == 1 ? "" : "s") of type BasicComponent that no condition targets (stages, groupings): structure, not something one earns; \(carried) of their conditions apply to the credentials they lead to") }
         if replacedParts > 0 { report.append("\(replacedParts) program\(replacedParts == 1 ? "" : "s") with parts (hasPart) and pathway conditions: the conditions are the stack rule (the parts list every offering, electives too)") }
+        for (what, links) in undescribed.sorted(by: { $0.key > $1.key }) {
+            let shown = links.prefix(3).joined(separator: "; ") + (links.count > 3 ? "; ..." : "")
+            report.append("\(links.count) \(what)\(links.count == 1 ? "" : "s") the records do not describe left out (\(shown))")
+        }
         if missingTargets > 0 { report.append("\(missingTargets) condition target\(missingTargets == 1 ? "" : "s") the records do not describe left out") }
         for (left, n) in constraintsLeftOut.sorted(by: { $0.key < $1.key }) {
             report.append("\(n) constraint\(n == 1 ? "" : "s") on \(left) left out: credq plans credentials and credit totals, not grades, results or limits")

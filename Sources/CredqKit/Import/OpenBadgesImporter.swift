@@ -27,6 +27,11 @@ public enum OpenBadgesImporter {
     /// `files` as (name, bytes); `learner` names the holder (else the credential subject's id).
     public static func convert(_ files: [(name: String, bytes: [UInt8])], learner: String?) -> Result {
         var report: [String] = []
+        // What was left out or read another way, once per reason, with the files it concerns.
+        var notes: [(reason: String, files: [String])] = []
+        func note(_ file: String, _ reason: String) {
+            if let i = notes.firstIndex(where: { $0.reason == reason }) { notes[i].files.append(file) } else { notes.append((reason, [file])) }
+        }
         var organizations: [String: JSONObject] = [:], orgOrder: [String] = []
         var skills: [String: JSONObject] = [:], skillOrder: [String] = []
         var credentials: [String: JSONObject] = [:], credentialOrder: [String] = []
@@ -65,13 +70,13 @@ public enum OpenBadgesImporter {
                 continue
             }
             guard types(document["type"]).contains(where: { $0 == "OpenBadgeCredential" || $0 == "AchievementCredential" }) else {
-                report.append("\(file.name): skipped: not an OpenBadgeCredential (type \(types(document["type"]).joined(separator: ", ")))")
+                note(file.name, "skipped: not an OpenBadgeCredential (type \(types(document["type"]).joined(separator: ", ")))")
                 continue
             }
             // The issuer.
             let issuerObject = obj(document["issuer"])
             guard let issuerID = issuerObject.flatMap({ str($0["id"]) }) ?? str(document["issuer"]) else {
-                report.append("\(file.name): skipped: no issuer id")
+                note(file.name, "skipped: no issuer id")
                 continue
             }
             if organizations[issuerID] == nil {
@@ -85,17 +90,17 @@ public enum OpenBadgesImporter {
             // The achievement.
             guard let subject = obj(document["credentialSubject"]), let achievement = obj(subject["achievement"]),
                   let achievementID = str(achievement["id"]) else {
-                report.append("\(file.name): skipped: no credentialSubject.achievement.id")
+                note(file.name, "skipped: no credentialSubject.achievement.id")
                 continue
             }
             if credentials[achievementID] == nil {
                 let type = str(achievement["achievementType"]) ?? "Achievement"
                 let kind = kinds[type] ?? .badge
-                if kinds[type] == nil { report.append("\(file.name): achievementType \(type) has no kind in credq: imported as a badge") }
+                if kinds[type] == nil { note(file.name, "achievementType \(type) has no kind in credq: imported as a badge") }
                 var teaches: [(key: String, value: JSONValue)] = []
                 if case .array(let alignments)? = achievement["alignment"] {
                     for case .object(let a) in alignments {
-                        guard let name = str(a["targetName"]) else { report.append("\(file.name): an alignment without targetName was left out"); continue }
+                        guard let name = str(a["targetName"]) else { note(file.name, "an alignment without targetName was left out"); continue }
                         let id = str(a["targetUrl"]) ?? OnetImporter.slug(name)
                         if skills[id] == nil {
                             var m: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name))]
@@ -117,19 +122,19 @@ public enum OpenBadgesImporter {
             }
             // The holding.
             guard let holder = learner ?? str(subject["id"]) else {
-                report.append("\(file.name): no holding: the subject has no id; name the learner with --learner")
+                note(file.name, "no holding: the subject has no id; name the learner with --learner")
                 continue
             }
             let issued = (str(document["validFrom"]) ?? str(document["issuanceDate"])).flatMap { Day(String($0.prefix(10))) }
             guard let issued else {
-                report.append("\(file.name): no holding: no validFrom or issuanceDate date")
+                note(file.name, "no holding: no validFrom or issuanceDate date")
                 continue
             }
             var holdingID = str(document["id"]) ?? "\(holder)-\(achievementID)"
             if holdingIDs.contains(holdingID) {
                 var n = 2
                 while holdingIDs.contains("\(holdingID)#\(n)") { n += 1 }
-                report.append("\(file.name): credential id \(holdingID) was already imported: this holding is \(holdingID)#\(n)")
+                note(file.name, "credential id \(holdingID) was already imported: this holding is \(holdingID)#\(n)")
                 holdingID = "\(holdingID)#\(n)"
             }
             holdingIDs.insert(holdingID)
@@ -156,6 +161,13 @@ public enum OpenBadgesImporter {
             })),
         ]))
         let holdings = learners.values.reduce(0) { $0 + $1.holds.count }
+        for (reason, files) in notes {
+            if files.count == 1 {
+                report.append("\(files[0]): \(reason)")
+            } else {
+                report.append("\(files.count) files: \(reason) (\(files.prefix(5).joined(separator: ", "))\(files.count > 5 ? ", ..." : ""))")
+            }
+        }
         return Result(json: root.serialized(indent: 1) + "\n", report: report, refused: refused, credentials: credentialOrder.count, holdings: holdings)
     }
 }
