@@ -158,7 +158,7 @@ extension ImportTests {
         let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/\(file)")))
         let result = CTDLImporter.convert([("pathway.json", bytes)])
         #expect(result.refused.isEmpty)
-        #expect(result.report.contains("pathway \"Applied Computing Pathway\": its destination is ce-degree"))
+        #expect(result.report.contains("pathway \"Applied Computing Pathway\": its destination is \"BSc Applied Computing\" (ce-degree)"))
         #expect(result.report.contains("2 pathway components of type BasicComponent that no condition targets (stages, groupings): structure, not something one earns; 1 of their conditions apply to the credentials they lead to"))
         #expect(result.report.contains("1 constraint on grade left out: credq plans credentials and credit totals, not grades, results or limits"))
         #expect(result.report.contains("1 constraint on value left out: credq plans credentials and credit totals, not grades, results or limits"))
@@ -174,6 +174,30 @@ extension ImportTests {
         #expect(best.cost == 430 && best.count == 5)
         #expect(Set(best.credentials.map { g.credentials[$0].id }) == ["ce-c1", "ce-c2", "ce-c4", "ce-c5", "ce-degree"])
         #expect(best.credentials.map { g.credentials[$0].credits }.reduce(0, +) == 60)
+    }
+
+    /// Shapes registries publish: two JSON documents one after another, components standing for
+    /// their records by `sourceItem` (CTDL's older name for `proxyFor`), a SelectionComponent, a
+    /// degree that requires its own pathway (`targetPathway`), a component whose only rule is its
+    /// children, and a condition naming a component the files do not describe (a placeholder
+    /// keeps "2 of 2" as strict as written, instead of quietly becoming "1 of 1").
+    @Test func registryShapesKeepTheirRules() throws {
+        let bytes = Array(try Data(contentsOf: Support.root.appendingPathComponent("Tests/Fixtures/ctdl/selection-pathway.json")))
+        let result = CTDLImporter.convert([("pathway.json", bytes)])
+        #expect(result.refused.isEmpty)
+        #expect(result.report.contains("pathway.json: 2 JSON documents one after another: read as one"))
+        #expect(result.report.contains("1 pathway component with children (hasChild) and no condition: all of its children are its stack rule"))
+        let g = try Support.load([("ctdl.json", result.json)]).graph
+        let base = "https://example.org/resources/"
+        #expect(g.credentials.map(\.id).sorted() == ["ce-c1", "ce-c2", "ce-degree", base + "ce-bundle", base + "ce-elsewhere", base + "ce-sel"])
+        let degree = try #require(g.index(of: "ce-degree", kind: .credential))
+        #expect(g.credentials[degree].requires.isEmpty)  // its own pathway is its rule, not a prerequisite
+        let stacks = try Planner(graph: g, target: .credential(degree), held: [], options: Planner.Options()).plan()
+        #expect(stacks.map(\.count) == [4, 4] && stacks.map(\.cost) == [50, 100])
+        #expect(stacks[0].credentials.map { g.credentials[$0].name }.contains("Not described: ce-elsewhere"))
+        let bundle = try #require(g.index(of: base + "ce-bundle", kind: .credential))
+        let both = try Planner(graph: g, target: .credential(bundle), held: [], options: Planner.Options()).plan()
+        #expect(both.first?.cost == 150 && both.first?.count == 3)
     }
 
     /// A pathway's order (a condition on a certification naming the one before it, as in

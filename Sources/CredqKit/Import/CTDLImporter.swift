@@ -37,7 +37,7 @@ public enum CTDLImporter {
         "Degree": .degree, "AssociateDegree": .degree, "BachelorDegree": .degree, "BachelorOfScienceDegree": .degree,
         "MasterDegree": .degree, "DoctoralDegree": .degree, "ProfessionalDoctorate": .degree, "ResearchDoctorate": .degree,
         "Diploma": .degree, "Course": .course, "LearningProgram": .course, "LearningOpportunityProfile": .course,
-        "AssessmentProfile": .course, "BasicComponent": .certificate, "CredentialComponent": .certificate,
+        "AssessmentProfile": .course, "BasicComponent": .certificate, "CredentialComponent": .certificate, "SelectionComponent": .certificate,
         "CourseComponent": .course,
     ]
     static let organizationTypes: Set<String> = ["CredentialOrganization", "QACredentialOrganization", "Organization"]
@@ -60,9 +60,13 @@ public enum CTDLImporter {
             }
         }
         var refused: [String] = []
+        var sequences: [(file: String, documents: Int)] = []
         for file in files {
             do {
-                collect(compacted(try JSONParser.parse(file.bytes)), file.name)
+                // Registries' exports may hold several documents one after another.
+                let documents = try JSONParser.parseSequence(file.bytes)
+                if documents.count > 1 { sequences.append((file.name, documents.count)) }
+                for document in documents { collect(compacted(document), file.name) }
             } catch {
                 let (line, column) = error.location(in: file.bytes)
                 refused.append("\(file.name):\(line):\(column): error: not valid JSON: \(error.message)")
@@ -99,6 +103,7 @@ public enum CTDLImporter {
         func name(_ o: JSONObject) -> String? {
             str(o["ceterms:name"]).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         }
+        for (file, n) in sequences { report.append("\(file): \(n) JSON documents one after another: read as one") }
         // Our id for each record: its CTID, else its @id; every @id maps to it.
         var idOf: [String: String] = [:]
         var byURI: [String: JSONObject] = [:]
@@ -124,7 +129,7 @@ public enum CTDLImporter {
         var proxies = Set<String>()
         for (_, o) in records where type(o).hasSuffix("Component") {
             guard let uri = str(o["@id"]),
-                  let target = refs(o["ceterms:proxyFor"]).first(where: { byURI[$0].map { kinds[type($0)] != nil && !type($0).hasSuffix("Component") } ?? false })
+                  let target = (refs(o["ceterms:proxyFor"]) + refs(o["ceterms:sourceItem"])).first(where: { byURI[$0].map { kinds[type($0)] != nil && !type($0).hasSuffix("Component") } ?? false })
             else { continue }
             idOf[uri] = idOf[target]
             proxies.insert(uri)
@@ -181,6 +186,11 @@ public enum CTDLImporter {
         for (_, o) in records {
             if let uri = str(o["@id"]), kinds[type(o)] != nil, !structure.contains(uri) { credentialIDs.insert(idOf[uri]!) }
         }
+        // Each pathway's destination, for conditions that name the pathway.
+        var destinationOf: [String: String] = [:]
+        for (_, o) in records where type(o) == "Pathway" {
+            if let uri = str(o["@id"]), let d = refs(o["ceterms:hasDestinationComponent"]).first.flatMap({ idOf[$0] }) { destinationOf[uri] = d }
+        }
         // A pathway's owner stands for its components that name none.
         var pathwayOwner: [String: String] = [:]
         for (file, o) in records where type(o) == "Pathway" {
@@ -202,7 +212,7 @@ public enum CTDLImporter {
         // What conditions say that credq cannot plan (grades, resits, upper bounds): counted by
         // what they constrain.
         var constraintsLeftOut: [String: Int] = [:]
-        var missingTargets = 0
+        var undescribedTargets: [String] = []
         /// A condition as a stack rule: `requiredNumber` of its target components and its
         /// sub-conditions (all of them when it gives none, as CTDL says), and a credit total
         /// (a Sum constraint on credit value) over its targets, else over `children`.
@@ -210,7 +220,12 @@ public enum CTDLImporter {
             guard depth < 64 else { return nil }
             var targets: [String] = []
             for t in refs(c["ceterms:targetComponent"]) {
-                guard let tid = idOf[t], credentialIDs.contains(tid), !structure.contains(t) else { missingTargets += 1; continue }
+                guard let tid = idOf[t], credentialIDs.contains(tid), !structure.contains(t) else {
+                    // Not described here: a placeholder keeps the rule as strict as it is written.
+                    if !undescribedTargets.contains(t) { undescribedTargets.append(t) }
+                    if !targets.contains(t) { targets.append(t) }
+                    continue
+                }
                 if tid != owner, !targets.contains(tid) { targets.append(tid) }
             }
             var items: [JSONValue] = targets.map { .string($0) }
@@ -264,7 +279,8 @@ public enum CTDLImporter {
                 return cid
             }
         }
-        var stages = 0, pathways: [String] = [], replacedParts = 0, carried = 0
+        var stages = 0, pathways: [(name: String, destination: String?)] = [], replacedParts = 0, carried = 0, childRules = 0
+        var credentialNames: [String: String] = [:]
         // References to records the files do not hold, by what they are.
         var undescribed: [String: [String]] = [:]
         for (file, o) in records {
@@ -272,7 +288,7 @@ public enum CTDLImporter {
             if organizationTypes.contains(t) || readThrough.contains(t) { continue }
             if t == "Pathway" {
                 let destination = refs(o["ceterms:hasDestinationComponent"]).first.flatMap { idOf[$0] }
-                pathways.append("pathway \"\(name(o) ?? str(o["@id"]) ?? "?")\"" + (destination.map { ": its destination is \($0)" } ?? ": no destination component"))
+                pathways.append((name(o) ?? str(o["@id"]) ?? "?", destination))
                 continue
             }
             guard var kind = kinds[t], let uri = str(o["@id"]), let id = idOf[uri] else {
@@ -323,6 +339,10 @@ public enum CTDLImporter {
             var requires: [String] = []
             do {
                 for p in nodes(o["ceterms:requires"]) {
+                    // A pathway as the target: its destination.
+                    for pathway in refs(p["ceterms:targetPathway"]) {
+                        if let d = destinationOf[pathway], d != id, credentialIDs.contains(d), !requires.contains(d) { requires.append(d) }
+                    }
                     for key in ["ceterms:targetCredential", "ceterms:targetLearningOpportunity", "ceterms:targetAssessment"] {
                         for target in refs(p[key]) {
                             if let tid = idOf[target], credentialIDs.contains(tid) {
@@ -369,6 +389,14 @@ public enum CTDLImporter {
             if !parts.isEmpty {
                 if rules.isEmpty { rules.append(.object(JSONObject(members: [("all", .array(parts.map(s)))]))) } else { replacedParts += 1 }
             }
+            // A component with children and no condition of its own is earned by its children.
+            if let component, rules.isEmpty {
+                let children = childCredentials(component, of: id)
+                if !children.isEmpty {
+                    rules.append(.object(JSONObject(members: [("all", .array(children.map(s)))])))
+                    childRules += 1
+                }
+            }
             if component == nil {
                 for c in nodes(o["ceterms:hasCondition"]) {
                     let targets = refs(c["ceterms:targetComponent"]).compactMap { idOf[$0] }.filter { credentialIDs.contains($0) && $0 != id }
@@ -393,6 +421,7 @@ public enum CTDLImporter {
             if rules.count == 1 { members.append(("stack", rules[0])) }
             if rules.count > 1 { members.append(("stack", .object(JSONObject(members: [("all", .array(rules))])))) }
             if let url = str(o["ceterms:subjectWebpage"]) { members.append(("url", s(url))) }
+            if case .string(let n)? = JSONObject(members: members)["name"] { credentialNames[id] = n }
             credentials.append(.object(JSONObject(members: members)))
         }
         // The records' order may go round (A precedes B, B precedes A): the link that closes
@@ -418,14 +447,26 @@ public enum CTDLImporter {
         if ordered > 0 { report.append("\(ordered) pathway condition\(ordered == 1 ? "" : "s") on credentials (the order they come in) imported as prerequisites") }
         if orderedChoices > 0 { report.append("\(orderedChoices) pathway condition\(orderedChoices == 1 ? "" : "s") on credentials that offer a choice kept as stack rules (a prerequisite cannot be a choice)") }
         if preparation > 0 { report.append("\(preparation) preparation link\(preparation == 1 ? "" : "s") (isPreparationFor, preparationFrom) left out: advice, not a prerequisite") }
-        report += pathways
+        for p in pathways {
+            let destination = p.destination.map { id in credentialNames[id].map { "\"\($0)\" (\(id))" } ?? id }
+            report.append("pathway \"\(p.name)\": " + (destination.map { "its destination is \($0)" } ?? "no destination component"))
+        }
         if stages > 0 { report.append("\(stages) pathway component\(stages == 1 ? "" : "s") of type BasicComponent that no condition targets (stages, groupings): structure, not something one earns; \(carried) of their conditions apply to the credentials they lead to") }
+        if childRules > 0 { report.append("\(childRules) pathway component\(childRules == 1 ? "" : "s") with children (hasChild) and no condition: all of \(childRules == 1 ? "its" : "their") children are \(childRules == 1 ? "its" : "their") stack rule") }
         if replacedParts > 0 { report.append("\(replacedParts) program\(replacedParts == 1 ? "" : "s") with parts (hasPart) and pathway conditions: the conditions are the stack rule (the parts list every offering, electives too)") }
         for (what, links) in undescribed.sorted(by: { $0.key > $1.key }) {
             let shown = links.prefix(3).joined(separator: "; ") + (links.count > 3 ? "; ..." : "")
             report.append("\(links.count) \(what)\(links.count == 1 ? "" : "s") the records do not describe left out (\(shown))")
         }
-        if missingTargets > 0 { report.append("\(missingTargets) condition target\(missingTargets == 1 ? "" : "s") the records do not describe left out") }
+        if !undescribedTargets.isEmpty {
+            let n = undescribedTargets.count
+            report.append("\(n) condition target\(n == 1 ? "" : "s") the records do not describe: placeholder credential\(n == 1 ? "" : "s") named \"Not described: ...\", so the rules stay as written (a plan shows what is missing)")
+            for uri in undescribedTargets {
+                let last = uri.split(separator: "/").last.map(String.init) ?? uri
+                credentials.append(.object(JSONObject(members: [("id", s(uri)), ("name", s("Not described: \(last)")), ("kind", s("certificate")),
+                                                                ("provider", s(organization("unknown-provider")))])))
+            }
+        }
         for (left, n) in constraintsLeftOut.sorted(by: { $0.key < $1.key }) {
             report.append("\(n) constraint\(n == 1 ? "" : "s") on \(left) left out: credq plans credentials and credit totals, not grades, results or limits")
         }

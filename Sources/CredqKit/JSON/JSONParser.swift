@@ -33,6 +33,22 @@ struct JSONParser {
         return value
     }
 
+    /// Parses JSON documents written one after another, separated by whitespace only (as
+    /// registries' exports and `jq` streams are): at least one.
+    static func parseSequence(_ bytes: [UInt8]) throws(SyntaxError) -> [JSONValue] {
+        var parser = JSONParser(bytes: bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw SyntaxError(offset: 0, message: "a byte-order mark is not allowed at the start of JSON")
+        }
+        var values: [JSONValue] = []
+        parser.skipWhitespace()
+        repeat {
+            values.append(try parser.parseValue())
+            parser.skipWhitespace()
+        } while parser.index < bytes.count
+        return values
+    }
+
     static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
         try parse(Array(text.utf8))
     }
