@@ -447,7 +447,7 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stdout == "")
         #expect(r.stderr.contains("credq: Technology Skills.txt: 1 line left out: 2 fields, expected 6 (line 5)\n"))
-        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 4 notes above\n"))
+        #expect(r.stderr.hasSuffix("imported 2 occupations and 6 skills, 5 notes above\n"))
         let q = try Harness.run(["-g", out.path, "-c", "roles where aliases ~ 'cloud architect' | select id", "-c", "roles related to 15-9999.01 | select rank, id"])
         #expect(q.stdout == "id\n15-9999.01\n15-9999.02\nrank\tid\n1\t15-9999.02\n")
         #expect(try Harness.run(["import", "onet", "/nonexistent"]).status == 5)

@@ -14,6 +14,7 @@ import Testing
             "Occupation Data.txt: 1 line left out: not an O*NET-SOC code (line 4)",
             "Alternate Titles.txt: 1 line left out: no such occupation (line 5)",
             "Related Occupations.txt: 1 line left out: no such occupation (line 4)",
+            "1 occupation has no In Demand technology: it needs no skill, so a plan toward it is empty (its technologies are in uses)",
         ])
         let graph = try Support.load([("onet.json", result.json)]).graph
         let engineer = graph.roles[graph.index(of: "15-9999.01", kind: .role)!]

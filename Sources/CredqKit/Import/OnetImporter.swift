@@ -165,6 +165,10 @@ public enum OnetImporter {
             if !used.isEmpty { members.append(("uses", .array(used.map { s($0.skill) }))) }
             return .object(JSONObject(members: members))
         }
+        let needless = roleOrder.filter { code in !(needs[code] ?? []).contains { $0.level == 2 } }.count
+        if needless > 0 {
+            report.append("\(needless) occupation\(needless == 1 ? " has" : "s have") no In Demand technology: \(needless == 1 ? "it needs" : "they need") no skill, so a plan toward \(needless == 1 ? "it" : "one") is empty (\(needless == 1 ? "its" : "their") technologies are in uses)")
+        }
         let root = JSONValue.object(JSONObject(members: [("credq", .number(1)), ("skills", .array(skillValues)), ("roles", .array(roleValues))]))
         return Result(json: root.serialized(indent: 1) + "\n", report: report, roles: roleValues.count, skills: skillValues.count)
     }
