@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import CredqKit
 
 /// The JSON Schema in `schema/` describes format v1: it accepts the seeds and refuses broken
 /// files. Checked with Python's `jsonschema` (a standard validator), where it is installed.
@@ -62,5 +63,34 @@ import Testing
         #expect(lines.filter { $0.hasSuffix(" valid") }.count == seeds.count, "\(result.output)")
         #expect(lines.filter { $0.hasSuffix(" invalid") }.count == broken.count, "\(result.output)")
         for seed in seeds { #expect(lines.contains("\(seed) valid")) }
+    }
+
+    /// The schema's objects have exactly the keys, and the required keys, that `Format`
+    /// defines: the file cannot drift from the loaders.
+    @Test func describesTheKeysFormatDefines() throws {
+        guard case .object(let schema) = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: Self.schema)))),
+              case .object(let defs)? = schema["$defs"] else {
+            Issue.record("the schema has no $defs")
+            return
+        }
+        func keys(_ o: JSONObject?) -> (properties: [String], required: Set<String>) {
+            guard let o, case .object(let properties)? = o["properties"] else { return ([], []) }
+            var required = Set<String>()
+            if case .array(let items)? = o["required"] { for case .string(let k) in items { required.insert(k) } }
+            return (properties.members.map(\.key), required)
+        }
+        func check<K: FormatKey>(_ object: JSONObject?, _ key: K.Type, _ label: String) {
+            let found = keys(object)
+            #expect(found.properties == K.names, "\(label)")
+            #expect(found.required == Set(K.required.map(\.name)), "\(label)")
+        }
+        func def(_ name: String) -> JSONObject? { if case .object(let o)? = defs[name] { o } else { nil } }
+        check(schema, Format.Top.self, "top")
+        check(def("organization"), Format.Organization.self, "organization")
+        check(def("skill"), Format.Skill.self, "skill")
+        check(def("credential"), Format.Credential.self, "credential")
+        check(def("role"), Format.Role.self, "role")
+        check(def("learner"), Format.Learner.self, "learner")
+        check(def("holding"), Format.Holding.self, "holding")
     }
 }

@@ -152,20 +152,20 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.topKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0:
-                    guard try c.number() == 1 else { throw Bail() }
+                switch Self.topCases[key] {
+                case .credq:
+                    guard try c.number() == Double(Format.version) else { throw Bail() }
                     sawVersion = true
-                case 1: try list(&c) { (r, c) throws(Bail) in try r.readOrganization(&c) }
-                case 2: try list(&c) { (r, c) throws(Bail) in try r.readSkill(&c) }
-                case 3:
+                case .organizations: try list(&c) { (r, c) throws(Bail) in try r.readOrganization(&c) }
+                case .skills: try list(&c) { (r, c) throws(Bail) in try r.readSkill(&c) }
+                case .credentials:
                     // Their arrays get their room at once when the learners' list is known to follow.
                     let end = split?.learnersAt
                     try list(&c, end: end.flatMap { $0 > c.position ? $0 : nil }, reserve: { $0.reserveCredentials($1) }) {
                         (r, c) throws(Bail) in try r.readCredential(&c)
                     }
-                case 4: try list(&c) { (r, c) throws(Bail) in try r.readRole(&c) }
-                default: try learnerList(&c)
+                case .roles: try list(&c) { (r, c) throws(Bail) in try r.readRole(&c) }
+                case .learners: try learnerList(&c)
                 }
             } while try c.nextMember()
         }
@@ -177,7 +177,8 @@ struct FastGraphReader {
         } while !c.atEndOfFile
     }
 
-    private static let topKeys = KeySet(["credq", "organizations", "skills", "credentials", "roles", "learners"])
+    private static let topKeys = KeySet(Format.Top.names)
+    private static let topCases = Format.Top.allCases
 
     /// A list of objects, each read by `each`. When the list is known to end before `end`,
     /// `reserve` is told, after `sample` of them, how much more room they will need.
@@ -403,7 +404,7 @@ struct FastGraphReader {
     /// them can only be that key.
     private static func listStart(from: Int, to: Int, open: (Int) -> Cursor?) -> Int? {
         guard var c = open(from) else { return nil }
-        let learners = 5  // in `topKeys`
+        let learners = Format.Top.learners.number
         while c.position < to, (try? c.find(UInt8(ascii: "\""))) == true {
             let at = c.position
             guard (try? c.ensureWindow()) != nil else { return nil }
@@ -428,7 +429,9 @@ struct FastGraphReader {
 
     private static let organizationKinds = KeySet(OrganizationKind.allCases.map(\.rawValue))
     private static let credentialKinds = KeySet(CredentialKind.allCases.map(\.rawValue))
-    private static let organizationKeys = KeySet(["id", "name", "kind", "url", "keys", "revoked"])
+    private static let organizationKeys = KeySet(Format.Organization.names)
+    private static let organizationCases = Format.Organization.allCases
+    private static let organizationRequired = Format.Organization.requiredMask
 
     private mutating func readOrganization(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
@@ -438,22 +441,24 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.organizationKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0: (id, idKey) = try define(&c)
-                case 1: name = try c.string()
-                case 2: kind = OrganizationKind.allCases[try c.word(Self.organizationKinds)]
-                case 3: url = try c.string()
-                case 4: jwks = try c.jwks()
-                default: revoked = try c.stringList()
+                switch Self.organizationCases[key] {
+                case .id: (id, idKey) = try define(&c)
+                case .name: name = try c.string()
+                case .kind: kind = OrganizationKind.allCases[try c.word(Self.organizationKinds)]
+                case .url: url = try c.string()
+                case .keys: jwks = try c.jwks()
+                case .revoked: revoked = try c.stringList()
                 }
             } while try c.nextMember()
         }
-        guard !id.isEmpty, seen & 0b111 == 0b111, let kind else { throw Bail() }
+        guard !id.isEmpty, seen & Self.organizationRequired == Self.organizationRequired, let kind else { throw Bail() }
         orgIDs.append(idKey)
         organizations.append(Organization(id: id, name: name, kind: kind, url: url, keys: jwks, revoked: revoked))
     }
 
-    private static let skillKeys = KeySet(["id", "name", "aliases", "category", "broader"])
+    private static let skillKeys = KeySet(Format.Skill.names)
+    private static let skillCases = Format.Skill.allCases
+    private static let skillRequired = Format.Skill.requiredMask
 
     private mutating func readSkill(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
@@ -462,25 +467,24 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.skillKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0: (id, idKey) = try define(&c)
-                case 1: name = try c.string()
-                case 2: aliases = try c.stringList()
-                case 3: category = try c.string()
-                default: broader = try reference(&c)
+                switch Self.skillCases[key] {
+                case .id: (id, idKey) = try define(&c)
+                case .name: name = try c.string()
+                case .aliases: aliases = try c.stringList()
+                case .category: category = try c.string()
+                case .broader: broader = try reference(&c)
                 }
             } while try c.nextMember()
         }
-        guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
+        guard !id.isEmpty, seen & Self.skillRequired == Self.skillRequired else { throw Bail() }
         skillIDs.append(idKey)
         if let broader { broaderRefs.append(broader) }
         skills.append(Skill(id: id, name: name, aliases: aliases, category: category, broader: broader))
     }
 
-    private static let credentialKeys = KeySet([
-        "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
-        "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
-    ])
+    private static let credentialKeys = KeySet(Format.Credential.names)
+    private static let credentialCases = Format.Credential.allCases
+    private static let credentialRequired = Format.Credential.requiredMask
 
     private mutating func readCredential(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
@@ -492,38 +496,37 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.credentialKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0: (id, idKey) = try define(&c)
-                case 1: name = try c.string()
-                case 2: kind = CredentialKind.allCases[try c.word(Self.credentialKinds)]
-                case 3: provider = try reference(&c)
-                case 4: platform = try reference(&c)
-                case 5:
+                switch Self.credentialCases[key] {
+                case .id: (id, idKey) = try define(&c)
+                case .name: name = try c.string()
+                case .kind: kind = CredentialKind.allCases[try c.word(Self.credentialKinds)]
+                case .provider: provider = try reference(&c)
+                case .platform: platform = try reference(&c)
+                case .teaches:
                     try levels(&c)
                     let first = taught.count
                     taught.append(contentsOf: levelScratch)
                     teaches = SkillLevels(store: .empty, first: first, end: taught.count)
-                case 6: weeks = try c.nonNegative()
-                case 7: hours = try c.nonNegative()
-                case 8: cost = try c.nonNegative()
-                case 9:
+                case .weeks: weeks = try c.nonNegative()
+                case .hours: hours = try c.nonNegative()
+                case .cost: cost = try c.nonNegative()
+                case .currency:
                     let text = try c.string()
-                    guard text.utf8.count == 3, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { throw Bail() }
+                    guard Format.isCurrency(text.utf8) else { throw Bail() }
                     code = text
-                case 10: credits = try c.nonNegative()
-                case 11: requires = try references(&c)
-                case 12: stack = try rule(&c, depth: 0)
-                case 13: accredited = try references(&c)
-                case 14: recognized = try references(&c)
-                case 15:
-                    let n = try c.number()
-                    guard n == n.rounded(), n > 0, n < 100_000 else { throw Bail() }
-                    validMonths = Int(n)
-                default: url = try c.string()
+                case .credits: credits = try c.nonNegative()
+                case .requires: requires = try references(&c)
+                case .stack: stack = try rule(&c, depth: 0)
+                case .accreditedBy: accredited = try references(&c)
+                case .recognizedBy: recognized = try references(&c)
+                case .validMonths:
+                    guard let months = Format.validMonths(try c.number()) else { throw Bail() }
+                    validMonths = months
+                case .url: url = try c.string()
                 }
             } while try c.nextMember()
         }
-        guard !id.isEmpty, seen & 0b1111 == 0b1111, let kind else { throw Bail() }
+        guard !id.isEmpty, seen & Self.credentialRequired == Self.credentialRequired, let kind else { throw Bail() }
         if let code {
             if let first = currency, first != code { throw Bail() }
             if currency == nil {
@@ -560,20 +563,20 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.ruleKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0, 1, 4: items = try ruleList(&c, depth: depth)
-                default: number = try c.number()
+                switch Self.ruleCases[key] {
+                case .all, .any, .of: items = try ruleList(&c, depth: depth)
+                case .n, .credits: number = try c.number()
                 }
             } while try c.nextMember()
         }
         guard let items else { throw Bail() }
         switch seen {
-        case 0b00001: return .all(items)
-        case 0b00010: return .any(items)
-        case 0b10100:
-            guard let n = number, n == n.rounded(), n >= 1, n < 1_000_000, Int(n) <= items.count else { throw Bail() }
-            return .atLeast(Int(n), items)
-        case 0b11000:
+        case Self.allShape: return .all(items)
+        case Self.anyShape: return .any(items)
+        case Self.atLeastShape:
+            guard let number, let n = Format.itemCount(number), n <= items.count else { throw Bail() }
+            return .atLeast(n, items)
+        case Self.creditsShape:
             guard let n = number, n >= 0 else { throw Bail() }
             var ids: [Int] = []
             for item in items {
@@ -585,7 +588,10 @@ struct FastGraphReader {
         }
     }
 
-    private static let ruleKeys = KeySet(["all", "any", "n", "credits", "of"])
+    private static let ruleKeys = KeySet(Format.Rule.names)
+    private static let ruleCases = Format.Rule.allCases
+    private static let allShape = Format.Rule.mask([.all]), anyShape = Format.Rule.mask([.any])
+    private static let atLeastShape = Format.Rule.mask([.n, .of]), creditsShape = Format.Rule.mask([.credits, .of])
 
     private mutating func ruleList(_ c: inout Cursor, depth: Int) throws(Bail) -> [StackRule] {
         try c.expect(UInt8(ascii: "["))
@@ -601,7 +607,9 @@ struct FastGraphReader {
         return items
     }
 
-    private static let roleKeys = KeySet(["id", "name", "aliases", "needs", "onet", "related", "uses"])
+    private static let roleKeys = KeySet(Format.Role.names)
+    private static let roleCases = Format.Role.allCases
+    private static let roleRequired = Format.Role.requiredMask
 
     private mutating func readRole(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
@@ -611,20 +619,20 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.roleKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0: (id, idKey) = try define(&c)
-                case 1: name = try c.string()
-                case 2: aliases = try c.stringList()
-                case 3:
+                switch Self.roleCases[key] {
+                case .id: (id, idKey) = try define(&c)
+                case .name: name = try c.string()
+                case .aliases: aliases = try c.stringList()
+                case .needs:
                     try levels(&c)
                     needs = levelScratch.isEmpty ? [] : Array(exactly: levelScratch)
-                case 4: onet = try c.string()
-                case 5: related = try references(&c)
-                default: uses = try references(&c)
+                case .onet: onet = try c.string()
+                case .related: related = try references(&c)
+                case .uses: uses = try references(&c)
                 }
             } while try c.nextMember()
         }
-        guard !id.isEmpty, seen & 0b1011 == 0b1011 else { throw Bail() }
+        guard !id.isEmpty, seen & Self.roleRequired == Self.roleRequired else { throw Bail() }
         roleIDs.append(idKey)
         for level in needs { neededRefs.append(level.skill) }
         relatedRefs.append(contentsOf: related)
@@ -632,8 +640,12 @@ struct FastGraphReader {
         roles.append(Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet, related: related, uses: uses))
     }
 
-    private static let learnerKeys = KeySet(["id", "name", "role", "goal", "holds"])
-    private static let holdingKeys = KeySet(["id", "credential", "issued", "expires", "proof"])
+    private static let learnerKeys = KeySet(Format.Learner.names)
+    private static let learnerCases = Format.Learner.allCases
+    private static let learnerRequired = Format.Learner.requiredMask
+    private static let holdingKeys = KeySet(Format.Holding.names)
+    private static let holdingCases = Format.Holding.allCases
+    private static let holdingRequired = Format.Holding.requiredMask
 
     private mutating func readLearner(_ c: inout Cursor) throws(Bail) {
         var seen: UInt32 = 0
@@ -643,12 +655,12 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.learnerKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0: (id, idKey) = try define(&c)
-                case 1: name = try c.string()
-                case 2: role = try reference(&c)
-                case 3: goal = try readKey(&c)
-                default:
+                switch Self.learnerCases[key] {
+                case .id: (id, idKey) = try define(&c)
+                case .name: name = try c.string()
+                case .role: role = try reference(&c)
+                case .goal: goal = try readKey(&c)
+                case .holds:
                     try c.expect(UInt8(ascii: "["))
                     let first = holdingStore.count
                     if try !c.arrayEnd() {
@@ -661,7 +673,7 @@ struct FastGraphReader {
                 }
             } while try c.nextMember()
         }
-        guard !id.isEmpty, seen & 0b11 == 0b11 else { throw Bail() }
+        guard !id.isEmpty, seen & Self.learnerRequired == Self.learnerRequired else { throw Bail() }
         if let goal { goals.append((learners.count, goal)) }
         if let role { learnerRoles.append(role) }
         learnerIDs.append(idKey)
@@ -677,18 +689,18 @@ struct FastGraphReader {
             repeat {
                 let key = try c.key(Self.holdingKeys)
                 try Self.mark(key, in: &seen)
-                switch key {
-                case 0: id = try holdingID(&c)
-                case 1:
+                switch Self.holdingCases[key] {
+                case .id: id = try holdingID(&c)
+                case .credential:
                     credential = try reference(&c)
                     holdingCredentials.append(credential)
-                case 2: issued = try c.day()
-                case 3: expires = try c.day()
-                default: proof = try c.string()
+                case .issued: issued = try c.day()
+                case .expires: expires = try c.day()
+                case .proof: proof = try c.string()
                 }
             } while try c.nextMember()
         }
-        guard seen & 0b11 == 0b11, let issued else { throw Bail() }
+        guard seen & Self.holdingRequired == Self.holdingRequired, let issued else { throw Bail() }
         if let expires, expires < issued { throw Bail() }
         holdingStore.append(id: id, credential: 0, issued: issued, expires: expires, proof: proof)
     }
@@ -719,10 +731,9 @@ struct FastGraphReader {
         repeat {
             let skill = try reference(&c)
             try c.colon()
-            let n = try c.number()
-            guard n == n.rounded(), n >= 1, n <= 4 else { throw Bail() }
+            guard let level = Format.level(try c.number()) else { throw Bail() }
             for earlier in levelScratch where keys.same(Self.key(earlier.skill), Self.key(skill)) { throw Bail() }  // duplicate key
-            levelScratch.append(SkillLevel(skill: skill, level: Int(n)))
+            levelScratch.append(SkillLevel(skill: skill, level: level))
         } while try c.nextMember()
     }
 

@@ -126,18 +126,6 @@ struct RawGraph {
 
 // MARK: - Reading files into raw entities
 
-/// The keys format v1 knows, per kind of object.
-enum Keys {
-    static let organization: Set<String> = ["id", "name", "kind", "url", "keys", "revoked"]
-    static let skill: Set<String> = ["id", "name", "aliases", "category", "broader"]
-    static let credential: Set<String> = [
-        "id", "name", "kind", "provider", "platform", "teaches", "weeks", "hours", "cost", "currency",
-        "credits", "requires", "stack", "accredited_by", "recognized_by", "valid_months", "url",
-    ]
-    static let role: Set<String> = ["id", "name", "aliases", "needs", "onet", "related", "uses"]
-    static let learner: Set<String> = ["id", "name", "role", "goal", "holds"]
-    static let holding: Set<String> = ["id", "credential", "issued", "expires", "proof"]
-}
 
 /// Reads each file's JSON into raw entities, collecting diagnostics instead of stopping.
 struct RawReader {
@@ -147,7 +135,6 @@ struct RawReader {
     /// Unknown keys already reported in this file, by list and key.
     private var reportedUnknown = Set<String>()
 
-    static let topKeys = ["credq", "organizations", "skills", "credentials", "roles", "learners"]
 
     mutating func read(name: String, bytes: [UInt8]) {
         file = name
@@ -172,22 +159,23 @@ struct RawReader {
             failAtRoot("a graph file must be a JSON object, found \(root.typeName)")
             return
         }
-        switch top["credq"] {
+        switch top[Format.Top.credq.name] {
         case nil: failAtRoot("missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}")
-        case .number(1): break
-        case .some(let v): fail("credq", "unsupported format version \(v.serialized()): this credq reads version 1")
+        case .number(Double(Format.version)): break
+        case .some(let v): fail(Format.Top.credq.name, "unsupported format version \(v.serialized()): this credq reads version \(Format.version)")
         }
-        for member in top.members where !Self.topKeys.contains(member.key) {
+        for member in top.members where Format.Top.named(member.key) == nil {
             warnUnknown(member.key, list: "", path: member.key)
         }
-        readList(top, "organizations") { r, o, p in r.readOrganization(o, p) }
-        readList(top, "skills") { r, o, p in r.readSkill(o, p) }
-        readList(top, "credentials") { r, o, p in r.readCredential(o, p) }
-        readList(top, "roles") { r, o, p in r.readRole(o, p) }
-        readList(top, "learners") { r, o, p in r.readLearner(o, p) }
+        readList(top, .organizations) { r, o, p in r.readOrganization(o, p) }
+        readList(top, .skills) { r, o, p in r.readSkill(o, p) }
+        readList(top, .credentials) { r, o, p in r.readCredential(o, p) }
+        readList(top, .roles) { r, o, p in r.readRole(o, p) }
+        readList(top, .learners) { r, o, p in r.readLearner(o, p) }
     }
 
-    private mutating func readList(_ top: JSONObject, _ key: String, _ each: (inout RawReader, JSONObject, String) -> Void) {
+    private mutating func readList(_ top: JSONObject, _ list: Format.Top, _ each: (inout RawReader, JSONObject, String) -> Void) {
+        let key = list.name
         guard let value = top[key] else { return }
         guard case .array(let items) = value else {
             fail(key, "expected an array, found \(value.typeName)")
@@ -199,10 +187,11 @@ struct RawReader {
                 fail(path, "expected an object, found \(item.typeName)")
                 continue
             }
-            if case .string(let id) = object["id"], !id.isEmpty { raw.idsSeen[key, default: []].append((id, origin(path))) }
-            if key == "learners", case .array(let holds) = object["holds"] {
+            // Every entity has an id, under the same key.
+            if case .string(let id) = object[Format.Skill.id.name], !id.isEmpty { raw.idsSeen[key, default: []].append((id, origin(path))) }
+            if list == .learners, case .array(let holds) = object[Format.Learner.holds.name] {
                 for (j, h) in holds.enumerated() {
-                    if case .object(let ho) = h, case .string(let hid) = ho["id"], !hid.isEmpty {
+                    if case .object(let ho) = h, case .string(let hid) = ho[Format.Holding.id.name], !hid.isEmpty {
                         raw.idsSeen["holdings", default: []].append((hid, origin("\(path).holds[\(j)]")))
                     }
                 }
@@ -214,12 +203,13 @@ struct RawReader {
     // MARK: Entities
 
     private mutating func readOrganization(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "organizations", Keys.organization)
-        let id = requiredID(o, p), name = requiredString(o, p, "name")
-        let kind: OrganizationKind? = requiredEnum(o, p, "kind")
-        let url = optionalString(o, p, "url")
+        typealias K = Format.Organization
+        checkKeys(o, p, list: "organizations", Format.Organization.self)
+        let id = requiredID(o, p, K.id), name = requiredString(o, p, K.name)
+        let kind: OrganizationKind? = requiredEnum(o, p, K.kind)
+        let url = optionalString(o, p, K.url)
         var keys: [JSONValue] = []
-        if let v = o["keys"] {
+        if let v = o[K.keys.name] {
             if case .array(let items) = v {
                 for (i, key) in items.enumerated() {
                     guard case .object(let jwk) = key else { fail("\(p).keys[\(i)]", "expected a JWK object, found \(key.typeName)"); continue }
@@ -230,44 +220,46 @@ struct RawReader {
                 fail("\(p).keys", "expected an array of JWK objects, found \(v.typeName)")
             }
         }
-        let revoked = stringArray(o, p, "revoked")
+        let revoked = stringArray(o, p, K.revoked)
         guard let id, let name, let kind else { return }
         raw.organizations.append(RawOrganization(origin: origin(p), id: id, name: name, kind: kind, url: url, keys: keys, revoked: revoked))
     }
 
     private mutating func readSkill(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "skills", Keys.skill)
-        let id = requiredID(o, p), name = requiredString(o, p, "name")
-        let aliases = stringArray(o, p, "aliases")
-        let category = optionalString(o, p, "category"), broader = optionalString(o, p, "broader")
+        typealias K = Format.Skill
+        checkKeys(o, p, list: "skills", Format.Skill.self)
+        let id = requiredID(o, p, K.id), name = requiredString(o, p, K.name)
+        let aliases = stringArray(o, p, K.aliases)
+        let category = optionalString(o, p, K.category), broader = optionalString(o, p, K.broader)
         guard let id, let name else { return }
         raw.skills.append(RawSkill(origin: origin(p), id: id, name: name, aliases: aliases, category: category, broader: broader))
     }
 
     private mutating func readCredential(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "credentials", Keys.credential)
-        let id = requiredID(o, p), name = requiredString(o, p, "name")
-        let kind: CredentialKind? = requiredEnum(o, p, "kind")
-        let provider = requiredString(o, p, "provider")
-        let platform = optionalString(o, p, "platform")
-        let teaches = levels(o, p, "teaches")
-        let weeks = nonNegative(o, p, "weeks") ?? 0, hours = nonNegative(o, p, "hours")
-        let cost = nonNegative(o, p, "cost") ?? 0, credits = nonNegative(o, p, "credits") ?? 0
-        var currency = optionalString(o, p, "currency")
-        if let c = currency, !(c.count == 3 && c.allSatisfy({ $0.isASCII && $0.isUppercase })) {
+        typealias K = Format.Credential
+        checkKeys(o, p, list: "credentials", Format.Credential.self)
+        let id = requiredID(o, p, K.id), name = requiredString(o, p, K.name)
+        let kind: CredentialKind? = requiredEnum(o, p, K.kind)
+        let provider = requiredString(o, p, K.provider)
+        let platform = optionalString(o, p, K.platform)
+        let teaches = levels(o, p, K.teaches)
+        let weeks = nonNegative(o, p, K.weeks) ?? 0, hours = nonNegative(o, p, K.hours)
+        let cost = nonNegative(o, p, K.cost) ?? 0, credits = nonNegative(o, p, K.credits) ?? 0
+        var currency = optionalString(o, p, K.currency)
+        if let c = currency, !Format.isCurrency(c.utf8) {
             fail("\(p).currency", "\"\(c)\" is not an ISO 4217 code such as USD")
             currency = nil
         }
-        let requires = stringArray(o, p, "requires")
-        let stack = o["stack"].flatMap { readRule($0, "\(p).stack") }
-        let accredited = stringArray(o, p, "accredited_by"), recognized = stringArray(o, p, "recognized_by")
+        let requires = stringArray(o, p, K.requires)
+        let stack = o[K.stack.name].flatMap { readRule($0, "\(p).\(K.stack.name)") }
+        let accredited = stringArray(o, p, K.accreditedBy), recognized = stringArray(o, p, K.recognizedBy)
         var validMonths: Int?
-        if let v = o["valid_months"] {
-            if case .number(let n) = v, n == n.rounded(), n > 0, n < 100_000 { validMonths = Int(n) } else {
+        if let v = o[K.validMonths.name] {
+            if case .number(let n) = v, let months = Format.validMonths(n) { validMonths = months } else {
                 fail("\(p).valid_months", "expected a whole number of months above 0, found \(v.serialized())")
             }
         }
-        let url = optionalString(o, p, "url")
+        let url = optionalString(o, p, K.url)
         guard let id, let name, let kind, let provider else { return }
         raw.credentials.append(RawCredential(
             origin: origin(p), id: id, name: name, kind: kind, provider: provider, platform: platform,
@@ -282,7 +274,8 @@ struct RawReader {
             if id.isEmpty { fail(p, "a credential id may not be empty"); return nil }
             return .credential(id, path: p)
         case .object(let o):
-            let shapes = ["all", "any", "n", "credits"].filter { o[$0] != nil }
+            // The keys that say a rule's shape (every key but "of"), as written.
+            let shapes = Format.Rule.allCases.filter { $0 != .of && o[$0.name] != nil }.map(\.name)
             func items(_ key: String) -> [RawRule]? {
                 guard let list = o[key] else { fail(p, "\"\(shapes.first ?? key)\" needs \"of\": a list of rules"); return nil }
                 guard case .array(let elements) = list, !elements.isEmpty else {
@@ -305,30 +298,31 @@ struct RawReader {
                     : "a stack rule has one shape, found \(shapes.map { "\"\($0)\"" }.joined(separator: " and "))")
                 return nil
             }
-            let allowed: Set<String> = shapes[0] == "all" || shapes[0] == "any" ? [shapes[0]] : [shapes[0], "of"]
+            let allowed = Set(Format.Rule.shapes.first { $0.contains(Format.Rule(rawValue: shapes[0])!) }!.map(\.name))
             for member in o.members where !allowed.contains(member.key) {
                 fail("\(p).\(member.key)", "unexpected key \"\(member.key)\" in a stack rule")
             }
-            switch shapes[0] {
-            case "all": return items("all").map(RawRule.all)
-            case "any": return items("any").map(RawRule.any)
-            case "n":
-                guard case .number(let n) = o["n"]!, n == n.rounded(), n >= 1, n < 1_000_000 else {
-                    fail("\(p).n", "expected a whole number of items, at least 1, found \(o["n"]!.serialized())")
+            typealias R = Format.Rule
+            switch R(rawValue: shapes[0])! {
+            case .all: return items(R.all.name).map(RawRule.all)
+            case .any: return items(R.any.name).map(RawRule.any)
+            case .n:
+                guard case .number(let number) = o[R.n.name]!, let n = Format.itemCount(number) else {
+                    fail("\(p).n", "expected a whole number of items, at least 1, found \(o[R.n.name]!.serialized())")
                     return nil
                 }
-                guard let rules = items("of") else { return nil }
+                guard let rules = items(R.of.name) else { return nil }
                 if Int(n) > rules.count {
                     fail("\(p).n", "asks for \(Int(n)) items but \"of\" lists only \(rules.count)")
                     return nil
                 }
                 return .atLeast(Int(n), rules)
             default:
-                guard case .number(let c) = o["credits"]!, c >= 0 else {
-                    fail("\(p).credits", "expected a number of credits ≥ 0, found \(o["credits"]!.serialized())")
+                guard case .number(let c) = o[R.credits.name]!, c >= 0 else {
+                    fail("\(p).credits", "expected a number of credits ≥ 0, found \(o[R.credits.name]!.serialized())")
                     return nil
                 }
-                guard let rules = items("of") else { return nil }
+                guard let rules = items(R.of.name) else { return nil }
                 var ids: [(String, path: String)] = []
                 for (i, rule) in rules.enumerated() {
                     guard case .credential(let id, let path) = rule else {
@@ -346,31 +340,34 @@ struct RawReader {
     }
 
     private mutating func readRole(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "roles", Keys.role)
-        let id = requiredID(o, p), name = requiredString(o, p, "name")
-        let aliases = stringArray(o, p, "aliases")
-        if o["needs"] == nil { fail(p, "missing required key \"needs\"") }
-        let needs = levels(o, p, "needs")
-        let onet = optionalString(o, p, "onet")
-        let related = stringArray(o, p, "related"), uses = stringArray(o, p, "uses")
+        typealias K = Format.Role
+        checkKeys(o, p, list: "roles", Format.Role.self)
+        let id = requiredID(o, p, K.id), name = requiredString(o, p, K.name)
+        let aliases = stringArray(o, p, K.aliases)
+        if o[K.needs.name] == nil { fail(p, "missing required key \"\(K.needs.name)\"") }
+        let needs = levels(o, p, K.needs)
+        let onet = optionalString(o, p, K.onet)
+        let related = stringArray(o, p, K.related), uses = stringArray(o, p, K.uses)
         guard let id, let name else { return }
         raw.roles.append(RawRole(origin: origin(p), id: id, name: name, aliases: aliases, needs: needs, onet: onet, related: related, uses: uses))
     }
 
     private mutating func readLearner(_ o: JSONObject, _ p: String) {
-        checkKeys(o, p, list: "learners", Keys.learner)
-        let id = requiredID(o, p), name = requiredString(o, p, "name")
-        let role = optionalString(o, p, "role"), goal = optionalString(o, p, "goal")
+        typealias K = Format.Learner
+        checkKeys(o, p, list: "learners", Format.Learner.self)
+        let id = requiredID(o, p, K.id), name = requiredString(o, p, K.name)
+        let role = optionalString(o, p, K.role), goal = optionalString(o, p, K.goal)
         var holds: [RawHolding] = []
-        if let v = o["holds"] {
+        if let v = o[K.holds.name] {
             if case .array(let items) = v {
                 for (i, item) in items.enumerated() {
                     let hp = "\(p).holds[\(i)]"
                     guard case .object(let h) = item else { fail(hp, "expected a holding object, found \(item.typeName)"); continue }
-                    checkKeys(h, hp, list: "holds", Keys.holding)
-                    let hid = requiredID(h, hp), credential = requiredString(h, hp, "credential")
-                    let issued = date(h, hp, "issued", required: true), expires = date(h, hp, "expires", required: false)
-                    let proof = optionalString(h, hp, "proof")
+                    typealias H = Format.Holding
+                    checkKeys(h, hp, list: "holds", H.self)
+                    let hid = requiredID(h, hp, H.id), credential = requiredString(h, hp, H.credential)
+                    let issued = date(h, hp, H.issued, required: true), expires = date(h, hp, H.expires, required: false)
+                    let proof = optionalString(h, hp, H.proof)
                     if let issued, let expires, expires < issued {
                         fail("\(hp).expires", "expires \(expires) is before issued \(issued)")
                     }
@@ -401,47 +398,47 @@ struct RawReader {
                 + (list.isEmpty ? "" : " (reported once for \(list))")))
     }
 
-    private mutating func checkKeys(_ o: JSONObject, _ p: String, list: String, _ known: Set<String>) {
-        for member in o.members where !known.contains(member.key) {
+    private mutating func checkKeys<K: FormatKey>(_ o: JSONObject, _ p: String, list: String, _ known: K.Type) {
+        for member in o.members where K.named(member.key) == nil {
             warnUnknown(member.key, list: list, path: "\(p).\(member.key)")
         }
     }
 
-    private mutating func requiredID(_ o: JSONObject, _ p: String) -> String? {
-        guard let id = requiredString(o, p, "id") else { return nil }
+    private mutating func requiredID<K: FormatKey>(_ o: JSONObject, _ p: String, _ key: K) -> String? {
+        guard let id = requiredString(o, p, key) else { return nil }
         if id.isEmpty { fail("\(p).id", "an id may not be empty"); return nil }
         return id
     }
 
-    private mutating func requiredString(_ o: JSONObject, _ p: String, _ key: String) -> String? {
-        guard let v = o[key] else { fail(p, "missing required key \"\(key)\""); return nil }
-        guard case .string(let s) = v else { fail("\(p).\(key)", "expected a string, found \(v.typeName)"); return nil }
+    private mutating func requiredString(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> String? {
+        guard let v = o[key.name] else { fail(p, "missing required key \"\(key.name)\""); return nil }
+        guard case .string(let s) = v else { fail("\(p).\(key.name)", "expected a string, found \(v.typeName)"); return nil }
         return s
     }
 
-    private mutating func optionalString(_ o: JSONObject, _ p: String, _ key: String) -> String? {
-        guard let v = o[key] else { return nil }
-        guard case .string(let s) = v else { fail("\(p).\(key)", "expected a string, found \(v.typeName)"); return nil }
+    private mutating func optionalString(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> String? {
+        guard let v = o[key.name] else { return nil }
+        guard case .string(let s) = v else { fail("\(p).\(key.name)", "expected a string, found \(v.typeName)"); return nil }
         return s
     }
 
-    private mutating func requiredEnum<E: RawRepresentable & CaseIterable>(_ o: JSONObject, _ p: String, _ key: String) -> E?
+    private mutating func requiredEnum<E: RawRepresentable & CaseIterable>(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> E?
     where E.RawValue == String {
         guard let s = requiredString(o, p, key) else { return nil }
         guard let e = E(rawValue: s) else {
-            fail("\(p).\(key)", "\"\(s)\" is not one of \(E.allCases.map { $0.rawValue }.joined(separator: ", "))")
+            fail("\(p).\(key.name)", "\"\(s)\" is not one of \(E.allCases.map { $0.rawValue }.joined(separator: ", "))")
             return nil
         }
         return e
     }
 
-    private mutating func stringArray(_ o: JSONObject, _ p: String, _ key: String) -> [String] {
-        guard let v = o[key] else { return [] }
-        guard case .array(let items) = v else { fail("\(p).\(key)", "expected an array of strings, found \(v.typeName)"); return [] }
+    private mutating func stringArray(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> [String] {
+        guard let v = o[key.name] else { return [] }
+        guard case .array(let items) = v else { fail("\(p).\(key.name)", "expected an array of strings, found \(v.typeName)"); return [] }
         var out: [String] = []
         for (i, item) in items.enumerated() {
             guard case .string(let s) = item, !s.isEmpty else {
-                fail("\(p).\(key)[\(i)]", "expected a non-empty string, found \(item.typeName == "a string" ? "an empty string" : item.typeName)")
+                fail("\(p).\(key.name)[\(i)]", "expected a non-empty string, found \(item.typeName == "a string" ? "an empty string" : item.typeName)")
                 continue
             }
             out.append(s)
@@ -449,23 +446,23 @@ struct RawReader {
         return out
     }
 
-    private mutating func nonNegative(_ o: JSONObject, _ p: String, _ key: String) -> Double? {
-        guard let v = o[key] else { return nil }
-        guard case .number(let n) = v else { fail("\(p).\(key)", "expected a number, found \(v.typeName)"); return nil }
-        guard n >= 0 else { fail("\(p).\(key)", "must not be negative, found \(JSONValue.format(number: n))"); return nil }
+    private mutating func nonNegative(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> Double? {
+        guard let v = o[key.name] else { return nil }
+        guard case .number(let n) = v else { fail("\(p).\(key.name)", "expected a number, found \(v.typeName)"); return nil }
+        guard n >= 0 else { fail("\(p).\(key.name)", "must not be negative, found \(JSONValue.format(number: n))"); return nil }
         return n
     }
 
-    private mutating func levels(_ o: JSONObject, _ p: String, _ key: String) -> [(skill: String, level: Int)] {
-        guard let v = o[key] else { return [] }
+    private mutating func levels(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> [(skill: String, level: Int)] {
+        guard let v = o[key.name] else { return [] }
         guard case .object(let map) = v else {
-            fail("\(p).\(key)", "expected an object of skill id → level 1-4, found \(v.typeName)")
+            fail("\(p).\(key.name)", "expected an object of skill id → level 1-4, found \(v.typeName)")
             return []
         }
         var out: [(skill: String, level: Int)] = []
         for member in map.members {
             guard case .number(let n) = member.value, n == n.rounded(), (1...4).contains(n) else {
-                fail("\(p).\(key).\(member.key)", "a level is a whole number from 1 to 4, found \(member.value.serialized())")
+                fail("\(p).\(key.name).\(member.key)", "a level is a whole number from 1 to 4, found \(member.value.serialized())")
                 continue
             }
             out.append((member.key, Int(n)))
@@ -473,10 +470,10 @@ struct RawReader {
         return out
     }
 
-    private mutating func date(_ o: JSONObject, _ p: String, _ key: String, required: Bool) -> Day? {
+    private mutating func date(_ o: JSONObject, _ p: String, _ key: some FormatKey, required: Bool) -> Day? {
         let text = required ? requiredString(o, p, key) : optionalString(o, p, key)
         guard let text else { return nil }
-        guard let day = Day(text) else { fail("\(p).\(key)", "\"\(text)\" is not a date YYYY-MM-DD"); return nil }
+        guard let day = Day(text) else { fail("\(p).\(key.name)", "\"\(text)\" is not a date YYYY-MM-DD"); return nil }
         return day
     }
 }

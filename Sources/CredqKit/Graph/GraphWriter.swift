@@ -1,10 +1,12 @@
-/// Writes a graph back as one file in format v1, with every field it was loaded with.
+/// Writes a graph back as one file in format v1, with every field it was loaded with, under
+/// the keys `Format` defines.
 public enum GraphWriter {
     public static func json(_ graph: Graph) -> String {
         func s(_ v: String) -> JSONValue { .string(v) }
         func n(_ v: Double) -> JSONValue { .number(v) }
-        func obj(_ members: [(String, JSONValue?)]) -> JSONValue {
-            .object(JSONObject(members: members.compactMap { k, v in v.map { (k, $0) } }))
+        /// An object of the keys given a value (nil leaves a key out).
+        func obj<K: FormatKey>(_ members: [(K, JSONValue?)]) -> JSONValue {
+            .object(JSONObject(members: members.compactMap { k, v in v.map { (k.name, $0) } }))
         }
         func strings(_ list: [String]) -> JSONValue? { list.isEmpty ? nil : .array(list.map(s)) }
         func levels(_ list: some Collection<SkillLevel>) -> JSONValue {
@@ -16,34 +18,34 @@ public enum GraphWriter {
         func rule(_ r: StackRule) -> JSONValue {
             switch r {
             case .credential(let c): s(graph.credentials[c].id)
-            case .all(let items): obj([("all", .array(items.map(rule)))])
-            case .any(let items): obj([("any", .array(items.map(rule)))])
-            case .atLeast(let k, let items): obj([("n", n(Double(k))), ("of", .array(items.map(rule)))])
-            case .credits(let c, let items): obj([("credits", n(c)), ("of", .array(items.map { s(graph.credentials[$0].id) }))])
+            case .all(let items): obj([(Format.Rule.all, .array(items.map(rule)))])
+            case .any(let items): obj([(Format.Rule.any, .array(items.map(rule)))])
+            case .atLeast(let k, let items): obj([(Format.Rule.n, n(Double(k))), (.of, .array(items.map(rule)))])
+            case .credits(let c, let items): obj([(Format.Rule.credits, n(c)), (.of, .array(items.map { s(graph.credentials[$0].id) }))])
             }
         }
         let organizations = graph.organizations.map { o in
-            obj([("id", s(o.id)), ("name", s(o.name)), ("kind", s(o.kind.rawValue)), ("url", o.url.map(s)),
-                 ("keys", o.keys.isEmpty ? nil : .array(o.keys)), ("revoked", strings(o.revoked))])
+            obj([(Format.Organization.id, s(o.id)), (.name, s(o.name)), (.kind, s(o.kind.rawValue)), (.url, o.url.map(s)),
+                 (.keys, o.keys.isEmpty ? nil : .array(o.keys)), (.revoked, strings(o.revoked))])
         }
         let skills = graph.skills.map { k in
-            obj([("id", s(k.id)), ("name", s(k.name)), ("aliases", strings(k.aliases)), ("category", k.category.map(s)),
-                 ("broader", k.broader.map { s(graph.skills[$0].id) })])
+            obj([(Format.Skill.id, s(k.id)), (.name, s(k.name)), (.aliases, strings(k.aliases)), (.category, k.category.map(s)),
+                 (.broader, k.broader.map { s(graph.skills[$0].id) })])
         }
         let credentials = graph.credentials.map { c in
-            obj([("id", s(c.id)), ("name", s(c.name)), ("kind", s(c.kind.rawValue)),
-                 ("provider", s(graph.organizations[c.provider].id)),
-                 ("platform", c.platform.map { s(graph.organizations[$0].id) }),
-                 ("teaches", c.teaches.isEmpty ? nil : levels(c.teaches)),
-                 ("weeks", n(c.weeks)), ("hours", c.hours.map(n)), ("cost", n(c.cost)), ("currency", s(c.currency)),
-                 ("credits", c.credits == 0 ? nil : n(c.credits)), ("requires", ids(c.requires, .credential)),
-                 ("stack", c.stack.map(rule)), ("accredited_by", ids(c.accreditedBy, .organization)),
-                 ("recognized_by", ids(c.recognizedBy, .organization)),
-                 ("valid_months", c.validMonths.map { n(Double($0)) }), ("url", c.url.map(s))])
+            obj([(Format.Credential.id, s(c.id)), (.name, s(c.name)), (.kind, s(c.kind.rawValue)),
+                 (.provider, s(graph.organizations[c.provider].id)),
+                 (.platform, c.platform.map { s(graph.organizations[$0].id) }),
+                 (.teaches, c.teaches.isEmpty ? nil : levels(c.teaches)),
+                 (.weeks, n(c.weeks)), (.hours, c.hours.map(n)), (.cost, n(c.cost)), (.currency, s(c.currency)),
+                 (.credits, c.credits == 0 ? nil : n(c.credits)), (.requires, ids(c.requires, .credential)),
+                 (.stack, c.stack.map(rule)), (.accreditedBy, ids(c.accreditedBy, .organization)),
+                 (.recognizedBy, ids(c.recognizedBy, .organization)),
+                 (.validMonths, c.validMonths.map { n(Double($0)) }), (.url, c.url.map(s))])
         }
         let roles = graph.roles.map { r in
-            obj([("id", s(r.id)), ("name", s(r.name)), ("aliases", strings(r.aliases)), ("needs", levels(r.needs)),
-                 ("onet", r.onet.map(s)), ("related", ids(r.related, .role)), ("uses", ids(r.uses, .skill))])
+            obj([(Format.Role.id, s(r.id)), (.name, s(r.name)), (.aliases, strings(r.aliases)), (.needs, levels(r.needs)),
+                 (.onet, r.onet.map(s)), (.related, ids(r.related, .role)), (.uses, ids(r.uses, .skill))])
         }
         let learners = graph.learners.map { l in
             let goal: JSONValue? = switch l.goal {
@@ -52,15 +54,15 @@ public enum GraphWriter {
             case nil: nil
             }
             let holds = l.holdings.map { h in
-                obj([("id", s(h.id)), ("credential", s(graph.credentials[h.credential].id)),
-                     ("issued", s(h.issued.description)), ("expires", h.expires.map { s($0.description) }),
-                     ("proof", h.proof.map(s))])
+                obj([(Format.Holding.id, s(h.id)), (.credential, s(graph.credentials[h.credential].id)),
+                     (.issued, s(h.issued.description)), (.expires, h.expires.map { s($0.description) }),
+                     (.proof, h.proof.map(s))])
             }
-            return obj([("id", s(l.id)), ("name", s(l.name)), ("role", l.role.map { s(graph.roles[$0].id) }),
-                        ("goal", goal), ("holds", holds.isEmpty ? nil : .array(holds))])
+            return obj([(Format.Learner.id, s(l.id)), (.name, s(l.name)), (.role, l.role.map { s(graph.roles[$0].id) }),
+                        (.goal, goal), (.holds, holds.isEmpty ? nil : .array(holds))])
         }
-        let root = obj([("credq", n(1)), ("organizations", .array(organizations)), ("skills", .array(skills)),
-                        ("credentials", .array(credentials)), ("roles", .array(roles)), ("learners", .array(learners))])
+        let root = obj([(Format.Top.credq, n(Double(Format.version))), (.organizations, .array(organizations)), (.skills, .array(skills)),
+                        (.credentials, .array(credentials)), (.roles, .array(roles)), (.learners, .array(learners))])
         return root.serialized(indent: 1) + "\n"
     }
 }
