@@ -59,7 +59,7 @@ struct GlobalOptions: ParsableArguments {
         let sources: [GraphSource]
         let loaded: GraphLoader.Loaded
         do {
-            sources = try Session.readSources(graph, catalog: catalog)
+            sources = try SourceFiles.read(graph, catalog: catalog)
             loaded = try GraphLoader.load(sources)
         } catch {
             for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
@@ -145,6 +145,10 @@ struct Credq: ParsableCommand {
     /// Parses arguments and runs, mapping every outcome to one of the documented exit statuses.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        // The engine's debugging traces, asked for in the environment, go to stderr.
+        let environment = ProcessInfo.processInfo.environment
+        if environment["CREDQ_DEBUG_LOAD"] != nil { DebugTrace.load = { Terminal.writeErr($0) } }
+        if environment["CREDQ_DEBUG_PLANNER"] != nil { DebugTrace.planner = { Terminal.writeErr($0) } }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -231,7 +235,7 @@ struct ValidateCommand: ParsableCommand {
 
     mutating func run() throws {
         do {
-            let sources = try Session.readSources(files)
+            let sources = try SourceFiles.read(files)
             let loaded = try GraphLoader.load(sources)
             for w in loaded.warnings { Terminal.writeErr("\(w)\n") }
             let g = loaded.graph
@@ -345,7 +349,7 @@ struct ImportDestination: ParsableArguments {
             // The graph to join: loaded as -g would load it, and refused as -g would refuse it.
             let loaded: GraphLoader.Loaded
             do {
-                loaded = try GraphLoader.load(try Session.readSources(into, catalog: catalog))
+                loaded = try GraphLoader.load(try SourceFiles.read(into, catalog: catalog))
             } catch {
                 for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
                 throw ExitWith(status: error.isIOError ? .io : .invalidGraph)

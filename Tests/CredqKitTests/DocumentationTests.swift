@@ -13,7 +13,7 @@ import Testing
     /// A session as the README's examples run: the catalog, a table for people, holdings
     /// verified on the day the examples were written.
     static func session(_ box: OutputBox) -> Session {
-        let session = Session(graph: Support.catalog, sources: Session.defaultCatalogSources, format: .table,
+        let session = Session(graph: Support.catalog, sources: SourceFiles.defaultCatalogSources, format: .table,
                               style: Renderer.Style(color: false, width: width),
                               parameters: ["budget": "300", "n": "2", "role": "data analyst"],
                               out: { box.text += $0 }, err: { box.text += $0 })

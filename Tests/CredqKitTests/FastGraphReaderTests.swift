@@ -5,7 +5,7 @@ import Testing
 /// The fast loader must build exactly the graph the thorough loader builds, and give up
 /// (so the thorough loader can explain) whenever the thorough one finds anything to say.
 @Suite struct FastGraphReaderTests {
-    static let seeds = Session.defaultCatalogSources
+    static let seeds = SourceFiles.defaultCatalogSources
 
     /// Both loaders on the same files: the fast one either gives up or agrees entirely.
     /// Returns whether the fast one built the graph.

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct GraphLoaderTests {
     @Test func defaultCatalogLoadsWithTheStoryItTells() throws {
-        let loaded = try GraphLoader.load(Session.defaultCatalogSources)
+        let loaded = try GraphLoader.load(SourceFiles.defaultCatalogSources)
         #expect(loaded.warnings.isEmpty)
         let g = loaded.graph
         #expect(g.credentials.count >= 60)

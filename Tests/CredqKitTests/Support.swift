@@ -8,7 +8,7 @@ enum Support {
 
     /// The default catalog, loaded once.
     static let catalog: Graph = {
-        try! GraphLoader.load(Session.defaultCatalogSources).graph
+        try! GraphLoader.load(SourceFiles.defaultCatalogSources).graph
     }()
 
     /// Runs a script on the default catalog and returns what it wrote to stdout and stderr,
@@ -16,7 +16,7 @@ enum Support {
     static func run(_ script: String, name: String = "test.cq", format: OutputFormat = .table,
                     parameters: [String: String] = [:], keepGoing: Bool = false) -> (output: String, outcome: Session.Outcome) {
         let box = OutputBox()
-        let session = Session(graph: catalog, sources: Session.defaultCatalogSources, format: format,
+        let session = Session(graph: catalog, sources: SourceFiles.defaultCatalogSources, format: format,
                               parameters: parameters, out: { box.text += $0 }, err: { box.text += $0 })
         // Holdings are verified on one fixed day, so that answers do not change as the days pass.
         session.verificationDay = Day("2026-11-30")

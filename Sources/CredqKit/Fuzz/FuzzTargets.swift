@@ -43,14 +43,14 @@ public enum FuzzTargets {
         }
     }
 
-    private static let catalog: Graph = { try! GraphLoader.load(Session.defaultCatalogSources).graph }()
+    private static let catalog: Graph = { try! GraphLoader.load(SourceFiles.defaultCatalogSources).graph }()
 
     /// Scripts on the built-in catalog, without the meta-commands that touch files.
     static func evaluator(_ bytes: [UInt8]) {
         let source = String(decoding: bytes, as: UTF8.self)
         let (script, errors) = Parser.parse(source)
         guard errors.isEmpty else { return }
-        let session = Session(graph: catalog, sources: Session.defaultCatalogSources, format: .json, out: { _ in }, err: { _ in })
+        let session = Session(graph: catalog, sources: SourceFiles.defaultCatalogSources, format: .json, out: { _ in }, err: { _ in })
         for statement in script.statements {
             switch statement {
             case .meta: continue

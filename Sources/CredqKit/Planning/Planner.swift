@@ -299,9 +299,8 @@ public struct Planner {
                 if let s = makeState(next, symmetry, &memo, parentKey: state.key) { try add(s) }
             }
         }
-        if debugPlanner {
-            // CREDQ_DEBUG_PLANNER=1: how much searching each answer took, on stderr.
-            FileHandle.standardError.write(Data("planner: \(popped) states out of the queue, \(completes) complete (\(nonMinimal) not minimal), \(seen.count) sets seen, \(heap.count) left, \(symmetry.classCount) classes of twins, \(budget.used) states and \(budget.work) steps against the budget\n".utf8))
+        if let trace = DebugTrace.planner {
+            trace("planner: \(popped) states out of the queue, \(completes) complete (\(nonMinimal) not minimal), \(seen.count) sets seen, \(heap.count) left, \(symmetry.classCount) classes of twins, \(budget.used) states and \(budget.work) steps against the budget\n")
         }
         if results.isEmpty, options.limit > 0 { throw .nothingWithinBounds }
         return results
@@ -783,8 +782,6 @@ public struct Planner {
     }
 }
 
-/// Whether to report search statistics (the CREDQ_DEBUG_PLANNER environment variable).
-let debugPlanner = getenv("CREDQ_DEBUG_PLANNER") != nil
 
 // MARK: - Feasibility
 

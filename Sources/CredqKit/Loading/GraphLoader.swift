@@ -24,7 +24,7 @@ public struct GraphSource: Sendable {
     /// The whole text: the bytes, or the file read now.
     func contents() throws -> [UInt8] {
         guard let path else { return bytes }
-        return try Session.readBytes(path)
+        return try SourceFiles.readBytes(path)
     }
 }
 
@@ -49,7 +49,7 @@ public enum GraphLoader {
             do {
                 reader.read(name: source.name, bytes: try source.contents())
             } catch {
-                let message = Session.describe(ioError: error)
+                let message = SourceFiles.describe(ioError: error)
                 throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: source.name, path: "", message: message)], isIOError: true)
             }
         }
