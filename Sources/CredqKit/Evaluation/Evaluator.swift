@@ -19,55 +19,40 @@ struct Evaluator {
     var resolver: Resolver { Resolver(graph: graph) }
 
     /// The pipeline's answer; a listing's rows may still be pending (see `Table.pending`).
-    func evaluate(_ pipeline: Pipeline) throws(ScriptError) -> Table {
-        // A listing with a condition followed by `limit n` stops looking after n matches.
+    func evaluate(_ pipeline: Pipeline, optimized: Bool = true) throws(ScriptError) -> Table {
+        let plan = QueryPlan.lower(pipeline, optimized: optimized)
         var table: Table
-        if case .listing(let kind, let condition?, _) = pipeline.source, case .limit(let n, _)? = pipeline.stages.first {
-            table = try listing(kind, condition, atMost: try count(n, "limit"))
-        } else {
-            table = try evaluate(pipeline.source)
+        switch plan.start {
+        case .source(let source): table = try evaluate(source)
+        case .boundedListing(let kind, let condition, let limit): table = try listing(kind, condition, atMost: try count(limit, "limit"))
         }
-        var i = 0
-        while i < pipeline.stages.count {
-            let stage = pipeline.stages[i]
-            if table.pending != nil {
-                // `sort by ... | limit n` keeps the best n in one pass, not a sort of them all.
-                if case .sort(let keys, _) = stage, i + 1 < pipeline.stages.count, case .limit(let setting, _) = pipeline.stages[i + 1],
+        for step in plan.steps {
+            switch step {
+            case .stage(let stage):
+                table = try run(stage, on: table)
+            case .boundedFilter(let stage, let limit):
+                table = try run(stage, on: table, atMost: table.pending == nil ? .max : try count(limit, "limit"))
+            case .topN(let sort, let limit):
+                if table.pending != nil, case .sort(let keys, _) = sort, case .limit(let setting, _) = limit,
                    case let n = try count(setting, "limit"), n <= 10_000, try topRows(keys, n, in: &table) {
-                    i += 2
                     continue
                 }
-                // `where ... | limit n` stops looking after n matches.
-                var atMost = Int.max
-                if case .filter = stage, i + 1 < pipeline.stages.count, case .limit(let n, _) = pipeline.stages[i + 1] { atMost = try count(n, "limit") }
-                if let done = try applyPending(stage, to: &table, atMost: atMost) {
-                    if done { return table }
-                    i += 1
-                    continue
-                }
-                table = table.materialized()
+                table = try run(limit, on: try run(sort, on: table))
+            case .group(let field, let aggregate):
+                table = try group(table.materialized(), by: field, aggregate: aggregate)
             }
-            if case .group(let field, _) = stage {
-                // `group by F` takes the aggregate after it, if any; alone it counts.
-                var aggregate: (Aggregate, Field)?
-                var consumed = 1
-                if i + 1 < pipeline.stages.count {
-                    switch pipeline.stages[i + 1] {
-                    case .count: consumed = 2
-                    case .aggregate(let a, let f, _):
-                        aggregate = (a, f)
-                        consumed = 2
-                    default: break
-                    }
-                }
-                table = try group(table, by: field, aggregate: aggregate)
-                i += consumed
-                continue
-            }
-            table = try apply(stage, to: table)
-            i += 1
         }
         return table
+    }
+
+    /// One stage: on pending rows' indexes where it can be, else on built rows.
+    private func run(_ stage: Stage, on table: Table, atMost: Int = .max) throws(ScriptError) -> Table {
+        var table = table
+        if table.pending != nil {
+            if try applyPending(stage, to: &table, atMost: atMost) { return table }
+            table = table.materialized()
+        }
+        return try apply(stage, to: table)
     }
 
     // MARK: - Sources
@@ -155,18 +140,17 @@ struct Evaluator {
         return table
     }
 
-    /// A stage over pending rows, done on their indexes: true when the answer is complete
-    /// (a count), false to go on, nil when the stage needs built rows.
+    /// A stage over pending rows, done on their indexes; false when it needs built rows.
     /// `atMost` stops a filter after that many matches (a `limit` right after it).
-    private func applyPending(_ stage: Stage, to table: inout Table, atMost: Int = .max) throws(ScriptError) -> Bool? {
-        guard var pending = table.pending, let kind = table.entityKind else { return nil }
+    private func applyPending(_ stage: Stage, to table: inout Table, atMost: Int = .max) throws(ScriptError) -> Bool {
+        guard var pending = table.pending, let kind = table.entityKind else { return false }
         let probe = Table(columns: [], rows: [], entityKind: kind)
         switch stage {
         case .filter(let condition, _):
-            guard let keep = try? compile(condition, for: probe) else { return nil }  // the built path says what is wrong
+            guard let keep = try? compile(condition, for: probe) else { return false }  // the built path says what is wrong
             pending.indexes = try kept(pending.indexes.lazy.map { Int($0) }, kind, keep, atMost: atMost)
         case .sort(let keys, _):
-            guard let getters = entityGetters(keys, kind) else { return nil }
+            guard let getters = entityGetters(keys, kind) else { return false }
             let keyed = pending.indexes.map { i in
                 let row = Row([], entity: EntityRef(kind: kind, index: Int(i)))
                 return (i, getters.map { $0(row) })
@@ -179,10 +163,10 @@ struct Evaluator {
             table = Table(columns: ["count"], rows: [Row([.number(Double(pending.indexes.count))])])
             return true
         default:
-            return nil
+            return false
         }
         table.pending = pending
-        return false
+        return true
     }
 
     /// The first `n` pending rows in the order of `keys` (ties in their current order), or
