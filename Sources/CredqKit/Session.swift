@@ -114,9 +114,15 @@ public final class Session {
 
     /// Which of two error kinds decides the exit status: the most serious one.
     public static func worse(_ a: ErrorCategory?, _ b: ErrorCategory) -> ErrorCategory {
-        let rank: [ErrorCategory: Int] = [.query: 1, .syntax: 2, .graph: 3, .io: 4, .usage: 5, .interrupted: 6]
+        let rank: [ErrorCategory: Int] = [.query: 1, .syntax: 2, .graph: 3, .io: 4, .interrupted: 5]
         guard let a else { return b }
         return rank[a, default: 0] >= rank[b, default: 0] ? a : b
+    }
+
+    /// Whether the text so far is an unfinished statement (an open string or parenthesis, a
+    /// line ending in `|`, `,`, `and` or `or`): the REPL then reads another line.
+    public static func needsContinuation(_ text: String) -> Bool {
+        Lexer.needsContinuation(text)
     }
 
     /// Checks a script's syntax without running it.
@@ -221,7 +227,6 @@ public final class Session {
 
     // MARK: - Meta-commands
 
-    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output", "read", "params", "quit"]
 
     private func meta(_ command: MetaCommand, name: String, outcome: inout Outcome) throws(ScriptError) {
         let argument = command.argument?.trimmingCharacters(in: .whitespaces)
@@ -276,7 +281,7 @@ public final class Session {
         case "quit", "exit":
             quitRequested = true
         default:
-            let suggestion = Suggest.closest(to: command.name, among: Self.metaCommands, limit: 1).first
+            let suggestion = Suggest.closest(to: command.name, among: Keywords.metaCommands, limit: 1).first
             throw ScriptError(.unknownMetaCommand(command.name, suggestion: suggestion), command.nameRange)
         }
     }

@@ -9,12 +9,10 @@ enum Completion {
     nonisolated(unsafe) static var candidates: [String] = []
     nonisolated(unsafe) static var nextCandidate = 0
 
-    static let sources = ["credentials", "skills", "roles", "learners", "organizations", "count", "holders of",
-                          "prerequisites of", "parts of", "roles related to", "stacks toward", "gaps for", "compare", "verify", "let"]
-    static let stages = ["where", "select", "sort by", "limit", "count", "group by", "sum", "avg", "min", "max", "distinct"]
-    static let conditionWords = ["and", "or", "not", "in", "teaches", "needs", "uses", "holds", "requires", "recognized by",
-                                 "accredited", "asc", "desc", "as", "for", "toward", "by", "using", "limit", "max"]
-    static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output", "read", "params", "quit"]
+    static let sources = Keywords.sources
+    static let stages = Keywords.stages
+    static let conditionWords: [String] = Array(Keywords.others.prefix(4)) + Keywords.relations + Array(Keywords.others.dropFirst(4))
+    static let metaCommands = Keywords.metaCommands
 
     /// Which kinds of entity a word asks for next.
     static let nameContexts: [String: [EntityKind]] = [
@@ -137,7 +135,7 @@ enum Completion {
         let lastWords = trimmed.lowercased().split(separator: " ").suffix(2).map(String.init)
         if let last = lastWords.last, ["select", "where", "and", "or", "not"].contains(last) || (last == "by" && ["sort", "group"].contains(lastWords.first ?? ""))
             || (trimmed.hasSuffix(",") && trimmed.lowercased().contains("select")) {
-            let relations = last == "select" || last == "by" || trimmed.hasSuffix(",") ? [] : ["teaches", "needs", "uses", "holds", "requires", "recognized by", "accredited", "not"]
+            let relations = last == "select" || last == "by" || trimmed.hasSuffix(",") ? [] : Keywords.relations + ["not"]
             return (fieldNames + relations).filter { $0.hasPrefix(lower) }
         }
         if trimmed.isEmpty, word.hasPrefix(".") {

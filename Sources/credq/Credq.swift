@@ -119,7 +119,7 @@ struct Credq: ParsableCommand {
 
             \(ExitStatus.helpText)
             """,
-        version: "credq 0.1.0",
+        version: "credq \(Keywords.version)",
         subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, VerifyCommand.self, ImportCommand.self]
     )
 

@@ -23,7 +23,6 @@ enum ExitStatus: Int32 {
         case .syntax: self = .syntax
         case .graph: self = .invalidGraph
         case .io: self = .io
-        case .usage: self = .usage
         case .interrupted: self = .interrupted
         }
     }

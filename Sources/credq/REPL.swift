@@ -23,8 +23,7 @@ final class REPL {
     func run() -> ExitStatus {
         configureReadline()
         Interrupt.install()
-        Terminal.writeErr("credq 0.1.0: \(session.graph.credentials.count) credentials, \(session.graph.roles.count) roles, \(session.graph.learners.count) learners. .help to learn, Ctrl-D to leave.\n")
-        var lastFailure: ErrorCategory?
+        Terminal.writeErr("credq \(Keywords.version): \(session.graph.credentials.count) credentials, \(session.graph.roles.count) roles, \(session.graph.learners.count) learners. .help to learn, Ctrl-D to leave.\n")
         REPLState.buffer = ""
         while true {
             Interrupt.clear()
@@ -37,17 +36,15 @@ final class REPL {
             let line = String(cString: raw)
             free(raw)
             REPLState.buffer += (REPLState.buffer.isEmpty ? "" : "\n") + line
-            if Lexer.needsContinuation(REPLState.buffer) { continue }
+            if Session.needsContinuation(REPLState.buffer) { continue }
             let entry = REPLState.buffer
             REPLState.buffer = ""
             if entry.allSatisfy(\.isWhitespace) { continue }
             remember(entry)
             Interrupt.clear()
-            let outcome = session.run(entry, name: "<repl>")
-            lastFailure = outcome.worst
+            session.run(entry, name: "<repl>")
             if session.quitRequested { break }
         }
-        _ = lastFailure
         return .success
     }
 

@@ -83,3 +83,17 @@ import Testing
         }
     }
 }
+
+extension DocumentationTests {
+    /// `.help` speaks of every word of the language that `Keywords` lists (the one table the
+    /// parser, completion and suggestions read).
+    @Test func helpCoversEveryKeyword() {
+        let all = ([nil] + Help.topicNames).map { Help.text(topic: $0) }.joined(separator: "\n")
+        for word in Keywords.sources + Keywords.stages + Keywords.relations {
+            #expect(all.contains(word), "\(word) is not in .help")
+        }
+        for command in Keywords.metaCommands where command != "quit" {
+            #expect(all.contains("." + command), ".\(command) is not in .help")
+        }
+    }
+}

@@ -92,8 +92,7 @@ struct Evaluator {
             if isParameter {
                 throw ScriptError(.unknownParameter(name, suggestions: Suggest.closest(to: name, among: known, limit: 3)), range)
             }
-            let words = ["credentials", "skills", "roles", "learners", "organizations", "count", "holders", "prerequisites",
-                         "parts", "stacks", "gaps", "compare", "verify", "let"]
+            let words = Keywords.firstWords(Keywords.sources)
             throw ScriptError(.unknownSource(name, suggestions: Suggest.closest(to: name, among: words + known, limit: 3)), range)
         }
     }

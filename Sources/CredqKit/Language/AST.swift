@@ -1,17 +1,17 @@
 /// The syntax tree of a script. Every node carries the source range it was parsed from.
 
 /// A whole script: its statements in order.
-public struct Script: Sendable {
-    public var statements: [Statement]
+struct Script: Sendable {
+    var statements: [Statement]
 }
 
 /// One statement.
-public indirect enum Statement: Sendable {
+indirect enum Statement: Sendable {
     case pipeline(Pipeline)
     case binding(Binding)
     case meta(MetaCommand)
 
-    public var range: SourceRange {
+    var range: SourceRange {
         switch self {
         case .pipeline(let p): p.range
         case .binding(let b): b.range
@@ -21,44 +21,44 @@ public indirect enum Statement: Sendable {
 }
 
 /// `let NAME = pipeline`.
-public struct Binding: Sendable {
-    public var name: String
-    public var value: Pipeline
-    public var range: SourceRange
+struct Binding: Sendable {
+    var name: String
+    var value: Pipeline
+    var range: SourceRange
 }
 
 /// `.name argument`.
-public struct MetaCommand: Sendable {
-    public var name: String
-    public var argument: String?
-    public var nameRange: SourceRange
-    public var argumentRange: SourceRange?
-    public var range: SourceRange
+struct MetaCommand: Sendable {
+    var name: String
+    var argument: String?
+    var nameRange: SourceRange
+    var argumentRange: SourceRange?
+    var range: SourceRange
 }
 
 /// A source followed by stages.
-public struct Pipeline: Sendable {
-    public var source: Source
-    public var stages: [Stage]
-    public var range: SourceRange
+struct Pipeline: Sendable {
+    var source: Source
+    var stages: [Stage]
+    var range: SourceRange
 }
 
 /// A name as the user wrote it: words, a quoted string or a parameter, maybe with a kind.
-public struct NameRef: Sendable {
-    public enum Spelling: Sendable, Equatable {
+struct NameRef: Sendable {
+    enum Spelling: Sendable, Equatable {
         case words(String)
         case quoted(String)
         case parameter(String)
     }
 
-    public var spelling: Spelling
+    var spelling: Spelling
     /// An explicit `role`, `credential`, `skill`, `learner` or `org` before the name.
-    public var kind: EntityKind?
-    public var range: SourceRange
+    var kind: EntityKind?
+    var range: SourceRange
 }
 
 /// Where rows come from.
-public indirect enum Source: Sendable {
+indirect enum Source: Sendable {
     case listing(EntityKind, condition: Condition?, range: SourceRange)
     case count(Source, range: SourceRange)
     case skillsOf(NameRef, range: SourceRange)
@@ -73,7 +73,7 @@ public indirect enum Source: Sendable {
     case verify(NameRef?, asOf: Setting<Day>?, range: SourceRange)
     case variable(String, isParameter: Bool, range: SourceRange)
 
-    public var range: SourceRange {
+    var range: SourceRange {
         switch self {
         case .listing(_, _, let r), .count(_, let r), .skillsOf(_, let r), .credentialsTeaching(_, let r),
             .holdersOf(_, let r), .prerequisitesOf(_, let r), .partsOf(_, let r), .relatedRoles(_, let r), .gaps(_, _, let r),
@@ -86,26 +86,26 @@ public indirect enum Source: Sendable {
 
 /// A number or date written in the script, or a `$parameter` that stands for one (its value
 /// is read, and checked, when the statement runs).
-public enum Setting<T: Sendable>: Sendable {
+enum Setting<T: Sendable>: Sendable {
     case value(T)
     case parameter(String, range: SourceRange)
 }
 
 /// `stacks toward TARGET [for LEARNER] [by ...] [limit N] [max cost C] [max weeks W] [using ORG, ...]`.
-public struct StacksQuery: Sendable {
-    public enum Ranking: String, Sendable { case cost, weeks, count }
-    public var target: NameRef
-    public var learner: NameRef?
-    public var ranking: Ranking = .cost
-    public var limit: Setting<Int> = .value(5)
-    public var maxCost: Setting<Double>?
-    public var maxWeeks: Setting<Double>?
-    public var using: [NameRef] = []
-    public var range: SourceRange
+struct StacksQuery: Sendable {
+    enum Ranking: String, Sendable { case cost, weeks, count }
+    var target: NameRef
+    var learner: NameRef?
+    var ranking: Ranking = .cost
+    var limit: Setting<Int> = .value(5)
+    var maxCost: Setting<Double>?
+    var maxWeeks: Setting<Double>?
+    var using: [NameRef] = []
+    var range: SourceRange
 }
 
 /// One `| stage`.
-public enum Stage: Sendable {
+enum Stage: Sendable {
     case filter(Condition, range: SourceRange)
     case select([SelectItem], range: SourceRange)
     case sort([SortKey], range: SourceRange)
@@ -117,44 +117,44 @@ public enum Stage: Sendable {
 }
 
 /// `sum`, `avg`, `min` or `max`.
-public enum Aggregate: String, Sendable, CaseIterable { case sum, avg, min, max }
+enum Aggregate: String, Sendable, CaseIterable { case sum, avg, min, max }
 
 /// A field name as written.
-public struct Field: Sendable {
-    public var name: String
-    public var range: SourceRange
+struct Field: Sendable {
+    var name: String
+    var range: SourceRange
 }
 
-public struct SelectItem: Sendable {
-    public var field: Field
-    public var alias: String?
+struct SelectItem: Sendable {
+    var field: Field
+    var alias: String?
 }
 
-public struct SortKey: Sendable {
-    public var field: Field
-    public var descending: Bool
+struct SortKey: Sendable {
+    var field: Field
+    var descending: Bool
 }
 
 /// A comparison operator.
-public enum CompareOp: String, Sendable {
+enum CompareOp: String, Sendable {
     case equal = "=", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
 }
 
 /// A literal on the right of a comparison.
-public struct Literal: Sendable {
-    public enum Form: Sendable, Equatable {
+struct Literal: Sendable {
+    enum Form: Sendable, Equatable {
         case number(Double)
         case text(String)
         case date(Day)
         case parameter(String)
     }
 
-    public var form: Form
-    public var range: SourceRange
+    var form: Form
+    var range: SourceRange
 }
 
 /// A condition of `where`.
-public indirect enum Condition: Sendable {
+indirect enum Condition: Sendable {
     case and(Condition, Condition)
     case or(Condition, Condition)
     case not(Condition)

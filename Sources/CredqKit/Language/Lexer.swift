@@ -2,7 +2,7 @@
 ///
 /// A newline separates statements except after `|`, `,`, `and` or `or`, inside parentheses,
 /// or before a line that starts with `|`. `#` starts a comment to the end of the line.
-public struct Lexer {
+struct Lexer {
     private let scalars: [Unicode.Scalar]
     private var index = 0
     private var tokens: [Token] = []
@@ -14,7 +14,7 @@ public struct Lexer {
     private init(_ source: String) { scalars = Array(source.unicodeScalars) }
 
     /// The tokens of a script, ending with `.end`, and the lexical errors found on the way.
-    public static func tokenize(_ source: String) -> (tokens: [Token], errors: [ScriptError]) {
+    static func tokenize(_ source: String) -> (tokens: [Token], errors: [ScriptError]) {
         var lexer = Lexer(source)
         lexer.run()
         return (lexer.tokens, lexer.errors)
@@ -22,7 +22,7 @@ public struct Lexer {
 
     /// Whether the text stops in the middle of a statement: an open string or parenthesis, or a
     /// last token that asks for more (`|`, `,`, `and`, `or`). The REPL then asks for another line.
-    public static func needsContinuation(_ source: String) -> Bool {
+    static func needsContinuation(_ source: String) -> Bool {
         var lexer = Lexer(source)
         lexer.run()
         if lexer.errors.contains(where: { if case .unterminatedString = $0.problem { true } else { false } }) { return true }

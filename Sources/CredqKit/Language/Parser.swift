@@ -1,6 +1,6 @@
 /// Parses tokens into a `Script`, one function per rule of `grammar/credq.ebnf`, each quoting
 /// its rule. A syntax error skips to the end of its statement, so one pass reports them all.
-public struct Parser {
+struct Parser {
     private var tokens: [Token]
     private var current = 0
     private var errors: [ScriptError] = []
@@ -13,7 +13,7 @@ public struct Parser {
     private init(tokens: [Token]) { self.tokens = tokens }
 
     /// Tokenizes and parses a script, returning the statements and every error found.
-    public static func parse(_ source: String) -> (script: Script, errors: [ScriptError]) {
+    static func parse(_ source: String) -> (script: Script, errors: [ScriptError]) {
         let (script, errors, _) = parseTracingRules(source)
         return (script, errors)
     }
@@ -415,7 +415,7 @@ public struct Parser {
         return try primaryCondition()
     }
 
-    private static let relationWords: Set<String> = ["teaches", "needs", "uses", "holds", "requires", "recognized", "accredited"]
+    private static let relationWords = Set(Keywords.firstWords(Keywords.relations))
 
     /// primary_condition ::= '(' condition ')' | relation | comparison
     private mutating func primaryCondition() throws(Failure) -> Condition {

@@ -13,7 +13,7 @@ public struct ScriptError: Error, Sendable {
 
 /// What kind of failure an error is; each maps to one exit status.
 public enum ErrorCategory: Sendable {
-    case syntax, query, graph, io, usage, interrupted
+    case syntax, query, graph, io, interrupted
 }
 
 /// What went wrong.
@@ -40,7 +40,6 @@ public enum Problem: Sendable {
     case typeMismatch(String)
     case unknownValue(field: String, of: EntityKind, value: String, existing: [String], suggestions: [String])
     case relationNotApplicable(relation: String, to: String, appliesTo: String)
-    case notAvailableYet(String)
     case unknownFormat(String)
     case notAGraph
     case unknownParameter(String, suggestions: [String])
@@ -91,7 +90,6 @@ public enum Problem: Sendable {
         case .unknownValue(let field, let kind, let value, _, _): "no \(kind.rawValue) has \(field) \"\(value)\""
         case .relationNotApplicable(let relation, let to, let appliesTo):
             "'\(relation)' applies to \(appliesTo), not to \(to)"
-        case .notAvailableYet(let what): "\(what) is not available in this version of credq"
         case .unknownFormat(let name): "unknown output format \"\(name)\""
         case .notAGraph: "this answer is a table, not a graph: dot draws prerequisites and parts"
         case .unknownParameter(let name, _): "unknown parameter or variable \"$\(name)\""

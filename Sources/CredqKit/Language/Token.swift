@@ -8,15 +8,10 @@ public struct SourceRange: Sendable, Equatable {
         self.start = start
         self.end = end
     }
-
-    /// The smallest range covering both.
-    func union(_ other: SourceRange) -> SourceRange {
-        SourceRange(min(start, other.start), max(end, other.end))
-    }
 }
 
 /// What a token is.
-public enum TokenKind: String, Sendable, Equatable {
+enum TokenKind: String, Sendable, Equatable {
     case word, string, number, date, parameter
     case meta, metaArgument
     case pipe = "|", comma = ",", semicolon = ";", newline = "newline"
@@ -28,10 +23,10 @@ public enum TokenKind: String, Sendable, Equatable {
 
 /// One token: its kind, its text (a string's value unescaped, a parameter's name without `$`,
 /// a meta-command's name without `.`) and where it is.
-public struct Token: Sendable, Equatable {
-    public var kind: TokenKind
-    public var text: String
-    public var range: SourceRange
+struct Token: Sendable, Equatable {
+    var kind: TokenKind
+    var text: String
+    var range: SourceRange
 
     /// Whether this is the given keyword (words compare without case).
     func isKeyword(_ keyword: String) -> Bool {
