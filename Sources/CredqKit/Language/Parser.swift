@@ -20,6 +20,16 @@ struct Parser {
 
     static func parseTracingRules(_ source: String) -> (Script, [ScriptError], Set<String>) {
         let (tokens, lexErrors) = Lexer.tokenize(source)
+        return parseTracingRules(tokens, lexErrors: lexErrors)
+    }
+
+    /// Parses a script's tokens; the lexer's errors join the parser's, in source order.
+    static func parse(_ tokens: [Token], lexErrors: [ScriptError]) -> (script: Script, errors: [ScriptError]) {
+        let (script, errors, _) = parseTracingRules(tokens, lexErrors: lexErrors)
+        return (script, errors)
+    }
+
+    private static func parseTracingRules(_ tokens: [Token], lexErrors: [ScriptError]) -> (Script, [ScriptError], Set<String>) {
         var parser = Parser(tokens: tokens)
         let script = parser.script()
         var errors = (lexErrors + parser.errors).sorted { ($0.range?.start ?? 0) < ($1.range?.start ?? 0) }
