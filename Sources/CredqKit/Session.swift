@@ -172,7 +172,7 @@ public final class Session {
         let (script, errors) = Parser.parse(source)
         if let first = errors.first { throw first }
         guard let statement = script.statements.first, case .pipeline(let pipeline) = statement else {
-            throw ScriptError(.unexpected(found: "no query", expected: "a query"), nil)
+            throw ScriptError(.unexpected(found: "no query", expected: .query), nil)
         }
         return try evaluator.evaluate(pipeline).materialized()
     }

@@ -35,7 +35,7 @@ extension Evaluator {
             let kind = fieldKind(field, in: table)
             switch kind {
             case .number, .date, .bool:
-                throw ScriptError(.typeMismatch("'~' looks for text, and \(field.name) is \(kind.noun); compare it with = < > instead"), field.range)
+                throw ScriptError(.typeMismatch(.containsOnNonText(field: field.name, is: kind.noun)), field.range)
             case .enumerated:
                 // Text that no value of the field contains matches nothing: a mistake, said so.
                 if let kind = table.entityKind {
@@ -214,10 +214,10 @@ extension Evaluator {
     private func checked(_ value: Value, _ literal: Literal, _ op: CompareOp, against field: Field, in table: Table) throws(ScriptError) -> EntityRef? {
         let kind = fieldKind(field, in: table)
         func mismatch() -> ScriptError {
-            var text = "\(field.name) is \(kind.noun); compare it with \(kind.noun), not \(Self.describe(value))"
-            if kind == .text || kind == .enumerated, case .number = value { text += " (quote it: \"\(value.plainText)\")" }
-            if kind == .date { text = "\(field.name) is a date; compare it with a date YYYY-MM-DD, not \(Self.describe(value))" }
-            return ScriptError(.typeMismatch(text), literal.range)
+            if kind == .date { return ScriptError(.typeMismatch(.dateField(field.name, found: Self.describe(value))), literal.range) }
+            var hint: String?
+            if kind == .text || kind == .enumerated, case .number = value { hint = value.plainText }
+            return ScriptError(.typeMismatch(.field(field.name, is: kind.noun, found: Self.describe(value), quoteHint: hint)), literal.range)
         }
         switch kind {
         case .entities(let kinds):
@@ -246,7 +246,7 @@ extension Evaluator {
             }
         case .bool:
             guard ["yes", "no", "true", "false"].contains(value.plainText.lowercased()) else {
-                throw ScriptError(.typeMismatch("\(field.name) is yes or no, not \(Self.describe(value))"), literal.range)
+                throw ScriptError(.typeMismatch(.yesNoField(field.name, found: Self.describe(value))), literal.range)
             }
         case .unknown:
             break
@@ -351,7 +351,7 @@ extension Evaluator {
             return false
         case .number(let n):
             guard case .number(let m) = literal else {
-                throw ScriptError(.typeMismatch("\(field.name) is a number; compare it with a number, not \(describe(literal))"), source.range)
+                throw ScriptError(.typeMismatch(.field(field.name, is: "a number", found: describe(literal), quoteHint: nil)), source.range)
             }
             return compare(n, op, m)
         case .date(let d):
@@ -360,7 +360,7 @@ extension Evaluator {
             case .date(let e): other = e
             case .text(let s) where Day(s) != nil: other = Day(s)!
             default:
-                throw ScriptError(.typeMismatch("\(field.name) is a date; compare it with a date YYYY-MM-DD, not \(describe(literal))"), source.range)
+                throw ScriptError(.typeMismatch(.dateField(field.name, found: describe(literal))), source.range)
             }
             return compareOrder(d < other ? -1 : d > other ? 1 : 0, op)
         case .entity(let e):
@@ -377,7 +377,7 @@ extension Evaluator {
             case "yes", "true": wanted = true
             case "no", "false": wanted = false
             default:
-                throw ScriptError(.typeMismatch("\(field.name) is yes or no, not \(describe(literal))"), source.range)
+                throw ScriptError(.typeMismatch(.yesNoField(field.name, found: describe(literal))), source.range)
             }
             return op == .equal ? b == wanted : op == .notEqual ? b != wanted : false
         case .text(let s):

@@ -271,7 +271,7 @@ struct Evaluator {
         case .parameter(let name, let range):
             let text = try parameterText(name, range)
             guard let v = parse(text) else {
-                throw ScriptError(.typeMismatch("\(what) takes \(takes); $\(name) is \"\(text)\""), range)
+                throw ScriptError(.typeMismatch(.setting(what, takes: takes, parameter: name, text: text)), range)
             }
             return v
         }
@@ -354,7 +354,7 @@ struct Evaluator {
             var total = 0.0
             for v in present {
                 guard case .number(let n) = v else {
-                    throw ScriptError(.typeMismatch("\(a.rawValue) needs numbers, but \(field.name) holds \(v.plainText.isEmpty ? "text" : "\"\(v.plainText)\"")"), field.range)
+                    throw ScriptError(.typeMismatch(.aggregateNeedsNumbers(a.rawValue, field: field.name, holds: v.plainText.isEmpty ? "text" : "\"\(v.plainText)\"")), field.range)
                 }
                 total += n
             }

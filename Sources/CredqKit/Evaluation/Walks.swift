@@ -72,7 +72,7 @@ extension Evaluator {
     func partsOf(_ ref: EntityRef, range: SourceRange) throws(ScriptError) -> Table {
         let credential = graph.credentials[ref.index]
         guard let rule = credential.stack else {
-            throw ScriptError(.typeMismatch("\"\(credential.name)\" is not a composite credential: it has no stack rule"), range)
+            throw ScriptError(.typeMismatch(.notComposite(credential: credential.name)), range)
         }
         var rows: [Row] = [Row([.number(0), .text(credential.name), .text(credential.id), .text(credential.kind.rawValue),
                                 .number(credential.cost), .number(credential.weeks), .number(credential.credits)],

@@ -61,7 +61,7 @@ struct Parser {
             do {
                 statements.append(try statement())
                 if !isSeparator(peek()), peek().kind != .end {
-                    throw fail(expected: "';' or a new line after the statement")
+                    throw fail(expected: .statementEnd)
                 }
             } catch {
                 while !isSeparator(peek()), peek().kind != .end { advance() }
@@ -84,9 +84,9 @@ struct Parser {
     private mutating func letStatement() throws(Failure) -> Binding {
         rule("let_statement")
         let start = advance().range.start
-        let name = try consume(.word, "a variable name after 'let'")
+        let name = try consume(.word, .variableName)
         rule("IDENT")
-        try consume(.equal, "'=' after the variable name")
+        try consume(.equal, .equalAfterVariable)
         let value = try pipeline()
         return Binding(name: name.text, value: value, range: SourceRange(start, value.range.end))
     }
@@ -138,7 +138,7 @@ struct Parser {
         case "verify": return try verify()
         default:
             if token.kind == .word || token.kind == .parameter { return try variable() }
-            throw fail(expected: "a query such as 'credentials', 'skills of NAME' or 'stacks toward NAME'")
+            throw fail(expected: .query)
         }
     }
 
@@ -240,20 +240,20 @@ struct Parser {
         let word = advance().text.lowercased()
         switch word {
         case "by":
-            let what = try consume(.word, "cost, weeks or count after 'by'")
+            let what = try consume(.word, .ranking)
             guard let ranking = StacksQuery.Ranking(rawValue: what.text.lowercased()) else {
-                throw fail(at: what, expected: "cost, weeks or count after 'by'")
+                throw fail(at: what, expected: .ranking)
             }
             query.ranking = ranking
         case "limit":
             query.limit = try countSetting(after: "limit")
         case "max":
-            let what = try consume(.word, "cost or weeks after 'max'")
+            let what = try consume(.word, .bound)
             let bound = try numberSetting(after: "max \(what.text)")
             switch what.text.lowercased() {
             case "cost": query.maxCost = bound
             case "weeks": query.maxWeeks = bound
-            default: throw fail(at: what, expected: "cost or weeks after 'max'")
+            default: throw fail(at: what, expected: .bound)
             }
         default:
             repeat { query.using.append(try name(stops: stops)) } while match(.comma)
@@ -292,9 +292,9 @@ struct Parser {
             if let p = parameterSetting() {
                 day = .parameter(p.name, range: p.range)
             } else {
-                let token = try consume(.date, "a date YYYY-MM-DD after 'as of'")
+                let token = try consume(.date, .dateAfterAsOf)
                 rule("DATE")
-                guard let d = Day(token.text) else { throw fail(at: token, expected: "a valid date YYYY-MM-DD") }
+                guard let d = Day(token.text) else { throw fail(at: token, expected: .validDate) }
                 day = .value(d)
             }
         }
@@ -308,7 +308,7 @@ struct Parser {
     private mutating func stage() throws(Failure) -> Stage {
         rule("stage")
         let token = peek()
-        guard token.kind == .word else { throw fail(expected: "a stage (where, select, sort by, limit, count, group by, sum, avg, min, max, distinct) after '|'") }
+        guard token.kind == .word else { throw fail(expected: .stage) }
         let start = token.range.start
         switch token.text.lowercased() {
         case "where":
@@ -325,7 +325,7 @@ struct Parser {
                 let f = try field()
                 var alias: String?
                 if matchKeyword("as") {
-                    alias = try consume(.word, "a column name after 'as'").text
+                    alias = try consume(.word, .columnName).text
                     rule("IDENT")
                 }
                 items.append(SelectItem(field: f, alias: alias))
@@ -369,7 +369,7 @@ struct Parser {
             advance()
             return .distinct(range: token.range)
         default:
-            throw fail(expected: "a stage (where, select, sort by, limit, count, group by, sum, avg, min, max, distinct) after '|'")
+            throw fail(expected: .stage)
         }
     }
 
@@ -432,7 +432,7 @@ struct Parser {
         rule("primary_condition")
         if match(.leftParen) {
             let c = try condition()
-            try consume(.rightParen, "')' to close '('")
+            try consume(.rightParen, .closeParen)
             return c
         }
         let token = peek()
@@ -456,8 +456,8 @@ struct Parser {
             var level = 1
             if isComparisonOperator(peek()) {
                 op = try compareOp()
-                let token = try consume(.number, "a level from 1 to 4")
-                guard let l = Int(token.text), (1...4).contains(l) else { throw fail(at: token, expected: "a level from 1 to 4") }
+                let token = try consume(.number, .level)
+                guard let l = Int(token.text), (1...4).contains(l) else { throw fail(at: token, expected: .level) }
                 level = l
             }
             let range = SourceRange(start, previous().range.end)
@@ -493,13 +493,13 @@ struct Parser {
         if match(.tilde) { return .contains(f, try value()) }
         let negated = matchKeyword("not")
         if matchKeyword("in") {
-            try consume(.leftParen, "'(' after 'in'")
+            try consume(.leftParen, .openParenAfterIn)
             var values = [try value()]
             while match(.comma) { values.append(try value()) }
-            try consume(.rightParen, "')' to close the list")
+            try consume(.rightParen, .closeList)
             return .member(f, values, negated: negated)
         }
-        throw fail(expected: "a comparison (=, !=, <, <=, >, >=, ~, in) after the field '\(f.name)'")
+        throw fail(expected: .comparison(field: f.name))
     }
 
     /// compare_op ::= '=' | '!=' | '<' | '<=' | '>' | '>='
@@ -525,7 +525,7 @@ struct Parser {
         case .date:
             rule("DATE")
             advance()
-            guard let day = Day(token.text) else { throw fail(at: token, expected: "a valid date YYYY-MM-DD") }
+            guard let day = Day(token.text) else { throw fail(at: token, expected: .validDate) }
             return Literal(form: .date(day), range: token.range)
         case .parameter:
             rule("PARAM")
@@ -538,10 +538,10 @@ struct Parser {
             while peek().kind == .word, !peek().isKeyword("and"), !peek().isKeyword("or") {
                 words.append(advance().text)
             }
-            guard !words.isEmpty else { throw fail(expected: "a value") }
+            guard !words.isEmpty else { throw fail(expected: .value) }
             return Literal(form: .text(words.joined(separator: " ")), range: SourceRange(start, previous().range.end))
         default:
-            throw fail(expected: "a value (a number, a word, a \"string\", a date or a $parameter)")
+            throw fail(expected: .anyValue)
         }
     }
 
@@ -580,7 +580,7 @@ struct Parser {
                 rule(peek().kind == .word ? "WORD" : "NUMBER")
                 words.append(advance().text)
             }
-            guard !words.isEmpty else { throw fail(expected: "a name") }
+            guard !words.isEmpty else { throw fail(expected: .name) }
             return NameRef(spelling: .words(words.joined(separator: " ")), kind: kind, range: SourceRange(start, previous().range.end))
         }
     }
@@ -592,7 +592,7 @@ struct Parser {
     /// FIELD ::= WORD
     private mutating func field() throws(Failure) -> Field {
         rule("FIELD")
-        let token = try consume(.word, "a field name")
+        let token = try consume(.word, .fieldName)
         return Field(name: token.text.lowercased(), range: token.range)
     }
 
@@ -617,14 +617,14 @@ struct Parser {
     }
 
     private mutating func count(after word: String) throws(Failure) -> Int {
-        let token = try consume(.number, "a whole number after '\(word)'")
+        let token = try consume(.number, .wholeNumber(after: word))
         rule("NUMBER")
-        guard let n = Int(token.text), n >= 0 else { throw fail(at: token, expected: "a whole number ≥ 0 after '\(word)'") }
+        guard let n = Int(token.text), n >= 0 else { throw fail(at: token, expected: .wholeNumberAtLeastZero(after: word)) }
         return n
     }
 
     private mutating func number(after word: String) throws(Failure) -> Double {
-        let token = try consume(.number, "a number after '\(word)'")
+        let token = try consume(.number, .number(after: word))
         rule("NUMBER")
         return try parseNumber(token)
     }
@@ -682,20 +682,20 @@ struct Parser {
     }
 
     @discardableResult
-    private mutating func consume(_ kind: TokenKind, _ expected: String) throws(Failure) -> Token {
+    private mutating func consume(_ kind: TokenKind, _ expected: Expected) throws(Failure) -> Token {
         guard peek().kind == kind else { throw fail(expected: expected) }
         return advance()
     }
 
     private mutating func consumeKeyword(_ keyword: String) throws(Failure) {
-        guard matchKeyword(keyword) else { throw fail(expected: "'\(keyword)'") }
+        guard matchKeyword(keyword) else { throw fail(expected: .keyword(keyword)) }
     }
 
-    private mutating func fail(expected: String) -> Failure {
+    private mutating func fail(expected: Expected) -> Failure {
         fail(at: peek(), expected: expected)
     }
 
-    private mutating func fail(at token: Token, expected: String) -> Failure {
+    private mutating func fail(at token: Token, expected: Expected) -> Failure {
         errors.append(ScriptError(.unexpected(found: token.display, expected: expected), token.range))
         return Failure()
     }

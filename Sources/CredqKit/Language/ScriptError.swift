@@ -23,7 +23,7 @@ public enum Problem: Sendable {
     case invalidEscape(Character)
     case unterminatedString
     case expectedParameterName
-    case unexpected(found: String, expected: String)
+    case unexpected(found: String, expected: Expected)
     case unknownMetaCommand(String, suggestion: String?)
     case metaArgument(command: String, usage: String)
     case numberOutOfRange(String)
@@ -37,7 +37,7 @@ public enum Problem: Sendable {
     case wrongKind(name: String, found: EntityKind, expected: [EntityKind])
     case unknownField(String, of: String, suggestions: [String])
     case unknownSource(String, suggestions: [String])
-    case typeMismatch(String)
+    case typeMismatch(Mismatch)
     case unknownValue(field: String, of: EntityKind, value: String, existing: [String], suggestions: [String])
     case relationNotApplicable(relation: String, to: String, appliesTo: String)
     case unknownFormat(String)
@@ -72,7 +72,7 @@ public enum Problem: Sendable {
         case .invalidEscape(let c): "invalid escape '\\\(c)' in a string"
         case .unterminatedString: "unterminated string"
         case .expectedParameterName: "expected a parameter name after '$'"
-        case .unexpected(let found, let expected): "expected \(expected), found \(found)"
+        case .unexpected(let found, let expected): "expected \(expected.words), found \(found)"
         case .unknownMetaCommand(let name, _): "unknown meta-command \".\(name)\""
         case .metaArgument(let command, let usage): ".\(command) takes \(usage)"
         case .numberOutOfRange(let text): "number \(text) is out of range"
@@ -86,7 +86,7 @@ public enum Problem: Sendable {
             "\"\(name)\" is a \(found.rawValue), expected a \(Self.kindWords(expected))"
         case .unknownField(let field, let entity, _): "unknown field \"\(field)\" for \(entity)"
         case .unknownSource(let word, _): "unknown source \"\(word)\": not a listing, a walk, a plan or a variable"
-        case .typeMismatch(let text): text
+        case .typeMismatch(let mismatch): mismatch.words
         case .unknownValue(let field, let kind, let value, _, _): "no \(kind.rawValue) has \(field) \"\(value)\""
         case .relationNotApplicable(let relation, let to, let appliesTo):
             "'\(relation)' applies to \(appliesTo), not to \(to)"
@@ -237,5 +237,71 @@ public struct SourceLines: Sendable {
             if starts[mid] <= offset { lo = mid } else { hi = mid }
         }
         return lo + 1
+    }
+}
+
+/// What the parser expected where a statement went wrong; `words` is how each is said.
+public enum Expected: Sendable, Equatable {
+    case statementEnd, variableName, equalAfterVariable, query, ranking, bound, dateAfterAsOf, validDate, stage
+    case columnName, closeParen, level, openParenAfterIn, closeList, value, anyValue, name, fieldName
+    case comparison(field: String)
+    case wholeNumber(after: String), wholeNumberAtLeastZero(after: String), number(after: String)
+    case keyword(String)
+
+    public var words: String {
+        switch self {
+        case .statementEnd: "';' or a new line after the statement"
+        case .variableName: "a variable name after 'let'"
+        case .equalAfterVariable: "'=' after the variable name"
+        case .query: "a query such as 'credentials', 'skills of NAME' or 'stacks toward NAME'"
+        case .ranking: "cost, weeks or count after 'by'"
+        case .bound: "cost or weeks after 'max'"
+        case .dateAfterAsOf: "a date YYYY-MM-DD after 'as of'"
+        case .validDate: "a valid date YYYY-MM-DD"
+        case .stage: "a stage (\(Keywords.stages.joined(separator: ", "))) after '|'"
+        case .columnName: "a column name after 'as'"
+        case .closeParen: "')' to close '('"
+        case .level: "a level from 1 to 4"
+        case .openParenAfterIn: "'(' after 'in'"
+        case .closeList: "')' to close the list"
+        case .value: "a value"
+        case .anyValue: "a value (a number, a word, a \"string\", a date or a $parameter)"
+        case .name: "a name"
+        case .fieldName: "a field name"
+        case .comparison(let field): "a comparison (=, !=, <, <=, >, >=, ~, in) after the field '\(field)'"
+        case .wholeNumber(let word): "a whole number after '\(word)'"
+        case .wholeNumberAtLeastZero(let word): "a whole number ≥ 0 after '\(word)'"
+        case .number(let word): "a number after '\(word)'"
+        case .keyword(let k): "'\(k)'"
+        }
+    }
+}
+
+/// A value of the wrong kind for where it stands; `words` is how each is said. `found` is the
+/// value as the message shows it (`"abc"`, `12`, a date).
+public enum Mismatch: Sendable, Equatable {
+    /// A field compared with a value of another kind (`noun`: "a number", "text", ...).
+    case field(String, is: String, found: String, quoteHint: String?)
+    case dateField(String, found: String)
+    case yesNoField(String, found: String)
+    /// `~` on a field that is not text.
+    case containsOnNonText(field: String, is: String)
+    case notComposite(credential: String)
+    /// A `$parameter` whose text is not what the setting takes.
+    case setting(String, takes: String, parameter: String, text: String)
+    /// `sum` or `avg` over a field that holds something other than numbers.
+    case aggregateNeedsNumbers(String, field: String, holds: String)
+
+    public var words: String {
+        switch self {
+        case .field(let field, let noun, let found, let quoteHint):
+            "\(field) is \(noun); compare it with \(noun), not \(found)" + (quoteHint.map { " (quote it: \"\($0)\")" } ?? "")
+        case .dateField(let field, let found): "\(field) is a date; compare it with a date YYYY-MM-DD, not \(found)"
+        case .yesNoField(let field, let found): "\(field) is yes or no, not \(found)"
+        case .containsOnNonText(let field, let noun): "'~' looks for text, and \(field) is \(noun); compare it with = < > instead"
+        case .notComposite(let name): "\"\(name)\" is not a composite credential: it has no stack rule"
+        case .setting(let what, let takes, let parameter, let text): "\(what) takes \(takes); $\(parameter) is \"\(text)\""
+        case .aggregateNeedsNumbers(let aggregate, let field, let holds): "\(aggregate) needs numbers, but \(field) holds \(holds)"
+        }
     }
 }
