@@ -1,5 +1,6 @@
 /// Parses tokens into a `Script`, one function per rule of `grammar/credq.ebnf`, each quoting
 /// its rule. A syntax error skips to the end of its statement, so one pass reports them all.
+/// It is one file of some 700 lines on purpose: it reads as the grammar does, rule by rule.
 struct Parser {
     private var tokens: [Token]
     private var current = 0
