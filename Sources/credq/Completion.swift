@@ -146,6 +146,15 @@ enum Completion {
         if trimmed.lowercased().hasPrefix(".format") { return OutputFormat.allCases.map(\.rawValue).filter { $0.hasPrefix(lower) } }
         if trimmed.isEmpty { return sources.filter { $0.hasPrefix(lower) } }
         if trimmed.hasSuffix("|") { return stages.filter { $0.hasPrefix(lower) } }
+        // The rest of a source of several words: `roles rel` → `roles related to`.
+        let typedWords = trimmed.lowercased().split(separator: " ").map(String.init)
+        let rests = sources.compactMap { phrase -> String? in
+            let words = phrase.split(separator: " ").map(String.init)
+            guard !lower.isEmpty, words.count > typedWords.count, Array(words.prefix(typedWords.count)) == typedWords,
+                  words[typedWords.count].hasPrefix(lower) else { return nil }
+            return words[typedWords.count...].joined(separator: " ")
+        }
+        if !rests.isEmpty { return rests }
         // An entity name: the words typed since the last word that asks for one.
         if let found = nameCompletion(before: before, word: word) {
             // A name that needs quotes is offered quoted when it is all still to type.
