@@ -45,10 +45,10 @@ import Testing
         switch c {
         case .and(let a, let b): "(and \(sexpr(a)) \(sexpr(b)))"
         case .or(let a, let b): "(or \(sexpr(a)) \(sexpr(b)))"
-        case .not(let a): "(not \(sexpr(a)))"
+        case .not(let a, _): "(not \(sexpr(a)))"
         case .compare(let f, let op, let l): "(\(op.rawValue) \(f.name) \(sexpr(l)))"
         case .contains(let f, let l): "(~ \(f.name) \(sexpr(l)))"
-        case .member(let f, let ls, let negated): "(\(negated ? "not-in" : "in") \(f.name) \(ls.map(sexpr).joined(separator: " ")))"
+        case .member(let f, let ls, let negated, _): "(\(negated ? "not-in" : "in") \(f.name) \(ls.map(sexpr).joined(separator: " ")))"
         case .teaches(let n, let op, let level, _): "(teaches \(sexpr(n)) \(op.rawValue) \(level))"
         case .needs(let n, let op, let level, _): "(needs \(sexpr(n)) \(op.rawValue) \(level))"
         case .uses(let n, _): "(uses \(sexpr(n)))"
@@ -166,6 +166,24 @@ import Testing
     ])
     func parserTrees(_ source: String, _ expected: String) {
         #expect(Self.parsed(source) == [expected], "\(source)")
+    }
+
+    /// Every condition knows where it was written.
+    @Test func conditionsCarryTheirRanges() {
+        let source = "credentials where not cost < 3 and kind in (badge, course) or teaches python >= 2"
+        guard case .pipeline(let p)? = Parser.parse(source).script.statements.first, case .listing(_, let c?, _) = p.source,
+              case .or(let left, let right) = c, case .and(let not, let member) = left else {
+            Issue.record("not parsed as (or (and (not ...) (in ...)) (teaches ...))")
+            return
+        }
+        func text(_ r: SourceRange) -> String {
+            let scalars = Array(source.unicodeScalars)
+            return String(String.UnicodeScalarView(scalars[r.start..<r.end]))
+        }
+        #expect(text(c.range) == "not cost < 3 and kind in (badge, course) or teaches python >= 2")
+        #expect(text(not.range) == "not cost < 3")
+        #expect(text(member.range) == "kind in (badge, course)")
+        #expect(text(right.range) == "teaches python >= 2")
     }
 
     /// An error skips to the end of its statement: the next one is still parsed, and every

@@ -19,7 +19,7 @@ extension Evaluator {
                 for part in parts where try part(row) { return true }
                 return false
             }
-        case .not(let a):
+        case .not(let a, _):
             let inner = try compile(a, for: table)
             return { row throws(ScriptError) in try !inner(row) }
         case .compare(let field, let op, let literal):
@@ -61,7 +61,7 @@ extension Evaluator {
             default:
                 return { row in Self.contains(get(row), needle) }
             }
-        case .member(let field, let literals, let negated):
+        case .member(let field, let literals, let negated, _):
             let get = try accessor(field, in: table)
             var values: [(Value, Literal)] = []
             var refs: [EntityRef] = []

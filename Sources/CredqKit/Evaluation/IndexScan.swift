@@ -35,7 +35,7 @@ extension Evaluator {
             return found.sorted()
         case .compare(let field, .equal, let literal):
             return try equalCandidates(field, literal, kind)
-        case .member(let field, let literals, negated: false):
+        case .member(let field, let literals, negated: false, _):
             var union = Set<Int>()
             for literal in literals {
                 guard let found = try equalCandidates(field, literal, kind) else { return nil }

@@ -157,10 +157,10 @@ struct Literal: Sendable {
 indirect enum Condition: Sendable {
     case and(Condition, Condition)
     case or(Condition, Condition)
-    case not(Condition)
+    case not(Condition, range: SourceRange)
     case compare(Field, CompareOp, Literal)
     case contains(Field, Literal)
-    case member(Field, [Literal], negated: Bool)
+    case member(Field, [Literal], negated: Bool, range: SourceRange)
     case teaches(NameRef, CompareOp, Int, range: SourceRange)
     case needs(NameRef, CompareOp, Int, range: SourceRange)
     case uses(NameRef, range: SourceRange)
@@ -168,4 +168,16 @@ indirect enum Condition: Sendable {
     case requires(NameRef, range: SourceRange)
     case recognizedBy(NameRef, range: SourceRange)
     case accredited(by: NameRef?, range: SourceRange)
+
+    /// Where the condition was written (a parenthesised one: inside its parentheses).
+    var range: SourceRange {
+        switch self {
+        case .and(let a, let b), .or(let a, let b): SourceRange(a.range.start, b.range.end)
+        case .not(_, let r): r
+        case .compare(let f, _, let l), .contains(let f, let l): SourceRange(f.range.start, l.range.end)
+        case .member(_, _, _, let r), .teaches(_, _, _, let r), .needs(_, _, _, let r), .uses(_, let r), .holds(_, let r), .requires(_, let r),
+            .recognizedBy(_, let r), .accredited(_, let r):
+            r
+        }
+    }
 }

@@ -418,10 +418,11 @@ struct Parser {
     private mutating func notCondition() throws(Failure) -> Condition {
         rule("not_condition")
         if peek().isKeyword("not"), !peek(1).isKeyword("in") {
-            advance()
+            let start = advance().range.start
             try enter()
             defer { depth -= 1 }
-            return .not(try notCondition())
+            let inner = try notCondition()
+            return .not(inner, range: SourceRange(start, inner.range.end))
         }
         return try primaryCondition()
     }
@@ -498,7 +499,7 @@ struct Parser {
             var values = [try value()]
             while match(.comma) { values.append(try value()) }
             try consume(.rightParen, .closeList)
-            return .member(f, values, negated: negated)
+            return .member(f, values, negated: negated, range: SourceRange(f.range.start, previous().range.end))
         }
         throw fail(expected: .comparison(field: f.name))
     }
