@@ -41,7 +41,7 @@ struct GraphBuilder {
             let p = c.origin.path
             if let code = c.currency {
                 if let first = currency, first.code != code {
-                    fail(c.origin, "\(p).currency", "currency \(code) differs from \(first.code) (\(first.origin.file): \(first.origin.path)): a graph uses one currency")
+                    fail(c.origin, "\(p).currency", .mixedCurrency(code, first: first.code, at: "\(first.origin.file): \(first.origin.path)"))
                 } else if currency == nil {
                     currency = (code, c.origin)
                 }
@@ -87,7 +87,7 @@ struct GraphBuilder {
             var goal: Goal?
             if let g = l.goal {
                 if let r = ids[.role]?[g] { goal = .role(r) } else if let c = ids[.credential]?[g] { goal = .credential(c) } else {
-                    fail(l.origin, "\(p).goal", "unknown role or credential id \"\(g)\"" + suggestion(g, [.role, .credential]))
+                    fail(l.origin, "\(p).goal", .unknownID(kind: "role or credential", id: g, suggestions: suggestions(g, [.role, .credential])))
                 }
             }
             let first = holdings.count
@@ -119,7 +119,7 @@ struct GraphBuilder {
         var first = [String: Origin](minimumCapacity: items.count)
         for (id, origin) in items {
             if let o = first[id] {
-                fail(origin, "\(origin.path).id", "duplicate \(what) id \"\(id)\", first defined in \(o.file) at \(o.path)")
+                fail(origin, "\(origin.path).id", .duplicateID(kind: what, id: id, firstIn: o.file, at: o.path))
             } else {
                 first[id] = origin
             }
@@ -135,7 +135,7 @@ struct GraphBuilder {
 
     private mutating func resolve(_ id: String, _ kind: EntityKind, _ origin: Origin, _ path: String) -> Int? {
         if let i = ids[kind]?[id] { return i }
-        fail(origin, path, "unknown \(kind.rawValue) id \"\(id)\"" + suggestion(id, [kind]))
+        fail(origin, path, .unknownID(kind: kind.rawValue, id: id, suggestions: suggestions(id, [kind])))
         return nil
     }
 
@@ -143,10 +143,8 @@ struct GraphBuilder {
         list.enumerated().compactMap { resolve($1, kind, origin, "\(path)[\($0)]") }
     }
 
-    private func suggestion(_ id: String, _ kinds: [EntityKind]) -> String {
-        let candidates = kinds.flatMap { ids[$0].map { Array($0.keys) } ?? [] }
-        let close = Suggest.closest(to: id, among: candidates, limit: 3)
-        return close.isEmpty ? "" : "; did you mean " + close.map { "\"\($0)\"" }.joined(separator: " or ") + "?"
+    private func suggestions(_ id: String, _ kinds: [EntityKind]) -> [String] {
+        Suggest.closest(to: id, among: kinds.flatMap { ids[$0].map { Array($0.keys) } ?? [] }, limit: 3)
     }
 
     private mutating func resolveRule(_ rule: RawRule, _ origin: Origin) -> StackRule? {
@@ -161,8 +159,8 @@ struct GraphBuilder {
         }
     }
 
-    private mutating func fail(_ origin: Origin, _ path: String, _ message: String) {
-        diagnostics.append(GraphDiagnostic(severity: .error, file: origin.file, path: path, message: message))
+    private mutating func fail(_ origin: Origin, _ path: String, _ problem: GraphProblem) {
+        diagnostics.append(GraphDiagnostic(severity: .error, file: origin.file, path: path, message: problem.words))
     }
 
     // MARK: - Cycles
@@ -171,17 +169,17 @@ struct GraphBuilder {
         let requires = graph.credentials.map(\.requires)
         for cycle in Self.cycles(requires) {
             let c = raw.credentials[cycle[0]]
-            fail(c.origin, "\(c.origin.path).requires", "cycle in requires: " + cycle.map { graph.credentials[$0].id }.joined(separator: " → ") + " → \(graph.credentials[cycle[0]].id)")
+            fail(c.origin, "\(c.origin.path).requires", .cycle(through: "requires", ids: cycle.map { graph.credentials[$0].id }))
         }
         let broader = graph.skills.map { $0.broader.map { [$0] } ?? [] }
         for cycle in Self.cycles(broader) {
             let s = raw.skills[cycle[0]]
-            fail(s.origin, "\(s.origin.path).broader", "cycle in broader: " + cycle.map { graph.skills[$0].id }.joined(separator: " → ") + " → \(graph.skills[cycle[0]].id)")
+            fail(s.origin, "\(s.origin.path).broader", .cycle(through: "broader", ids: cycle.map { graph.skills[$0].id }))
         }
         let parts = graph.credentials.map { $0.stack?.credentials ?? [] }
         for cycle in Self.cycles(parts) {
             let c = raw.credentials[cycle[0]]
-            fail(c.origin, "\(c.origin.path).stack", "cycle through stack rules: " + cycle.map { graph.credentials[$0].id }.joined(separator: " → ") + " → \(graph.credentials[cycle[0]].id)")
+            fail(c.origin, "\(c.origin.path).stack", .cycle(through: "stack rules", ids: cycle.map { graph.credentials[$0].id }))
         }
     }
 

@@ -152,17 +152,17 @@ struct RawReader {
         for b in bytes {
             if b == 0x0A { line += 1; column = 1 } else if b == 0x20 || b == 0x09 || b == 0x0D { column += 1 } else { break }
         }
-        func failAtRoot(_ message: String) {
-            diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: "", line: line, column: column, message: message))
+        func failAtRoot(_ problem: GraphProblem) {
+            diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: "", line: line, column: column, message: problem.words))
         }
         guard case .object(let top) = root else {
-            failAtRoot("a graph file must be a JSON object, found \(root.typeName)")
+            failAtRoot(.notAnObject(found: root.typeName))
             return
         }
         switch top[Format.Top.credq.name] {
-        case nil: failAtRoot("missing the \"credq\" key: a graph file starts with {\"credq\": 1, ...}")
+        case nil: failAtRoot(.missingVersion)
         case .number(Double(Format.version)): break
-        case .some(let v): fail(Format.Top.credq.name, "unsupported format version \(v.serialized()): this credq reads version \(Format.version)")
+        case .some(let v): fail(Format.Top.credq.name, .unsupportedVersion(found: v.serialized()))
         }
         for member in top.members where Format.Top.named(member.key) == nil {
             warnUnknown(member.key, list: "", path: member.key)
@@ -178,13 +178,13 @@ struct RawReader {
         let key = list.name
         guard let value = top[key] else { return }
         guard case .array(let items) = value else {
-            fail(key, "expected an array, found \(value.typeName)")
+            fail(key, .expectedArray(found: value.typeName))
             return
         }
         for (i, item) in items.enumerated() {
             let path = "\(key)[\(i)]"
             guard case .object(let object) = item else {
-                fail(path, "expected an object, found \(item.typeName)")
+                fail(path, .expectedObject(found: item.typeName))
                 continue
             }
             // Every entity has an id, under the same key.
@@ -212,12 +212,12 @@ struct RawReader {
         if let v = o[K.keys.name] {
             if case .array(let items) = v {
                 for (i, key) in items.enumerated() {
-                    guard case .object(let jwk) = key else { fail("\(p).keys[\(i)]", "expected a JWK object, found \(key.typeName)"); continue }
-                    if case .string = jwk["kty"] {} else { fail("\(p).keys[\(i)]", "a JWK needs a \"kty\" string") }
+                    guard case .object(let jwk) = key else { fail("\(p).keys[\(i)]", .expectedJWK(found: key.typeName)); continue }
+                    if case .string = jwk["kty"] {} else { fail("\(p).keys[\(i)]", .jwkWithoutKty) }
                     keys.append(key)
                 }
             } else {
-                fail("\(p).keys", "expected an array of JWK objects, found \(v.typeName)")
+                fail("\(p).keys", .expectedJWKs(found: v.typeName))
             }
         }
         let revoked = stringArray(o, p, K.revoked)
@@ -247,7 +247,7 @@ struct RawReader {
         let cost = nonNegative(o, p, K.cost) ?? 0, credits = nonNegative(o, p, K.credits) ?? 0
         var currency = optionalString(o, p, K.currency)
         if let c = currency, !Format.isCurrency(c.utf8) {
-            fail("\(p).currency", "\"\(c)\" is not an ISO 4217 code such as USD")
+            fail("\(p).currency", .notCurrency(c))
             currency = nil
         }
         let requires = stringArray(o, p, K.requires)
@@ -256,7 +256,7 @@ struct RawReader {
         var validMonths: Int?
         if let v = o[K.validMonths.name] {
             if case .number(let n) = v, let months = Format.validMonths(n) { validMonths = months } else {
-                fail("\(p).valid_months", "expected a whole number of months above 0, found \(v.serialized())")
+                fail("\(p).valid_months", .badValidMonths(found: v.serialized()))
             }
         }
         let url = optionalString(o, p, K.url)
@@ -271,36 +271,34 @@ struct RawReader {
     private mutating func readRule(_ v: JSONValue, _ p: String) -> RawRule? {
         switch v {
         case .string(let id):
-            if id.isEmpty { fail(p, "a credential id may not be empty"); return nil }
+            if id.isEmpty { fail(p, .emptyCredentialID); return nil }
             return .credential(id, path: p)
         case .object(let o):
             // The keys that say a rule's shape (every key but "of"), as written.
             let shapes = Format.Rule.allCases.filter { $0 != .of && o[$0.name] != nil }.map(\.name)
             func items(_ key: String) -> [RawRule]? {
-                guard let list = o[key] else { fail(p, "\"\(shapes.first ?? key)\" needs \"of\": a list of rules"); return nil }
+                guard let list = o[key] else { fail(p, .ruleNeedsOf(shape: shapes.first ?? key)); return nil }
                 guard case .array(let elements) = list, !elements.isEmpty else {
-                    fail("\(p).\(key)", "expected a non-empty array of rules, found \(list.typeName == "an array" ? "an empty array" : list.typeName)")
+                    fail("\(p).\(key)", .expectedRules(found: list.typeName == "an array" ? "an empty array" : list.typeName))
                     return nil
                 }
                 let rules = elements.enumerated().map { readRule($1, "\(p).\(key)[\($0)]") }
                 var listed = Set<String>()
                 for (i, rule) in rules.enumerated() {
                     if case .credential(let id, _)? = rule, !listed.insert(id).inserted {
-                        fail("\(p).\(key)[\(i)]", "\"\(id)\" is listed twice in one rule")
+                        fail("\(p).\(key)[\(i)]", .listedTwiceInRule(id))
                         return nil
                     }
                 }
                 return rules.contains { $0 == nil } ? nil : rules.map { $0! }
             }
             guard shapes.count == 1 else {
-                fail(p, shapes.isEmpty
-                    ? "a stack rule is a credential id or an object with \"all\", \"any\", \"n\" and \"of\", or \"credits\" and \"of\""
-                    : "a stack rule has one shape, found \(shapes.map { "\"\($0)\"" }.joined(separator: " and "))")
+                fail(p, .ruleShapes(shapes))
                 return nil
             }
             let allowed = Set(Format.Rule.shapes.first { $0.contains(Format.Rule(rawValue: shapes[0])!) }!.map(\.name))
             for member in o.members where !allowed.contains(member.key) {
-                fail("\(p).\(member.key)", "unexpected key \"\(member.key)\" in a stack rule")
+                fail("\(p).\(member.key)", .unexpectedRuleKey(member.key))
             }
             typealias R = Format.Rule
             switch R(rawValue: shapes[0])! {
@@ -308,25 +306,25 @@ struct RawReader {
             case .any: return items(R.any.name).map(RawRule.any)
             case .n:
                 guard case .number(let number) = o[R.n.name]!, let n = Format.itemCount(number) else {
-                    fail("\(p).n", "expected a whole number of items, at least 1, found \(o[R.n.name]!.serialized())")
+                    fail("\(p).n", .badItemCount(found: o[R.n.name]!.serialized()))
                     return nil
                 }
                 guard let rules = items(R.of.name) else { return nil }
                 if Int(n) > rules.count {
-                    fail("\(p).n", "asks for \(Int(n)) items but \"of\" lists only \(rules.count)")
+                    fail("\(p).n", .countAboveItems(Int(n), items: rules.count))
                     return nil
                 }
                 return .atLeast(Int(n), rules)
             default:
                 guard case .number(let c) = o[R.credits.name]!, c >= 0 else {
-                    fail("\(p).credits", "expected a number of credits ≥ 0, found \(o[R.credits.name]!.serialized())")
+                    fail("\(p).credits", .badCredits(found: o[R.credits.name]!.serialized()))
                     return nil
                 }
                 guard let rules = items(R.of.name) else { return nil }
                 var ids: [(String, path: String)] = []
                 for (i, rule) in rules.enumerated() {
                     guard case .credential(let id, let path) = rule else {
-                        fail("\(p).of[\(i)]", "a credits rule lists credential ids, not nested rules")
+                        fail("\(p).of[\(i)]", .nestedInCredits)
                         return nil
                     }
                     ids.append((id, path))
@@ -334,7 +332,7 @@ struct RawReader {
                 return .credits(c, ids)
             }
         default:
-            fail(p, "a stack rule is a credential id or an object, found \(v.typeName)")
+            fail(p, .badRule(found: v.typeName))
             return nil
         }
     }
@@ -344,7 +342,7 @@ struct RawReader {
         checkKeys(o, p, list: "roles", Format.Role.self)
         let id = requiredID(o, p, K.id), name = requiredString(o, p, K.name)
         let aliases = stringArray(o, p, K.aliases)
-        if o[K.needs.name] == nil { fail(p, "missing required key \"\(K.needs.name)\"") }
+        if o[K.needs.name] == nil { fail(p, .missingKey(K.needs.name)) }
         let needs = levels(o, p, K.needs)
         let onet = optionalString(o, p, K.onet)
         let related = stringArray(o, p, K.related), uses = stringArray(o, p, K.uses)
@@ -362,20 +360,20 @@ struct RawReader {
             if case .array(let items) = v {
                 for (i, item) in items.enumerated() {
                     let hp = "\(p).holds[\(i)]"
-                    guard case .object(let h) = item else { fail(hp, "expected a holding object, found \(item.typeName)"); continue }
+                    guard case .object(let h) = item else { fail(hp, .expectedHolding(found: item.typeName)); continue }
                     typealias H = Format.Holding
                     checkKeys(h, hp, list: "holds", H.self)
                     let hid = requiredID(h, hp, H.id), credential = requiredString(h, hp, H.credential)
                     let issued = date(h, hp, H.issued, required: true), expires = date(h, hp, H.expires, required: false)
                     let proof = optionalString(h, hp, H.proof)
                     if let issued, let expires, expires < issued {
-                        fail("\(hp).expires", "expires \(expires) is before issued \(issued)")
+                        fail("\(hp).expires", .expiresBeforeIssued(expires: expires.description, issued: issued.description))
                     }
                     guard let hid, let credential, let issued else { continue }
                     holds.append(RawHolding(path: hp, id: hid, credential: credential, issued: issued, expires: expires, proof: proof))
                 }
             } else {
-                fail("\(p).holds", "expected an array of holdings, found \(v.typeName)")
+                fail("\(p).holds", .expectedHoldings(found: v.typeName))
             }
         }
         guard let id, let name else { return }
@@ -386,16 +384,15 @@ struct RawReader {
 
     private func origin(_ path: String) -> Origin { Origin(file: file, path: path) }
 
-    private mutating func fail(_ path: String, _ message: String) {
-        diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: path, message: message))
+    private mutating func fail(_ path: String, _ problem: GraphProblem) {
+        diagnostics.append(GraphDiagnostic(severity: .error, file: file, path: path, message: problem.words))
     }
 
     private mutating func warnUnknown(_ key: String, list: String, path: String) {
         guard reportedUnknown.insert("\(list).\(key)").inserted else { return }
         diagnostics.append(GraphDiagnostic(
             severity: .warning, file: file, path: path,
-            message: "unknown key \"\(key)\" is not part of format v1 and was ignored"
-                + (list.isEmpty ? "" : " (reported once for \(list))")))
+            message: GraphProblem.unknownKey(key, list: list).words))
     }
 
     private mutating func checkKeys<K: FormatKey>(_ o: JSONObject, _ p: String, list: String, _ known: K.Type) {
@@ -406,19 +403,19 @@ struct RawReader {
 
     private mutating func requiredID<K: FormatKey>(_ o: JSONObject, _ p: String, _ key: K) -> String? {
         guard let id = requiredString(o, p, key) else { return nil }
-        if id.isEmpty { fail("\(p).id", "an id may not be empty"); return nil }
+        if id.isEmpty { fail("\(p).id", .emptyID); return nil }
         return id
     }
 
     private mutating func requiredString(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> String? {
-        guard let v = o[key.name] else { fail(p, "missing required key \"\(key.name)\""); return nil }
-        guard case .string(let s) = v else { fail("\(p).\(key.name)", "expected a string, found \(v.typeName)"); return nil }
+        guard let v = o[key.name] else { fail(p, .missingKey(key.name)); return nil }
+        guard case .string(let s) = v else { fail("\(p).\(key.name)", .expectedString(found: v.typeName)); return nil }
         return s
     }
 
     private mutating func optionalString(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> String? {
         guard let v = o[key.name] else { return nil }
-        guard case .string(let s) = v else { fail("\(p).\(key.name)", "expected a string, found \(v.typeName)"); return nil }
+        guard case .string(let s) = v else { fail("\(p).\(key.name)", .expectedString(found: v.typeName)); return nil }
         return s
     }
 
@@ -426,7 +423,7 @@ struct RawReader {
     where E.RawValue == String {
         guard let s = requiredString(o, p, key) else { return nil }
         guard let e = E(rawValue: s) else {
-            fail("\(p).\(key.name)", "\"\(s)\" is not one of \(E.allCases.map { $0.rawValue }.joined(separator: ", "))")
+            fail("\(p).\(key.name)", .notOneOf(s, allowed: E.allCases.map { $0.rawValue }))
             return nil
         }
         return e
@@ -434,11 +431,11 @@ struct RawReader {
 
     private mutating func stringArray(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> [String] {
         guard let v = o[key.name] else { return [] }
-        guard case .array(let items) = v else { fail("\(p).\(key.name)", "expected an array of strings, found \(v.typeName)"); return [] }
+        guard case .array(let items) = v else { fail("\(p).\(key.name)", .expectedStrings(found: v.typeName)); return [] }
         var out: [String] = []
         for (i, item) in items.enumerated() {
             guard case .string(let s) = item, !s.isEmpty else {
-                fail("\(p).\(key.name)[\(i)]", "expected a non-empty string, found \(item.typeName == "a string" ? "an empty string" : item.typeName)")
+                fail("\(p).\(key.name)[\(i)]", .expectedNonEmptyString(found: item.typeName == "a string" ? "an empty string" : item.typeName))
                 continue
             }
             out.append(s)
@@ -448,21 +445,21 @@ struct RawReader {
 
     private mutating func nonNegative(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> Double? {
         guard let v = o[key.name] else { return nil }
-        guard case .number(let n) = v else { fail("\(p).\(key.name)", "expected a number, found \(v.typeName)"); return nil }
-        guard n >= 0 else { fail("\(p).\(key.name)", "must not be negative, found \(JSONValue.format(number: n))"); return nil }
+        guard case .number(let n) = v else { fail("\(p).\(key.name)", .expectedNumber(found: v.typeName)); return nil }
+        guard n >= 0 else { fail("\(p).\(key.name)", .negative(found: JSONValue.format(number: n))); return nil }
         return n
     }
 
     private mutating func levels(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> [(skill: String, level: Int)] {
         guard let v = o[key.name] else { return [] }
         guard case .object(let map) = v else {
-            fail("\(p).\(key.name)", "expected an object of skill id → level 1-4, found \(v.typeName)")
+            fail("\(p).\(key.name)", .expectedLevels(found: v.typeName))
             return []
         }
         var out: [(skill: String, level: Int)] = []
         for member in map.members {
             guard case .number(let n) = member.value, n == n.rounded(), (1...4).contains(n) else {
-                fail("\(p).\(key.name).\(member.key)", "a level is a whole number from 1 to 4, found \(member.value.serialized())")
+                fail("\(p).\(key.name).\(member.key)", .badLevel(found: member.value.serialized()))
                 continue
             }
             out.append((member.key, Int(n)))
@@ -473,7 +470,7 @@ struct RawReader {
     private mutating func date(_ o: JSONObject, _ p: String, _ key: some FormatKey, required: Bool) -> Day? {
         let text = required ? requiredString(o, p, key) : optionalString(o, p, key)
         guard let text else { return nil }
-        guard let day = Day(text) else { fail("\(p).\(key.name)", "\"\(text)\" is not a date YYYY-MM-DD"); return nil }
+        guard let day = Day(text) else { fail("\(p).\(key.name)", .notDate(text)); return nil }
         return day
     }
 }
