@@ -44,15 +44,17 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
-        // Signs the default catalog's holdings with fresh issuer keys (see its header).
-        .executableTarget(
-            name: "credq-sign",
+        // Signing keys for credq-sign and the verification tests (credq itself only verifies).
+        .target(
+            name: "CredqSigning",
             dependencies: [
                 "CredqKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Signs the default catalog's holdings with fresh issuer keys (see its header).
+        .executableTarget(name: "credq-sign", dependencies: ["CredqKit", "CredqSigning"]),
         // The benchmark: load time and planner latency on synthetic graphs or a graph file.
         .executableTarget(name: "credq-bench", dependencies: ["CredqKit"]),
         .executableTarget(name: "credq-fuzz", dependencies: ["CredqKit"]),
@@ -60,6 +62,7 @@ let package = Package(
             name: "CredqKitTests",
             dependencies: [
                 "CredqKit",
+                "CredqSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

@@ -15,61 +15,17 @@
 // at the end of holding lines in seeds/*.json (one object a line): it cuts them off and writes
 // them anew.
 
-import Crypto
-import CryptoExtras
 import CredqKit
+import CredqSigning
 import Foundation
-
-func base64url(_ bytes: some Sequence<UInt8>) -> String {
-    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        .replacingOccurrences(of: "=", with: "")
-}
-
-/// A private key for one issuer, and its public JWK.
-enum IssuerKey {
-    case p256(P256.Signing.PrivateKey)
-    case ed25519(Curve25519.Signing.PrivateKey)
-    case rsa(_RSA.Signing.PrivateKey)
-
-    var alg: String {
-        switch self {
-        case .p256: "ES256"
-        case .ed25519: "EdDSA"
-        case .rsa: "RS256"
-        }
-    }
-
-    func jwk(kid: String) -> String {
-        switch self {
-        case .p256(let k):
-            let raw = Array(k.publicKey.rawRepresentation)
-            return "{\"kty\": \"EC\", \"crv\": \"P-256\", \"kid\": \"\(kid)\", \"alg\": \"ES256\", \"x\": \"\(base64url(raw[0..<32]))\", \"y\": \"\(base64url(raw[32...]))\"}"
-        case .ed25519(let k):
-            return "{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": \"\(kid)\", \"alg\": \"EdDSA\", \"x\": \"\(base64url(k.publicKey.rawRepresentation))\"}"
-        case .rsa(let k):
-            let p = try! k.publicKey.getKeyPrimitives()
-            return "{\"kty\": \"RSA\", \"kid\": \"\(kid)\", \"alg\": \"RS256\", \"n\": \"\(base64url(p.modulus))\", \"e\": \"\(base64url(p.publicExponent))\"}"
-        }
-    }
-
-    func sign(_ input: String) -> String {
-        let data = Array(input.utf8)
-        let signature: [UInt8] = switch self {
-        case .p256(let k): Array(try! k.signature(for: SHA256.hash(data: data)).rawRepresentation)
-        case .ed25519(let k): Array(try! k.signature(for: data))
-        case .rsa(let k): Array(try! k.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation)
-        }
-        return base64url(signature)
-    }
-}
 
 /// Which algorithm each issuer signs with: RS256 (what Open Badges requires) for most, ES256 and
 /// EdDSA for a few, so the catalog shows all three.
-func makeKey(for org: String) -> IssuerKey {
+func makeKey(for org: String) -> SigningKey {
     switch org {
-    case "google", "hubspot": .p256(P256.Signing.PrivateKey())
-    case "mit", "rit", "linkedin-learning": .ed25519(Curve25519.Signing.PrivateKey())
-    default: .rsa(try! _RSA.Signing.PrivateKey(keySize: .bits2048))
+    case "google", "hubspot": .newP256()
+    case "mit", "rit", "linkedin-learning": .newEd25519()
+    default: .newRSA()
     }
 }
 
@@ -130,7 +86,7 @@ do {
 }
 
 let tampered = "jane-hubspot", revokedHolding = "claire-agile"
-var keys: [String: (key: IssuerKey, kid: String)] = [:]
+var keys: [String: (key: SigningKey, kid: String)] = [:]
 var proofs: [String: String] = [:]
 var revokedBy: [String: [String]] = [:]
 for learner in graph.learners {
@@ -147,12 +103,11 @@ for learner in graph.learners {
             + "\"validFrom\": \"\(holding.issued)\", \"credentialSubject\": {\"id\": \(jsonString(learner.id)), \"type\": [\"AchievementSubject\"], "
             + "\"achievement\": {\"id\": \(jsonString(credential.id)), \"type\": [\"Achievement\"], \"name\": \(jsonString(credential.name))}}}}"
         let header = "{\"alg\": \"\(key.alg)\", \"kid\": \"\(kid)\", \"typ\": \"vc+jwt\"}"
-        let input = base64url(Array(header.utf8)) + "." + base64url(Array(claims.utf8))
-        var token = input + "." + key.sign(input)
+        var token = key.compactJWS(header: header, payload: claims)
         if holding.id == tampered {
             // Someone raised the date after it was signed: the signature no longer matches.
             let edited = claims.replacingOccurrences(of: "\"validFrom\": \"\(holding.issued)\"", with: "\"validFrom\": \"2020-01-01\"")
-            token = base64url(Array(header.utf8)) + "." + base64url(Array(edited.utf8)) + "." + token.split(separator: ".")[2]
+            token = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(edited.utf8)) + "." + token.split(separator: ".")[2]
         }
         if holding.id == revokedHolding { revokedBy[org.id, default: []].append(holding.id) }
         proofs[holding.id] = token

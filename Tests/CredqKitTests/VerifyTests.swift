@@ -3,54 +3,21 @@ import CryptoExtras
 import Foundation
 import Testing
 @testable import CredqKit
+import CredqSigning
 
 /// `verify` on holdings whose proofs the tests sign with keys they make: every status, and the
 /// attacks that must never pass as valid.
 @Suite struct VerifyTests {
-    enum Signer {
-        case p256(P256.Signing.PrivateKey)
-        case ed25519(Curve25519.Signing.PrivateKey)
-        case rsa(_RSA.Signing.PrivateKey)
+    typealias Signer = SigningKey
 
-        var alg: String {
-            switch self {
-            case .p256: "ES256"
-            case .ed25519: "EdDSA"
-            case .rsa: "RS256"
-            }
-        }
-
-        func sign(_ data: [UInt8]) -> [UInt8] {
-            switch self {
-            case .p256(let k): Array(try! k.signature(for: SHA256.hash(data: data)).rawRepresentation)
-            case .ed25519(let k): Array(try! k.signature(for: data))
-            case .rsa(let k): Array(try! k.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation)
-            }
-        }
-
-        func jwk(kid: String) -> String {
-            switch self {
-            case .p256(let k):
-                let raw = Array(k.publicKey.rawRepresentation)
-                return "{\"kty\": \"EC\", \"crv\": \"P-256\", \"kid\": \"\(kid)\", \"x\": \"\(Base64URL.encode(raw[0..<32]))\", \"y\": \"\(Base64URL.encode(raw[32...]))\"}"
-            case .ed25519(let k):
-                return "{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": \"\(kid)\", \"x\": \"\(Base64URL.encode(k.publicKey.rawRepresentation))\"}"
-            case .rsa(let k):
-                let p = try! k.publicKey.getKeyPrimitives()
-                return "{\"kty\": \"RSA\", \"kid\": \"\(kid)\", \"n\": \"\(Base64URL.encode(p.modulus))\", \"e\": \"\(Base64URL.encode(p.publicExponent))\"}"
-            }
-        }
-    }
-
-    static let es = Signer.p256(P256.Signing.PrivateKey())
-    static let ed = Signer.ed25519(Curve25519.Signing.PrivateKey())
-    static let rs = Signer.rsa(try! _RSA.Signing.PrivateKey(keySize: .bits2048))
-    static let stranger = Signer.p256(P256.Signing.PrivateKey())
+    static let es = Signer.newP256()
+    static let ed = Signer.newEd25519()
+    static let rs = Signer.newRSA()
+    static let stranger = Signer.newP256()
 
     static func token(_ signer: Signer, kid: String? = "k1", header extra: String = "", claims: String) -> String {
         let header = "{\"alg\": \"\(signer.alg)\"\(kid.map { ", \"kid\": \"\($0)\"" } ?? "")\(extra)}"
-        let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
-        return input + "." + Base64URL.encode(signer.sign(Array(input.utf8)))
+        return signer.compactJWS(header: header, payload: claims)
     }
 
     static func claims(holding: String = "h1", learner: String = "ann", achievement: String = "badge", issued: String = "2025-03-01", expires: String? = nil) -> String {

@@ -4,10 +4,7 @@ public enum GraphWriter {
     public static func json(_ graph: Graph) -> String {
         func s(_ v: String) -> JSONValue { .string(v) }
         func n(_ v: Double) -> JSONValue { .number(v) }
-        /// An object of the keys given a value (nil leaves a key out).
-        func obj<K: FormatKey>(_ members: [(K, JSONValue?)]) -> JSONValue {
-            .object(JSONObject(members: members.compactMap { k, v in v.map { (k.name, $0) } }))
-        }
+        func obj<K: FormatKey>(_ members: [(K, JSONValue?)]) -> JSONValue { .object(JSONObject(members)) }
         func strings(_ list: [String]) -> JSONValue? { list.isEmpty ? nil : .array(list.map(s)) }
         func levels(_ list: some Collection<SkillLevel>) -> JSONValue {
             .object(JSONObject(members: list.map { (graph.skills[$0.skill].id, n(Double($0.level))) }))

@@ -177,9 +177,9 @@ public enum CTDLImporter {
             let kind = type(o) == "QACredentialOrganization" ? "accreditor"
                 : agentTypes.contains("postsecondary") || agentTypes.contains("university") || agentTypes.contains("college") ? "university"
                 : agentTypes.contains("business") || agentTypes.contains("employer") ? "employer" : "industry"
-            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name(o) ?? id)), ("kind", s(kind))]
-            if let url = str(o["ceterms:subjectWebpage"]) ?? str(o["ceterms:subjectWebPage"]) { members.append(("url", s(url))) }
-            organizations.append((id, .object(JSONObject(members: members))))
+            var record = JSONObject([(Format.Organization.id, s(id)), (.name, s(name(o) ?? id)), (.kind, s(kind))])
+            record.set(Format.Organization.url, (str(o["ceterms:subjectWebpage"]) ?? str(o["ceterms:subjectWebPage"])).map(s))
+            organizations.append((id, .object(record)))
             orgIDs.insert(id)
         }
         var credentialIDs = Set<String>()
@@ -238,7 +238,7 @@ public enum CTDLImporter {
                 let pool = targets.isEmpty ? children : targets
                 if ["creditvalue", "value", "credithourvalue", "creditunitvalue"].contains(left.lowercased()), action == "sum",
                    ["gteq", "eq"].contains(comparator), let total = number(k["ceterms:rightSource"]), total >= 0, !pool.isEmpty {
-                    parts.append(.object(JSONObject(members: [("credits", .number(total)), ("of", .array(pool.map { .string($0) }))])))
+                    parts.append(.object(JSONObject([(Format.Rule.credits, .number(total)), (.of, .array(pool.map { .string($0) }))])))
                 } else {
                     constraintsLeftOut[left.isEmpty ? "(no leftSource)" : left, default: 0] += 1
                 }
@@ -246,10 +246,10 @@ public enum CTDLImporter {
             if !items.isEmpty {
                 var n = items.count
                 if let k = number(c["ceterms:requiredNumber"]) { n = max(1, min(items.count, Int(k))) }
-                parts.insert(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(items))])), at: 0)
+                parts.insert(.object(JSONObject([(Format.Rule.n, .number(Double(n))), (.of, .array(items))])), at: 0)
             }
             if parts.isEmpty { return nil }
-            return parts.count == 1 ? parts[0] : .object(JSONObject(members: [("all", .array(parts))]))
+            return parts.count == 1 ? parts[0] : .object(JSONObject([(Format.Rule.all, .array(parts))]))
         }
         var ordered = 0, orderedChoices = 0, preparation = 0
         var skipped: [String: Int] = [:]
@@ -309,18 +309,18 @@ public enum CTDLImporter {
             }
             // A component says what kind of credential it stands for.
             if let named = str(o["ceterms:credentialType"] ?? component?["ceterms:credentialType"]).map(localName), let k = kinds[named] { kind = k }
-            var members: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name(o) ?? component.flatMap(name) ?? id)), ("kind", s(kind.rawValue))]
+            var record = JSONObject([(Format.Credential.id, s(id)), (.name, s(name(o) ?? component.flatMap(name) ?? id)), (.kind, s(kind.rawValue))])
             let owner = refs(o["ceterms:ownedBy"]).first ?? refs(o["ceterms:offeredBy"]).first
                 ?? component.flatMap { refs($0["ceterms:ownedBy"]).first ?? refs($0["ceterms:offeredBy"]).first } ?? pathwayOwner[file]
             if let owner {
-                members.append(("provider", s(organization(owner))))
+                record.set(Format.Credential.provider, s(organization(owner)))
             } else {
                 // No owner named: a placeholder provider, and everything else still imported.
                 ownerless += 1
-                members.append(("provider", s(organization("unknown-provider"))))
+                record.set(Format.Credential.provider, s(organization("unknown-provider")))
             }
-            if let offerer = refs(o["ceterms:offeredBy"]).first, offerer != owner { members.append(("platform", s(organization(offerer)))) }
-            if let weeks = duration(o["ceterms:estimatedDuration"]) { members.append(("weeks", .number(weeks))) }
+            if let offerer = refs(o["ceterms:offeredBy"]).first, offerer != owner { record.set(Format.Credential.platform, s(organization(offerer))) }
+            if let weeks = duration(o["ceterms:estimatedDuration"]) { record.set(Format.Credential.weeks, .number(weeks)) }
             if case .array(let costs)? = o["ceterms:estimatedCost"] {
                 var total = 0.0
                 var currency: String?
@@ -328,12 +328,12 @@ public enum CTDLImporter {
                     if let p = number(c["ceterms:price"]) { total += p }
                     currency = currency ?? str(c["ceterms:currency"])
                 }
-                members.append(("cost", .number(total)))
-                if let currency, currency.count == 3 { members.append(("currency", s(currency.uppercased()))) }
+                record.set(Format.Credential.cost, .number(total))
+                if let currency, currency.count == 3 { record.set(Format.Credential.currency, s(currency.uppercased())) }
             }
             if let credits = nodes(o["ceterms:creditValue"]).lazy.compactMap(creditValue).first
                 ?? component.flatMap({ nodes($0["ceterms:creditValue"]).lazy.compactMap(creditValue).first }) {
-                members.append(("credits", .number(credits)))
+                record.set(Format.Credential.credits, .number(credits))
             }
             // Prerequisites: the described targets of its requires condition profiles.
             var requires: [String] = []
@@ -387,13 +387,13 @@ public enum CTDLImporter {
                 return nil
             }
             if !parts.isEmpty {
-                if rules.isEmpty { rules.append(.object(JSONObject(members: [("all", .array(parts.map(s)))]))) } else { replacedParts += 1 }
+                if rules.isEmpty { rules.append(.object(JSONObject([(Format.Rule.all, .array(parts.map(s)))]))) } else { replacedParts += 1 }
             }
             // A component with children and no condition of its own is earned by its children.
             if let component, rules.isEmpty {
                 let children = childCredentials(component, of: id)
                 if !children.isEmpty {
-                    rules.append(.object(JSONObject(members: [("all", .array(children.map(s)))])))
+                    rules.append(.object(JSONObject([(Format.Rule.all, .array(children.map(s)))])))
                     childRules += 1
                 }
             }
@@ -414,33 +414,32 @@ public enum CTDLImporter {
                         continue
                     }
                     orderedChoices += 1
-                    rules.append(.object(JSONObject(members: [("n", .number(Double(n))), ("of", .array(targets.map(s)))])))
+                    rules.append(.object(JSONObject([(Format.Rule.n, .number(Double(n))), (.of, .array(targets.map(s)))])))
                 }
             }
-            if !requires.isEmpty { members.append(("requires", .array(requires.map(s)))) }
-            if rules.count == 1 { members.append(("stack", rules[0])) }
-            if rules.count > 1 { members.append(("stack", .object(JSONObject(members: [("all", .array(rules))])))) }
-            if let url = str(o["ceterms:subjectWebpage"]) { members.append(("url", s(url))) }
-            if case .string(let n)? = JSONObject(members: members)["name"] { credentialNames[id] = n }
-            credentials.append(.object(JSONObject(members: members)))
+            if !requires.isEmpty { record.set(Format.Credential.requires, .array(requires.map(s))) }
+            if rules.count == 1 { record.set(Format.Credential.stack, rules[0]) }
+            if rules.count > 1 { record.set(Format.Credential.stack, .object(JSONObject([(Format.Rule.all, .array(rules))]))) }
+            record.set(Format.Credential.url, str(o["ceterms:subjectWebpage"]).map(s))
+            credentialNames[id] = record.string(Format.Credential.name)
+            credentials.append(.object(record))
         }
         // The records' order may go round (A precedes B, B precedes A): the link that closes
         // each cycle is left out, and said, so the graph loads.
         var positions: [String: Int] = [:]
         var requiresOf: [[String]] = credentials.map { c in
-            guard case .object(let o) = c, case .array(let r)? = o["requires"] else { return [] }
-            return r.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            guard case .object(let o) = c else { return [] }
+            return o.list(Format.Credential.requires).compactMap { if case .string(let s) = $0 { s } else { nil } }
         }
         for (i, c) in credentials.enumerated() {
-            if case .object(let o) = c, case .string(let id)? = o["id"] { positions[id] = i }
+            if case .object(let o) = c, let id = o.string(Format.Credential.id) { positions[id] = i }
         }
         let back = GraphBuilder.backEdges(requiresOf.map { $0.compactMap { positions[$0] } })
         for (from, to) in back {
-            guard case .object(var o) = credentials[from], case .string(let fromID)? = o["id"], case .object(let t) = credentials[to],
-                  case .string(let toID)? = t["id"] else { continue }
+            guard case .object(var o) = credentials[from], let fromID = o.string(Format.Credential.id), case .object(let t) = credentials[to],
+                  let toID = t.string(Format.Credential.id) else { continue }
             requiresOf[from].removeAll { $0 == toID }
-            o.members.removeAll { $0.key == "requires" }
-            if !requiresOf[from].isEmpty { o.members.append(("requires", .array(requiresOf[from].map { .string($0) }))) }
+            o.set(Format.Credential.requires, requiresOf[from].isEmpty ? nil : .array(requiresOf[from].map { .string($0) }))
             credentials[from] = .object(o)
             report.append("the records' order goes round: \(fromID) requiring \(toID) closes a cycle, and is left out")
         }
@@ -463,8 +462,8 @@ public enum CTDLImporter {
             report.append("\(n) condition target\(n == 1 ? "" : "s") the records do not describe: placeholder credential\(n == 1 ? "" : "s") named \"Not described: ...\", so the rules stay as written (a plan shows what is missing)")
             for uri in undescribedTargets {
                 let last = uri.split(separator: "/").last.map(String.init) ?? uri
-                credentials.append(.object(JSONObject(members: [("id", s(uri)), ("name", s("Not described: \(last)")), ("kind", s("certificate")),
-                                                                ("provider", s(organization("unknown-provider")))])))
+                credentials.append(.object(JSONObject([(Format.Credential.id, s(uri)), (.name, s("Not described: \(last)")), (.kind, s("certificate")),
+                                                       (.provider, s(organization("unknown-provider")))])))
             }
         }
         for (left, n) in constraintsLeftOut.sorted(by: { $0.key < $1.key }) {
@@ -476,10 +475,10 @@ public enum CTDLImporter {
         for id in placeholders where !orgIDs.contains(id) {
             let last = id.split(separator: "/").last.map(String.init) ?? id
             let name = id == "unknown-provider" ? "Unknown provider" : "Organization \(last) (not described)"
-            organizations.append((id, .object(JSONObject(members: [("id", s(id)), ("name", s(name)), ("kind", s("industry"))]))))
+            organizations.append((id, .object(JSONObject([(Format.Organization.id, s(id)), (.name, s(name)), (.kind, s("industry"))]))))
         }
-        let root = JSONValue.object(JSONObject(members: [
-            ("credq", .number(1)), ("organizations", .array(organizations.map(\.value))), ("credentials", .array(credentials)),
+        let root = JSONValue.object(JSONObject([
+            (Format.Top.credq, .number(Double(Format.version))), (.organizations, .array(organizations.map(\.value))), (.credentials, .array(credentials)),
         ]))
         return Result(json: root.serialized(indent: 1) + "\n", report: report, refused: refused, credentials: credentials.count, organizations: organizations.count)
     }

@@ -18,34 +18,32 @@ public enum ImportJoin {
               case .object(let incoming)? = try? JSONParser.parse(Array(imported.utf8)) else {
             return Result(json: imported, report: ["the import could not be joined: it is not a graph"])
         }
-        func list(_ o: JSONObject, _ key: String) -> [JSONObject] {
-            guard case .array(let items)? = o[key] else { return [] }
-            return items.compactMap { if case .object(let x) = $0 { x } else { nil } }
-        }
-        func string(_ o: JSONObject, _ key: String) -> String? { if case .string(let s)? = o[key] { s } else { nil } }
+        func objects(_ items: [JSONValue]) -> [JSONObject] { items.compactMap { if case .object(let x) = $0 { x } else { nil } } }
+        func list(_ o: JSONObject, _ key: some FormatKey) -> [JSONObject] { objects(o.list(key)) }
 
         /// The import's entities of one list: those the graph has map to its ids, the rest are added.
-        func match(_ key: String, _ what: String, mapped: [String: String] = [:]) -> (renamed: [String: String], added: [JSONObject]) {
+        func match<K: FormatKey>(_ key: Format.Top, _ what: String, id: K, name: K,
+                                 mapped: [String: String] = [:]) -> (renamed: [String: String], added: [JSONObject]) {
             let existing = list(base, key)
-            let ids = Set(existing.compactMap { string($0, "id") })
+            let ids = Set(existing.compactMap { $0.string(id) })
             var byMapping: [String: [String]] = [:]
             var byName: [String: String] = [:]
-            for e in existing { if let n = string(e, "name")?.lowercased(), let id = string(e, "id"), byName[n] == nil { byName[n] = id } }
+            for e in existing { if let n = e.string(name)?.lowercased(), let i = e.string(id), byName[n] == nil { byName[n] = i } }
             var renamed: [String: String] = [:]
             var added: [JSONObject] = []
             var matched = 0
             for e in list(incoming, key) {
-                guard let id = string(e, "id") else { continue }
-                if let name = string(e, "name"), let target = mapped[name], ids.contains(target) {
-                    renamed[id] = target
-                    byMapping[target, default: []].append(name)
-                } else if ids.contains(id) {
-                    renamed[id] = id
+                guard let eid = e.string(id) else { continue }
+                if let n = e.string(name), let target = mapped[n], ids.contains(target) {
+                    renamed[eid] = target
+                    byMapping[target, default: []].append(n)
+                } else if ids.contains(eid) {
+                    renamed[eid] = eid
                     matched += 1
-                } else if let name = string(e, "name")?.lowercased(), let same = byName[name] {
-                    renamed[id] = same
+                } else if let n = e.string(name)?.lowercased(), let same = byName[n] {
+                    renamed[eid] = same
                     matched += 1
-                    report.append("\(what) \(id) is \(same) in the graph (same name)")
+                    report.append("\(what) \(eid) is \(same) in the graph (same name)")
                 } else {
                     added.append(e)
                 }
@@ -57,90 +55,112 @@ public enum ImportJoin {
             return (renamed, added)
         }
 
-        let organizations = match("organizations", "organization")
+        let organizations = match(.organizations, "organization", id: Format.Organization.id, name: .name)
         var mapped: [String: String] = [:]
         for entry in mapping where mapped[entry.name] == nil { mapped[entry.name] = entry.skill }
-        let skills = match("skills", "skill", mapped: mapped)
-        let credentials = match("credentials", "credential")
-        let roles = match("roles", "role")
+        let skills = match(.skills, "skill", id: Format.Skill.id, name: .name, mapped: mapped)
+        let credentials = match(.credentials, "credential", id: Format.Credential.id, name: .name)
+        let roles = match(.roles, "role", id: Format.Role.id, name: .name)
         func org(_ id: String) -> String { organizations.renamed[id] ?? id }
         func skill(_ id: String) -> String { skills.renamed[id] ?? id }
         func credential(_ id: String) -> String { credentials.renamed[id] ?? id }
         func role(_ id: String) -> String { roles.renamed[id] ?? id }
+        /// An id, pointed at the graph's.
+        func remappedID(_ value: JSONValue, _ to: (String) -> String) -> JSONValue {
+            if case .string(let s) = value { .string(to(s)) } else { value }
+        }
         /// A list of ids, pointed at the graph's, each once.
-        func remappedIDs(_ items: [JSONValue], _ to: (String) -> String) -> JSONValue {
+        func remappedIDs(_ items: [JSONValue], _ to: (String) -> String) -> [JSONValue] {
             var seen = Set<String>()
-            return .array(items.compactMap { item in
+            return items.compactMap { item in
                 guard case .string(let s) = item else { return item }
                 let id = to(s)
                 return seen.insert(id).inserted ? .string(id) : nil
-            })
+            }
         }
-
+        /// Skill levels pointed at the graph's skills; two imported skills that are one graph skill keep the higher level.
+        func remappedLevels(_ value: JSONValue) -> JSONValue {
+            guard case .object(let levels) = value else { return value }
+            var merged: [(key: String, value: JSONValue)] = []
+            for l in levels.members {
+                let id = skill(l.key)
+                if let i = merged.firstIndex(where: { $0.key == id }) {
+                    if case .number(let a) = merged[i].value, case .number(let b) = l.value, b > a { merged[i].value = l.value }
+                } else {
+                    merged.append((id, l.value))
+                }
+            }
+            return .object(JSONObject(members: merged))
+        }
         /// A stack rule's credential ids, pointed at the graph's.
         func remappedRule(_ rule: JSONValue) -> JSONValue {
             switch rule {
             case .string(let s): return .string(credential(s))
             case .array(let items): return .array(items.map(remappedRule))
             case .object(let o):
-                return .object(JSONObject(members: o.members.map { ($0.key, $0.key == "credits" || $0.key == "n" ? $0.value : remappedRule($0.value)) }))
+                return .object(JSONObject(members: o.members.map { member in
+                    switch Format.Rule(rawValue: member.key) {
+                    case .credits?, .n?: member
+                    default: (member.key, remappedRule(member.value))
+                    }
+                }))
             default: return rule
             }
         }
-
-        /// An entity's references, pointed at the graph's ids.
-        func remapped(_ e: JSONObject) -> JSONObject {
-            JSONObject(members: e.members.map { member in
-                switch (member.key, member.value) {
-                case ("provider", .string(let s)), ("platform", .string(let s)): return (member.key, .string(org(s)))
-                case ("broader", .string(let s)): return (member.key, .string(skill(s)))
-                case ("credential", .string(let s)): return (member.key, .string(credential(s)))
-                case ("requires", .array(let items)):
-                    return (member.key, .array(items.map { if case .string(let s) = $0 { .string(credential(s)) } else { $0 } }))
-                case ("teaches", .object(let levels)), ("needs", .object(let levels)):
-                    // Two imported skills that are one graph skill: the higher level.
-                    var merged: [(key: String, value: JSONValue)] = []
-                    for l in levels.members {
-                        let id = skill(l.key)
-                        if let i = merged.firstIndex(where: { $0.key == id }) {
-                            if case .number(let a) = merged[i].value, case .number(let b) = l.value, b > a { merged[i].value = l.value }
-                        } else {
-                            merged.append((id, l.value))
-                        }
-                    }
-                    return (member.key, .object(JSONObject(members: merged)))
-                case ("uses", .array(let items)):
-                    // What a role needs is not also listed as what it uses.
-                    let needed = Set(e["needs"].flatMap { v -> [String]? in
-                        guard case .object(let levels) = v else { return nil }
-                        return levels.members.map { skill($0.key) }
-                    } ?? [])
-                    guard case .array(let ids) = remappedIDs(items, skill) else { return member }
-                    return (member.key, .array(ids.filter { if case .string(let s) = $0 { !needed.contains(s) } else { true } }))
-                case ("related", .array(let items)):
-                    return (member.key, remappedIDs(items, role))
-                case ("stack", let rule):
-                    return (member.key, remappedRule(rule))
-                case ("holds", .array(let items)):
-                    return (member.key, .array(items.map { if case .object(let h) = $0 { .object(remapped(h)) } else { $0 } }))
-                default: return member
+        /// An entity with each value of a key of its kind changed.
+        func edited<K: FormatKey>(_ e: JSONObject, _ change: (K, JSONValue) -> JSONValue) -> JSONObject {
+            JSONObject(members: e.members.map { member in K(rawValue: member.key).map { (member.key, change($0, member.value)) } ?? member })
+        }
+        func remappedSkill(_ e: JSONObject) -> JSONObject {
+            edited(e) { (key: Format.Skill, value) in key == .broader ? remappedID(value, skill) : value }
+        }
+        func remappedCredential(_ e: JSONObject) -> JSONObject {
+            edited(e) { (key: Format.Credential, value) in
+                switch (key, value) {
+                case (.provider, _), (.platform, _): remappedID(value, org)
+                case (.requires, .array(let items)): .array(items.map { remappedID($0, credential) })
+                case (.teaches, _): remappedLevels(value)
+                case (.stack, _): remappedRule(value)
+                default: value
                 }
-            })
+            }
+        }
+        func remappedRole(_ e: JSONObject) -> JSONObject {
+            // What a role needs is not also listed as what it uses.
+            var needed = Set<String>()
+            if case .object(let levels)? = e[Format.Role.needs] { needed = Set(levels.members.map { skill($0.key) }) }
+            return edited(e) { (key: Format.Role, value) in
+                switch (key, value) {
+                case (.needs, _): remappedLevels(value)
+                case (.uses, .array(let items)): .array(remappedIDs(items, skill).filter { if case .string(let s) = $0 { !needed.contains(s) } else { true } })
+                case (.related, .array(let items)): .array(remappedIDs(items, role))
+                default: value
+                }
+            }
+        }
+        func remappedLearner(_ e: JSONObject) -> JSONObject {
+            edited(e) { (key: Format.Learner, value) in
+                guard key == .holds, case .array(let items) = value else { return value }
+                return .array(items.map { item in
+                    guard case .object(let h) = item else { return item }
+                    return .object(edited(h) { (key: Format.Holding, value) in key == .credential ? remappedID(value, credential) : value })
+                })
+            }
         }
 
-        var learners = list(base, "learners")
+        var learners = list(base, Format.Top.learners)
         var addedLearners: [JSONObject] = []
-        for l in list(incoming, "learners").map(remapped) {
-            guard let id = string(l, "id"), let i = learners.firstIndex(where: { string($0, "id") == id }) else {
+        for l in list(incoming, Format.Top.learners).map(remappedLearner) {
+            guard let id = l.string(Format.Learner.id), let i = learners.firstIndex(where: { $0.string(Format.Learner.id) == id }) else {
                 addedLearners.append(l)
                 continue
             }
             // The learner is already there: the imported holdings join theirs.
-            var holds = list(learners[i], "holds")
-            let taken = Set(holds.compactMap { string($0, "id") })
+            var holds = list(learners[i], Format.Learner.holds)
+            let taken = Set(holds.compactMap { $0.string(Format.Holding.id) })
             var joined = 0
-            for h in list(l, "holds") {
-                guard let hid = string(h, "id") else { continue }
+            for h in list(l, Format.Learner.holds) {
+                guard let hid = h.string(Format.Holding.id) else { continue }
                 if taken.contains(hid) {
                     report.append("holding \(hid) of \(id) is already in the graph: left as it is")
                     continue
@@ -148,22 +168,18 @@ public enum ImportJoin {
                 holds.append(h)
                 joined += 1
             }
-            var members = learners[i].members.filter { $0.key != "holds" }
-            members.append(("holds", .array(holds.map(JSONValue.object))))
-            learners[i] = JSONObject(members: members)
+            learners[i].set(Format.Learner.holds, .array(holds.map(JSONValue.object)))
             report.append("learner \(id) is already in the graph: \(joined) holding\(joined == 1 ? "" : "s") added to theirs")
         }
 
-        func set(_ key: String, _ items: [JSONObject]) {
-            var members = base.members.filter { $0.key != key }
-            members.append((key, .array(items.map(JSONValue.object))))
-            base = JSONObject(members: members)
+        func append(_ key: Format.Top, _ added: [JSONObject]) {
+            base.set(key, .array((list(base, key) + added).map(JSONValue.object)))
         }
-        set("organizations", list(base, "organizations") + organizations.added.map(remapped))
-        set("skills", list(base, "skills") + skills.added.map(remapped))
-        set("credentials", list(base, "credentials") + credentials.added.map(remapped))
-        set("roles", list(base, "roles") + roles.added.map(remapped))
-        set("learners", learners + addedLearners)
+        append(.organizations, organizations.added)
+        append(.skills, skills.added.map(remappedSkill))
+        append(.credentials, credentials.added.map(remappedCredential))
+        append(.roles, roles.added.map(remappedRole))
+        base.set(Format.Top.learners, .array((learners + addedLearners).map(JSONValue.object)))
         return Result(json: JSONValue.object(base).serialized(indent: 1) + "\n", report: report)
     }
 }

@@ -145,31 +145,31 @@ public enum OnetImporter {
 
         func s(_ v: String) -> JSONValue { .string(v) }
         var skillValues: [JSONValue] = commodities.map { c in
-            .object(JSONObject(members: [("id", s(c.code)), ("name", s(c.title)), ("category", s("technology"))]))
+            .object(JSONObject([(Format.Skill.id, s(c.code)), (.name, s(c.title)), (.category, s("technology"))]))
         }
         skillValues += skillOrder.map { id in
-            .object(JSONObject(members: [("id", s(id)), ("name", s(skills[id]!.name)), ("category", s("technology")),
-                                         ("broader", s(skills[id]!.commodity))]))
+            .object(JSONObject([(Format.Skill.id, s(id)), (.name, s(skills[id]!.name)), (.category, s("technology")),
+                                (.broader, s(skills[id]!.commodity))]))
         }
         let roleValues: [JSONValue] = roleOrder.map { code in
-            var members: [(key: String, value: JSONValue)] = [("id", s(code)), ("name", s(roleNames[code]!))]
-            if let a = aliases[code], !a.isEmpty { members.append(("aliases", .array(a.map(s)))) }
             // In Demand technologies are needs; the others are what the role uses.
             let links = needs[code] ?? []
-            members.append(("needs", .object(JSONObject(members: links.filter { $0.level == 2 }.map { ($0.skill, .number(2)) }))))
-            members.append(("onet", s(code)))
-            if let r = related[code], !r.isEmpty {
-                members.append(("related", .array(r.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }.map { s($0.element.code) })))
-            }
             let used = links.filter { $0.level < 2 }
-            if !used.isEmpty { members.append(("uses", .array(used.map { s($0.skill) }))) }
-            return .object(JSONObject(members: members))
+            let relatedCodes = (related[code] ?? []).enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }.map { $0.element.code }
+            return .object(JSONObject([
+                (Format.Role.id, s(code)), (.name, s(roleNames[code]!)),
+                (.aliases, aliases[code].flatMap { $0.isEmpty ? nil : .array($0.map(s)) }),
+                (.needs, .object(JSONObject(members: links.filter { $0.level == 2 }.map { ($0.skill, .number(2)) }))),
+                (.onet, s(code)),
+                (.related, relatedCodes.isEmpty ? nil : .array(relatedCodes.map(s))),
+                (.uses, used.isEmpty ? nil : .array(used.map { s($0.skill) })),
+            ]))
         }
         let needless = roleOrder.filter { code in !(needs[code] ?? []).contains { $0.level == 2 } }.count
         if needless > 0 {
             report.append("\(needless) occupation\(needless == 1 ? " has" : "s have") no In Demand technology: \(needless == 1 ? "it needs" : "they need") no skill, so a plan toward \(needless == 1 ? "it" : "one") is empty (\(needless == 1 ? "its" : "their") technologies are in uses)")
         }
-        let root = JSONValue.object(JSONObject(members: [("credq", .number(1)), ("skills", .array(skillValues)), ("roles", .array(roleValues))]))
+        let root = JSONValue.object(JSONObject([(Format.Top.credq, .number(Double(Format.version))), (.skills, .array(skillValues)), (.roles, .array(roleValues))]))
         return Result(json: root.serialized(indent: 1) + "\n", report: report, roles: roleValues.count, skills: skillValues.count)
     }
 

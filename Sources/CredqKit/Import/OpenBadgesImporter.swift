@@ -80,11 +80,12 @@ public enum OpenBadgesImporter {
                 continue
             }
             if organizations[issuerID] == nil {
-                var members: [(key: String, value: JSONValue)] = [("id", s(issuerID)), ("name", s(issuerObject.flatMap { str($0["name"]) } ?? issuerID))]
                 let issuerTypes = issuerObject.map { types($0["type"]) } ?? []
-                members.append(("kind", s(issuerTypes.contains("University") ? "university" : "industry")))
-                if let url = issuerObject.flatMap({ str($0["url"]) }) { members.append(("url", s(url))) }
-                organizations[issuerID] = JSONObject(members: members)
+                organizations[issuerID] = JSONObject([
+                    (Format.Organization.id, s(issuerID)), (.name, s(issuerObject.flatMap { str($0["name"]) } ?? issuerID)),
+                    (.kind, s(issuerTypes.contains("University") ? "university" : "industry")),
+                    (.url, issuerObject.flatMap { str($0["url"]) }.map(s)),
+                ])
                 orgOrder.append(issuerID)
             }
             // The achievement.
@@ -103,21 +104,18 @@ public enum OpenBadgesImporter {
                         guard let name = str(a["targetName"]) else { note(file.name, "an alignment without targetName was left out"); continue }
                         let id = str(a["targetUrl"]) ?? OnetImporter.slug(name)
                         if skills[id] == nil {
-                            var m: [(key: String, value: JSONValue)] = [("id", s(id)), ("name", s(name))]
-                            if let framework = str(a["targetFramework"]) { m.append(("category", s(framework))) }
-                            skills[id] = JSONObject(members: m)
+                            skills[id] = JSONObject([(Format.Skill.id, s(id)), (.name, s(name)), (.category, str(a["targetFramework"]).map(s))])
                             skillOrder.append(id)
                         }
                         if !teaches.contains(where: { $0.key == id }) { teaches.append((id, .number(1))) }
                     }
                 }
-                var members: [(key: String, value: JSONValue)] = [
-                    ("id", s(achievementID)), ("name", s(str(achievement["name"]) ?? achievementID)), ("kind", s(kind.rawValue)),
-                    ("provider", s(issuerID)),
-                ]
-                if !teaches.isEmpty { members.append(("teaches", .object(JSONObject(members: teaches)))) }
-                if case .number(let credits)? = achievement["creditsAvailable"], credits >= 0 { members.append(("credits", .number(credits))) }
-                credentials[achievementID] = JSONObject(members: members)
+                var credits: JSONValue?
+                if case .number(let n)? = achievement["creditsAvailable"], n >= 0 { credits = .number(n) }
+                credentials[achievementID] = JSONObject([
+                    (Format.Credential.id, s(achievementID)), (.name, s(str(achievement["name"]) ?? achievementID)), (.kind, s(kind.rawValue)),
+                    (.provider, s(issuerID)), (.teaches, teaches.isEmpty ? nil : .object(JSONObject(members: teaches))), (.credits, credits),
+                ])
                 credentialOrder.append(achievementID)
             }
             // The holding.
@@ -138,26 +136,24 @@ public enum OpenBadgesImporter {
                 holdingID = "\(holdingID)#\(n)"
             }
             holdingIDs.insert(holdingID)
-            var holding: [(key: String, value: JSONValue)] = [
-                ("id", s(holdingID)), ("credential", s(achievementID)), ("issued", s(issued.description)),
-            ]
-            if let until = (str(document["validUntil"]) ?? str(document["expirationDate"])).flatMap({ Day(String($0.prefix(10))) }) {
-                holding.append(("expires", s(until.description)))
-            }
-            if let proof { holding.append(("proof", s(proof))) }
+            let until = (str(document["validUntil"]) ?? str(document["expirationDate"])).flatMap { Day(String($0.prefix(10))) }
+            let holding = JSONObject([
+                (Format.Holding.id, s(holdingID)), (.credential, s(achievementID)), (.issued, s(issued.description)),
+                (.expires, until.map { s($0.description) }), (.proof, proof.map(s)),
+            ])
             if learners[holder] == nil {
                 learners[holder] = (str(subject["name"]) ?? holder, [])
                 learnerOrder.append(holder)
             }
-            learners[holder]!.holds.append(.object(JSONObject(members: holding)))
+            learners[holder]!.holds.append(.object(holding))
         }
-        let root = JSONValue.object(JSONObject(members: [
-            ("credq", .number(1)),
-            ("organizations", .array(orgOrder.map { .object(organizations[$0]!) })),
-            ("skills", .array(skillOrder.map { .object(skills[$0]!) })),
-            ("credentials", .array(credentialOrder.map { .object(credentials[$0]!) })),
-            ("learners", .array(learnerOrder.map { id in
-                .object(JSONObject(members: [("id", s(id)), ("name", s(learners[id]!.name)), ("holds", .array(learners[id]!.holds))]))
+        let root = JSONValue.object(JSONObject([
+            (Format.Top.credq, .number(Double(Format.version))),
+            (.organizations, .array(orgOrder.map { .object(organizations[$0]!) })),
+            (.skills, .array(skillOrder.map { .object(skills[$0]!) })),
+            (.credentials, .array(credentialOrder.map { .object(credentials[$0]!) })),
+            (.learners, .array(learnerOrder.map { id in
+                .object(JSONObject([(Format.Learner.id, s(id)), (.name, s(learners[id]!.name)), (.holds, .array(learners[id]!.holds))]))
             })),
         ]))
         let holdings = learners.values.reduce(0) { $0 + $1.holds.count }
