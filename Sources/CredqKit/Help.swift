@@ -12,9 +12,13 @@ public enum Help {
           learners where holds google analytics
           organizations where kind = employer
           count credentials where cost < 100
+          holdings where expires < 2027-07-01     one row per holding: learner, credential,
+          holdings where status = revoked           provider, issued, expires, status, counted
 
-        Sources: credentials, skills, roles, learners, organizations, a walk (.help walks),
-        a plan (.help planning), or a name bound with let. See .help stages and .help conditions.
+        Sources: credentials, skills, roles, learners, organizations, holdings, a walk
+        (.help walks), a plan (.help planning), or a name bound with let. See .help stages and
+        .help conditions. holdings lists every holding whatever .trust says; its column counted
+        says whether the setting counts it.
         """),
         ("stages", "where, select, sort by, limit, count, group by, distinct", """
         Stages transform the rows before them:
@@ -26,9 +30,13 @@ public enum Help {
           | count                           one row: how many
           | group by FIELD                  then count, sum F, avg F, min F or max F per group
           | sum F | avg F | min F | max F   one row over all rows
+          | count, avg F, max F ...         several aggregates, one column each
           | distinct                        drop repeated rows
 
         Example:  credentials | group by provider | count | sort by count desc | limit 5
+                  credentials | group by kind | count, avg cost, max weeks
+        group by a list field (recognized_by, teaches) puts a row in the group of each item;
+        a row whose list is empty goes in the group with no value.
         Fields come from the answer's columns and from the entity behind each row (.schema).
         """),
         ("conditions", "comparisons and relations in where", """
@@ -39,9 +47,15 @@ public enum Help {
                        needs SKILL [op LEVEL]      roles
                        uses SKILL                  roles that need it or use it (O*NET's technologies)
                        holds CREDENTIAL            learners
+                       holds any of (C, ...)       learners holding at least one of them
+                       holds all of (C, ...)       learners holding every one of them
+                       holds from ORG              learners holding a credential ORG provides or hosts
                        requires CREDENTIAL         credentials (directly or through prerequisites)
                        recognized by ORG           credentials
+                       recognized                  credentials some organisation recognizes
                        accredited [by ORG]         credentials
+        Empty:         recognized_by is empty   valid_months is not empty   (a missing value or an
+                       empty list)
         Text compares without case; a list matches when any item does. Levels run from
         1 (foundational) to 4 (expert).
         Values are checked before any row is read:
@@ -50,12 +64,14 @@ public enum Help {
           kind = badge                a value no credential has is an error listing those that exist
           cost < 300   name ~ data    numbers with numbers, text with text, ~ only on text
         """),
-        ("walks", "skills of, credentials teaching, holders of, prerequisites of, parts of, roles related to", """
+        ("walks", "skills of, credentials of, credentials teaching, holders of, prerequisites of, parts of, roles related to", """
         Walking the graph:
 
           skills of aws cloud practitioner        what a credential teaches, with levels
           skills of cloud architect               what a role needs
           skills of mike                          what mike's holdings teach (best level per skill)
+          credentials of jane                     what jane holds: each credential with its holding,
+                                                  issued, expires and verification status
           credentials teaching python             with the level each teaches
           holders of google data analytics certificate    who holds it, issued and expiry dates
           prerequisites of aws solutions architect professional   in a valid study order
@@ -94,7 +110,8 @@ public enum Help {
         revocations and the day. Statuses: valid, tampered, unknown-key, untrusted-key, expired,
         not-yet-valid, revoked, unsigned, unsupported, malformed.
 
-        Which holdings count in skills of LEARNER, holds, holders of, gaps and stacks ... for:
+        Which holdings count in skills of LEARNER, credentials of LEARNER, holds, holders of, gaps
+        and stacks ... for:
           .trust unrefuted    all but tampered, revoked, expired, not-yet-valid, malformed (default)
           .trust verified     only valid ones
           .trust any          every holding

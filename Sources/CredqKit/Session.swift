@@ -164,7 +164,7 @@ public final class Session {
     var evaluator: Evaluator {
         Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted,
                   verificationDay: verificationDay, stateBudget: stateBudget, progress: planProgress,
-                  trust: trust, ledger: trust == .any ? nil : ledger)
+                  trust: trust, ledger: ledger)
     }
 
     /// Evaluates one pipeline and returns its table (for tests and embedding).

@@ -18,7 +18,7 @@ enum Completion {
     static let nameContexts: [String: [EntityKind]] = [
         "of": [.credential, .role, .learner], "teaching": [.skill], "toward": [.role, .credential], "for": [.learner],
         "teaches": [.skill], "needs": [.skill], "uses": [.skill], "to": [.role], "holds": [.credential], "requires": [.credential],
-        "by": [.organization], "using": [.organization], "compare": [.credential], "verify": [.learner],
+        "by": [.organization], "using": [.organization], "from": [.organization], "compare": [.credential], "verify": [.learner],
     ]
 
     static func complete(text: UnsafePointer<CChar>?, start: Int32, end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {

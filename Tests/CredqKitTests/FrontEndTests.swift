@@ -54,7 +54,10 @@ import Testing
         case .uses(let n, _): "(uses \(sexpr(n)))"
         case .holds(let n, _): "(holds \(sexpr(n)))"
         case .requires(let n, _): "(requires \(sexpr(n)))"
-        case .recognizedBy(let n, _): "(recognized-by \(sexpr(n)))"
+        case .recognizedBy(let n, _): n.map { "(recognized-by \(sexpr($0)))" } ?? "(recognized)"
+        case .holdsSome(let ns, let all, _): "(holds-\(all ? "all" : "any") \(ns.map(sexpr).joined(separator: " ")))"
+        case .holdsFrom(let n, _): "(holds-from \(sexpr(n)))"
+        case .isEmpty(let f, let negated, _): "(\(negated ? "not-empty" : "empty") \(f.name))"
         case .accredited(let by, _): by.map { "(accredited \(sexpr($0)))" } ?? "(accredited)"
         }
     }
@@ -82,6 +85,8 @@ import Testing
         case .listing(let kind, let c, _): "(\(kind.plural)\(c.map { " " + sexpr($0) } ?? ""))"
         case .count(let inner, _): "(count \(sexpr(inner)))"
         case .skillsOf(let n, _): "(skills-of \(sexpr(n)))"
+        case .credentialsOf(let n, _): "(credentials-of \(sexpr(n)))"
+        case .holdings(let c, _): "(holdings\(c.map { " " + sexpr($0) } ?? ""))"
         case .credentialsTeaching(let n, _): "(credentials-teaching \(sexpr(n)))"
         case .holdersOf(let n, _): "(holders-of \(sexpr(n)))"
         case .prerequisitesOf(let n, _): "(prerequisites-of \(sexpr(n)))"
@@ -114,6 +119,7 @@ import Testing
         case .count: "(count)"
         case .group(let f, _): "(group \(f.name))"
         case .aggregate(let a, let f, _): "(\(a.rawValue) \(f.name))"
+        case .aggregates(let items, _): "(aggregates \(items.map(\.column).joined(separator: " ")))"
         case .distinct: "(distinct)"
         }
     }
@@ -147,6 +153,13 @@ import Testing
         ("credentials where accredited", "(credentials (accredited))"),
         ("credentials where accredited by ace and cost < 9", "(credentials (and (accredited [ace]) (< cost 9)))"),
         ("learners where holds google data analytics", "(learners (holds [google data analytics]))"),
+        ("learners where holds any of (aws, google ads) and holds all of (a, b)", "(learners (and (holds-any [aws] [google ads]) (holds-all [a] [b])))"),
+        ("learners where holds from aws or holds any", "(learners (or (holds-from [aws]) (holds [any])))"),
+        ("learners where holds is not empty", "(learners (not-empty holds))"),
+        ("credentials where recognized and recognized_by is empty", "(credentials (and (recognized) (empty recognized_by)))"),
+        ("credentials of jane | where status = valid", "(credentials-of [jane]) | (where (= status \"valid\"))"),
+        ("holdings where expires < 2027-07-01", "(holdings (< expires 2027-07-01))"),
+        ("credentials | group by kind | count, avg cost, max weeks", "(credentials) | (group kind) | (aggregates count avg_cost max_weeks)"),
         // Kind prefixes and quoted names.
         ("skills of role cloud architect", "(skills-of role:[cloud architect])"),
         ("holders of credential 'AWS: Associate'", "(holders-of credential:\"AWS: Associate\")"),

@@ -38,13 +38,10 @@ extension Evaluator {
                 throw ScriptError(.typeMismatch(.containsOnNonText(field: field.name, is: kind.noun)), field.range)
             case .enumerated:
                 // Text that no value of the field contains matches nothing: a mistake, said so.
-                if let kind = table.entityKind {
-                    let existing = enumeratedValues(field.name, of: kind)
-                    if !existing.contains(where: { $0.lowercased().contains(needle) }) {
-                        let typed = try resolve(literal).plainText
-                        throw ScriptError(.unknownValue(field: field.name, of: kind, value: typed, existing: existing,
-                                                        suggestions: Suggest.closest(to: typed, among: existing, limit: 1)), literal.range)
-                    }
+                if let (noun, existing) = enumeratedValues(field, in: table), !existing.contains(where: { $0.lowercased().contains(needle) }) {
+                    let typed = try resolve(literal).plainText
+                    throw ScriptError(.unknownValue(field: field.name, of: noun, value: typed, existing: existing,
+                                                    suggestions: Suggest.closest(to: typed, among: existing, limit: 1)), literal.range)
                 }
                 return { row in Self.contains(get(row), needle) }
             case .entities(let kinds):
@@ -117,6 +114,34 @@ extension Evaluator {
                 let holdings = graph.learners[e.index].holdings
                 return holdings.indices.contains { holdings[$0].credential == credential && counts(learner: e.index, holding: $0) }
             }
+        case .holdsSome(let names, let all, let range):
+            var wanted = Set<Int>()
+            for n in names { wanted.insert(try resolve(n, [.credential]).index) }
+            _ = try relationKind(all ? "holds all of" : "holds any of", table, [.learner], range)
+            return { row in
+                guard let e = row.entity else { return false }
+                let held = Set(countedCredentials(of: e.index)).intersection(wanted)
+                return all ? held.count == wanted.count : !held.isEmpty
+            }
+        case .holdsFrom(let name, let range):
+            let org = try resolve(name, [.organization]).index
+            _ = try relationKind("holds from", table, [.learner], range)
+            let graph = self.graph
+            return { row in
+                guard let e = row.entity else { return false }
+                return countedCredentials(of: e.index).contains { graph.credentials[$0].provider == org || graph.credentials[$0].platform == org }
+            }
+        case .isEmpty(let field, let negated, _):
+            let get = try accessor(field, in: table)
+            return { row in
+                let empty: Bool = switch get(row) {
+                case .null: true
+                case .list(let items): items.isEmpty
+                case .text(let t): t.isEmpty
+                default: false
+                }
+                return empty != negated
+            }
         case .requires(let name, let range):
             let credential = try resolve(name, [.credential]).index
             _ = try relationKind("requires", table, [.credential], range)
@@ -128,11 +153,15 @@ extension Evaluator {
                 for d in graph.requiredBy[c] where requiring.insert(d).inserted { queue.append(d) }
             }
             return { row in row.entity.map { requiring.contains($0.index) } ?? false }
-        case .recognizedBy(let name, let range):
-            let org = try resolve(name, [.organization]).index
-            _ = try relationKind("recognized by", table, [.credential], range)
+        case .recognizedBy(let by, let range):
+            let org = try by.map { n throws(ScriptError) in try resolve(n, [.organization]).index }
+            _ = try relationKind(by == nil ? "recognized" : "recognized by", table, [.credential], range)
             let graph = self.graph
-            return { row in row.entity.map { graph.credentials[$0.index].recognizedBy.contains(org) } ?? false }
+            return { row in
+                guard let e = row.entity else { return false }
+                let recognizers = graph.credentials[e.index].recognizedBy
+                return org.map(recognizers.contains) ?? !recognizers.isEmpty
+            }
         case .accredited(let by, let range):
             let org = try by.map { n throws(ScriptError) in try resolve(n, [.organization]).index }
             _ = try relationKind("accredited", table, [.credential], range)
@@ -171,6 +200,7 @@ extension Evaluator {
     static let enumeratedFields: [EntityKind: Set<String>] = [.credential: ["kind", "currency"], .organization: ["kind"], .skill: ["category"]]
 
     func fieldKind(_ field: Field, in table: Table) -> FieldKind {
+        if table.enumeratedColumns.contains(field.name), table.index(of: field.name) != nil { return .enumerated }
         if let column = table.index(of: field.name) {
             // A built answer's column: what its first value is.
             for row in table.rows {
@@ -225,11 +255,10 @@ extension Evaluator {
             return try resolver.resolve(value.plainText, kinds: kinds, range: literal.range)
         case .enumerated:
             if case .number = value { throw mismatch() }
-            guard op == .equal || op == .notEqual, let entityKind = table.entityKind else { return nil }
-            let existing = enumeratedValues(field.name, of: entityKind)
+            guard op == .equal || op == .notEqual, let (noun, existing) = enumeratedValues(field, in: table) else { return nil }
             let typed = value.plainText.lowercased()
             if !existing.contains(where: { $0.lowercased() == typed }) {
-                throw ScriptError(.unknownValue(field: field.name, of: entityKind, value: value.plainText, existing: existing,
+                throw ScriptError(.unknownValue(field: field.name, of: noun, value: value.plainText, existing: existing,
                                                 suggestions: Suggest.closest(to: value.plainText, among: existing, limit: 1)), literal.range)
             }
             return nil
@@ -252,6 +281,16 @@ extension Evaluator {
             break
         }
         return nil
+    }
+
+    /// What the rows are and the values an enumerated field has among them (a column of the
+    /// answer) or in the graph (a field of its entities), sorted.
+    func enumeratedValues(_ field: Field, in table: Table) -> (noun: String, values: [String])? {
+        if table.enumeratedColumns.contains(field.name), let column = table.index(of: field.name) {
+            let values = Set(table.rows.compactMap { row -> String? in row.values[column] == .null ? nil : row.values[column].plainText })
+            return (table.rowNoun, values.sorted())
+        }
+        return table.entityKind.map { ($0.rawValue, enumeratedValues(field.name, of: $0)) }
     }
 
     /// The values an enumerated field has in the graph, sorted.

@@ -38,8 +38,8 @@ struct Evaluator {
                     continue
                 }
                 table = try run(limit, on: try run(sort, on: table))
-            case .group(let field, let aggregate):
-                table = try group(table.materialized(), by: field, aggregate: aggregate)
+            case .group(let field, let aggregates):
+                table = try group(table.materialized(), by: field, aggregates: aggregates)
             }
         }
         return table
@@ -66,6 +66,10 @@ struct Evaluator {
             return Table(columns: ["count"], rows: [Row([.number(Double(table.rowCount))])])
         case .skillsOf(let name, _):
             return try skillsOf(try resolve(name, [.credential, .role, .learner]))
+        case .credentialsOf(let name, _):
+            return credentialsOf(try resolve(name, [.learner]).index)
+        case .holdings(let condition, _):
+            return try holdings(condition)
         case .credentialsTeaching(let name, _):
             return credentialsTeaching(try resolve(name, [.skill]).index)
         case .holdersOf(let name, _):
@@ -314,35 +318,77 @@ struct Evaluator {
         case .count:
             return Table(columns: ["count"], rows: [Row([.number(Double(table.rows.count))])])
         case .aggregate(let aggregate, let field, _):
-            let get = try accessor(field, in: table)
-            let value = try Self.aggregate(aggregate, table.rows.map(get), field: field)
-            return Table(columns: ["\(aggregate.rawValue)_\(field.name)"], rows: [Row([value])])
+            return try aggregates([.of(aggregate, field)], over: table)
+        case .aggregates(let items, _):
+            return try aggregates(items, over: table)
         case .distinct:
             var seen = Set<[Value]>()
             table.rows = table.rows.filter { seen.insert($0.values).inserted }
             table.shape = .table
         case .group(let field, _):
-            return try group(table, by: field, aggregate: nil)
+            return try group(table, by: field, aggregates: [.count])
         }
         return table
     }
 
-    private func group(_ table: Table, by field: Field, aggregate: (Aggregate, Field)?) throws(ScriptError) -> Table {
+    /// One row of aggregates over every row: a column each.
+    private func aggregates(_ items: [AggregateItem], over table: Table) throws(ScriptError) -> Table {
+        let compute = try aggregators(items, in: table)
+        return Table(columns: items.map(\.column), rows: [Row(try Self.aggregated(table.rows, compute))])
+    }
+
+    /// Each aggregate with how to read its field, resolved once.
+    private typealias Aggregator = (item: AggregateItem, get: ((Row) -> Value)?)
+
+    private func aggregators(_ items: [AggregateItem], in table: Table) throws(ScriptError) -> [Aggregator] {
+        var out: [Aggregator] = []
+        for item in items {
+            switch item {
+            case .count: out.append((item, nil))
+            case .of(_, let f): out.append((item, try accessor(f, in: table)))
+            }
+        }
+        return out
+    }
+
+    /// The aggregates' values over a group of rows, in order.
+    private static func aggregated(_ rows: [Row], _ aggregators: [Aggregator]) throws(ScriptError) -> [Value] {
+        var cells: [Value] = []
+        for (item, get) in aggregators {
+            switch item {
+            case .count: cells.append(.number(Double(rows.count)))
+            case .of(let a, let f): cells.append(try aggregate(a, rows.map(get!), field: f))
+            }
+        }
+        return cells
+    }
+
+    /// `group by F` then its aggregates: one row per value of F, in the order values first
+    /// appear. A list field puts a row in one group per item, and a row with an empty list in
+    /// the group of the missing value.
+    private func group(_ table: Table, by field: Field, aggregates items: [AggregateItem]) throws(ScriptError) -> Table {
         let key = try accessor(field, in: table)
+        let compute = try aggregators(items, in: table)
         var order: [Value] = []
         var groups: [Value: [Row]] = [:]
-        for row in table.rows {
-            let k = key(row)
+        func add(_ k: Value, _ row: Row) {
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(row)
         }
-        guard let (a, f) = aggregate else {
-            return Table(columns: [field.name, "count"], rows: order.map { Row([$0, .number(Double(groups[$0]!.count))]) })
+        for row in table.rows {
+            let k = key(row)
+            if case .list(let items) = k {
+                if items.isEmpty { add(.null, row) }
+                // An item listed twice in one row counts the row once in its group.
+                var seen = Set<Value>()
+                for item in items where seen.insert(item).inserted { add(item, row) }
+            } else {
+                add(k, row)
+            }
         }
-        let get = try accessor(f, in: table)
         var rows: [Row] = []
-        for k in order { rows.append(Row([k, try Self.aggregate(a, groups[k]!.map(get), field: f)])) }
-        return Table(columns: [field.name, "\(a.rawValue)_\(f.name)"], rows: rows)
+        for k in order { rows.append(Row([k] + (try Self.aggregated(groups[k]!, compute)))) }
+        return Table(columns: [field.name] + items.map(\.column), rows: rows)
     }
 
     private static func aggregate(_ a: Aggregate, _ values: [Value], field: Field) throws(ScriptError) -> Value {

@@ -6,7 +6,7 @@
 /// - `LISTING where C | limit n`: the listing stops looking after n matches;
 /// - `where C | limit n`: over rows not yet built, the filter stops after n matches;
 /// - `sort by K | limit n`: over rows not yet built, the best n in one pass, not a sort of all.
-/// `group by F` takes the `count` or aggregate after it whether optimised or not: that is
+/// `group by F` takes the `count` or aggregates after it whether optimised or not: that is
 /// what the language means by it (alone, it counts).
 struct QueryPlan {
     enum Start {
@@ -23,8 +23,8 @@ struct QueryPlan {
         case boundedFilter(Stage, limit: Setting<Int>)
         /// `sort by K | limit n`: the two stages, run as one where the rows allow it.
         case topN(sort: Stage, limit: Stage)
-        /// `group by F`, with the aggregate after it; nil counts.
-        case group(Field, aggregate: (Aggregate, Field)?)
+        /// `group by F`, with the aggregates after it (`count` when none follow).
+        case group(Field, aggregates: [AggregateItem])
     }
 
     var start: Start
@@ -43,13 +43,16 @@ struct QueryPlan {
             let next = i + 1 < stages.count ? stages[i + 1] : nil
             switch (stage, next) {
             case (.group(let field, _), .count?):
-                steps.append(.group(field, aggregate: nil))
+                steps.append(.group(field, aggregates: [.count]))
                 i += 2
             case (.group(let field, _), .aggregate(let a, let f, _)?):
-                steps.append(.group(field, aggregate: (a, f)))
+                steps.append(.group(field, aggregates: [.of(a, f)]))
+                i += 2
+            case (.group(let field, _), .aggregates(let items, _)?):
+                steps.append(.group(field, aggregates: items))
                 i += 2
             case (.group(let field, _), _):
-                steps.append(.group(field, aggregate: nil))
+                steps.append(.group(field, aggregates: [.count]))
                 i += 1
             case (.sort, .limit?) where optimized:
                 steps.append(.topN(sort: stage, limit: next!))

@@ -75,6 +75,11 @@ public struct Table: Sendable {
     /// filters, sorts, limits and counts over a million entities build no rows, and output
     /// builds them a batch at a time. `rows` is empty while this is set.
     var pending: PendingRows?
+    /// Columns of text from a small set of values (a holding's `status`): a value compared
+    /// with one must be one the rows have.
+    var enumeratedColumns: Set<String> = []
+    /// What one row is, for messages about those columns ("no holding has status ...").
+    var rowNoun = "row"
 
     public enum Shape: Sendable {
         case table

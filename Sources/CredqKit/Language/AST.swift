@@ -62,6 +62,10 @@ indirect enum Source: Sendable {
     case listing(EntityKind, condition: Condition?, range: SourceRange)
     case count(Source, range: SourceRange)
     case skillsOf(NameRef, range: SourceRange)
+    /// `credentials of LEARNER`: what the learner holds, one row per counted holding.
+    case credentialsOf(NameRef, range: SourceRange)
+    /// `holdings [where C]`: every holding of every learner, counted or not.
+    case holdings(condition: Condition?, range: SourceRange)
     case credentialsTeaching(NameRef, range: SourceRange)
     case holdersOf(NameRef, range: SourceRange)
     case prerequisitesOf(NameRef, range: SourceRange)
@@ -75,7 +79,7 @@ indirect enum Source: Sendable {
 
     var range: SourceRange {
         switch self {
-        case .listing(_, _, let r), .count(_, let r), .skillsOf(_, let r), .credentialsTeaching(_, let r),
+        case .listing(_, _, let r), .count(_, let r), .skillsOf(_, let r), .credentialsOf(_, let r), .holdings(_, let r), .credentialsTeaching(_, let r),
             .holdersOf(_, let r), .prerequisitesOf(_, let r), .partsOf(_, let r), .relatedRoles(_, let r), .gaps(_, _, let r),
             .compare(_, let r), .verify(_, _, let r), .variable(_, _, let r):
             r
@@ -113,11 +117,27 @@ enum Stage: Sendable {
     case count(range: SourceRange)
     case group(Field, range: SourceRange)
     case aggregate(Aggregate, Field, range: SourceRange)
+    /// Several aggregates in one stage, `count, avg cost, max weeks`: one column each.
+    case aggregates([AggregateItem], range: SourceRange)
     case distinct(range: SourceRange)
 }
 
 /// `sum`, `avg`, `min` or `max`.
 enum Aggregate: String, Sendable, CaseIterable { case sum, avg, min, max }
+
+/// One aggregate of a list: `count`, or an aggregate of a field.
+enum AggregateItem: Sendable {
+    case count
+    case of(Aggregate, Field)
+
+    /// Its column: `count`, `avg_cost`.
+    var column: String {
+        switch self {
+        case .count: "count"
+        case .of(let a, let f): "\(a.rawValue)_\(f.name)"
+        }
+    }
+}
 
 /// A field name as written.
 struct Field: Sendable {
@@ -165,8 +185,15 @@ indirect enum Condition: Sendable {
     case needs(NameRef, CompareOp, Int, range: SourceRange)
     case uses(NameRef, range: SourceRange)
     case holds(NameRef, range: SourceRange)
+    /// `holds any of (...)` (all: false) or `holds all of (...)` (all: true).
+    case holdsSome([NameRef], all: Bool, range: SourceRange)
+    /// `holds from ORG`: a credential whose provider or platform is the organisation.
+    case holdsFrom(NameRef, range: SourceRange)
+    /// `FIELD is [not] empty`: a missing value or an empty list.
+    case isEmpty(Field, negated: Bool, range: SourceRange)
     case requires(NameRef, range: SourceRange)
-    case recognizedBy(NameRef, range: SourceRange)
+    /// `recognized by ORG`, or bare `recognized` (by anyone).
+    case recognizedBy(NameRef?, range: SourceRange)
     case accredited(by: NameRef?, range: SourceRange)
 
     /// Where the condition was written (a parenthesised one: inside its parentheses).
@@ -176,6 +203,7 @@ indirect enum Condition: Sendable {
         case .not(_, let r): r
         case .compare(let f, _, let l), .contains(let f, let l): SourceRange(f.range.start, l.range.end)
         case .member(_, _, _, let r), .teaches(_, _, _, let r), .needs(_, _, _, let r), .uses(_, let r), .holds(_, let r), .requires(_, let r),
+            .holdsSome(_, _, let r), .holdsFrom(_, let r), .isEmpty(_, _, let r),
             .recognizedBy(_, let r), .accredited(_, let r):
             r
         }

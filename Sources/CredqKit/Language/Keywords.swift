@@ -6,7 +6,8 @@ public enum Keywords {
 
     /// What a statement starts with: listings, walks, plans and the rest, as typed (a walk's
     /// words together).
-    public static let sources = ["credentials", "skills", "roles", "learners", "organizations", "count", "holders of",
+    public static let sources = ["credentials", "skills", "roles", "learners", "organizations", "holdings", "count",
+                                 "credentials of", "holders of",
                                  "prerequisites of", "parts of", "roles related to", "stacks toward", "gaps for", "compare",
                                  "verify", "let"]
 
@@ -14,10 +15,12 @@ public enum Keywords {
     public static let stages = ["where", "select", "sort by", "limit", "count", "group by", "sum", "avg", "min", "max", "distinct"]
 
     /// The relations a condition may use, as typed.
-    public static let relations = ["teaches", "needs", "uses", "holds", "requires", "recognized by", "accredited"]
+    public static let relations = ["teaches", "needs", "uses", "holds", "holds any of", "holds all of", "holds from", "requires",
+                                   "recognized by", "recognized", "accredited"]
 
     /// The other words of conditions and plans.
-    public static let others = ["and", "or", "not", "in", "asc", "desc", "as", "for", "toward", "by", "using", "limit", "max"]
+    public static let others = ["and", "or", "not", "in", "is empty", "is not empty", "asc", "desc", "as", "for", "toward", "by",
+                                "using", "limit", "max"]
 
     /// The REPL's and scripts' meta-commands, without their dot.
     public static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output",

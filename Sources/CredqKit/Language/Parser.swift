@@ -120,7 +120,7 @@ struct Parser {
         return Pipeline(source: source, stages: stages, range: SourceRange(source.range.start, previous().range.end))
     }
 
-    /// source ::= count_source | walk | listing | stacks | gaps | compare | verify | variable
+    /// source ::= count_source | walk | listing | holdings | stacks | gaps | compare | verify | variable
     private mutating func source() throws(Failure) -> Source {
         rule("source")
         let token = peek()
@@ -128,11 +128,12 @@ struct Parser {
         switch (token.kind == .word ? token.text.lowercased() : "") {
         case "count": return try countSource()
         case "skills" where next.isKeyword("of"),
-            "credentials" where next.isKeyword("teaching"),
+            "credentials" where next.isKeyword("teaching") || next.isKeyword("of"),
             "holders", "prerequisites", "parts",
             "roles" where next.isKeyword("related"):
             return try walk()
         case "credentials", "skills", "roles", "learners", "organizations": return try listing()
+        case "holdings": return try holdings()
         case "stacks": return try stacks()
         case "gaps": return try gaps()
         case "compare": return try compare()
@@ -170,6 +171,15 @@ struct Parser {
         return .listing(kind, condition: condition, range: SourceRange(word.range.start, previous().range.end))
     }
 
+    /// holdings ::= 'holdings' ( 'where' condition )?
+    private mutating func holdings() throws(Failure) -> Source {
+        rule("holdings")
+        let word = advance()
+        var condition: Condition?
+        if matchKeyword("where") { condition = try self.condition() }
+        return .holdings(condition: condition, range: SourceRange(word.range.start, previous().range.end))
+    }
+
     /// variable ::= IDENT | PARAM
     private mutating func variable() throws(Failure) -> Source {
         rule("variable")
@@ -178,7 +188,8 @@ struct Parser {
         return .variable(token.text, isParameter: token.kind == .parameter, range: token.range)
     }
 
-    /// walk ::= skills_of | credentials_teaching | holders_of | prerequisites_of | parts_of | related_roles
+    /// walk ::= skills_of | credentials_of | credentials_teaching | holders_of | prerequisites_of | parts_of
+    ///        | related_roles
     private mutating func walk() throws(Failure) -> Source {
         rule("walk")
         let first = advance()
@@ -189,6 +200,11 @@ struct Parser {
             advance()
             let n = try name(stops: [])
             return .skillsOf(n, range: SourceRange(start, n.range.end))
+        case "credentials" where peek().isKeyword("of"):
+            rule("credentials_of")
+            advance()
+            let n = try name(stops: [])
+            return .credentialsOf(n, range: SourceRange(start, n.range.end))
         case "credentials":
             rule("credentials_teaching")
             advance()
@@ -304,8 +320,8 @@ struct Parser {
 
     // MARK: - Stages
 
-    /// stage ::= where_stage | select_stage | sort_stage | limit_stage | count_stage
-    ///         | group_stage | aggregate_stage | distinct_stage
+    /// stage ::= where_stage | select_stage | sort_stage | limit_stage | aggregates_stage
+    ///         | group_stage | distinct_stage
     private mutating func stage() throws(Failure) -> Stage {
         rule("stage")
         let token = peek()
@@ -350,21 +366,14 @@ struct Parser {
             advance()
             let n = try countSetting(after: "limit")
             return .limit(n, range: SourceRange(start, previous().range.end))
-        case "count":
-            rule("count_stage")
-            advance()
-            return .count(range: token.range)
+        case "count", "sum", "avg", "min", "max":
+            return try aggregates()
         case "group":
             rule("group_stage")
             advance()
             try consumeKeyword("by")
             let f = try field()
             return .group(f, range: SourceRange(start, f.range.end))
-        case "sum", "avg", "min", "max":
-            rule("aggregate_stage")
-            advance()
-            let f = try field()
-            return .aggregate(Aggregate(rawValue: token.text.lowercased())!, f, range: SourceRange(start, f.range.end))
         case "distinct":
             rule("distinct_stage")
             advance()
@@ -372,6 +381,29 @@ struct Parser {
         default:
             throw fail(expected: .stage)
         }
+    }
+
+    /// aggregates_stage ::= aggregate ( ',' aggregate )*
+    private mutating func aggregates() throws(Failure) -> Stage {
+        rule("aggregates_stage")
+        let start = peek().range.start
+        var items = [try aggregate()]
+        while match(.comma) { items.append(try aggregate()) }
+        let range = SourceRange(start, previous().range.end)
+        switch (items.count, items[0]) {
+        case (1, .count): return .count(range: range)
+        case (1, .of(let a, let f)): return .aggregate(a, f, range: range)
+        default: return .aggregates(items, range: range)
+        }
+    }
+
+    /// aggregate ::= 'count' | ( 'sum' | 'avg' | 'min' | 'max' ) FIELD
+    private mutating func aggregate() throws(Failure) -> AggregateItem {
+        rule("aggregate")
+        let token = try consume(.word, .aggregate)
+        if token.isKeyword("count") { return .count }
+        guard let a = Aggregate(rawValue: token.text.lowercased()) else { throw fail(at: token, expected: .aggregate) }
+        return .of(a, try field())
     }
 
     // MARK: - Conditions
@@ -438,14 +470,17 @@ struct Parser {
             return c
         }
         let token = peek()
-        if token.kind == .word, Self.relationWords.contains(token.text.lowercased()), !isComparisonOperator(peek(1)) {
+        // A relation's word as a field (`holds is empty`, `teaches ~ python`) is a comparison.
+        if token.kind == .word, Self.relationWords.contains(token.text.lowercased()), !isComparisonOperator(peek(1)),
+           !peek(1).isKeyword("is"), peek(1).kind != .tilde {
             return try relation()
         }
         return try comparison()
     }
 
     /// relation ::= ( 'teaches' | 'needs' ) name ( compare_op NUMBER )? | ( 'uses' | 'holds' | 'requires' ) name
-    ///            | 'recognized' 'by' name | 'accredited' ( 'by' name )?
+    ///            | 'holds' ( 'any' | 'all' ) 'of' '(' name ( ',' name )* ')' | 'holds' 'from' name
+    ///            | 'recognized' ( 'by' name )? | 'accredited' ( 'by' name )?
     private mutating func relation() throws(Failure) -> Condition {
         rule("relation")
         let word = advance()
@@ -467,6 +502,18 @@ struct Parser {
         case "uses":
             let n = try name(stops: stops)
             return .uses(n, range: SourceRange(start, n.range.end))
+        case "holds" where (peek().isKeyword("any") || peek().isKeyword("all")) && peek(1).isKeyword("of") && peek(2).kind == .leftParen:
+            let all = advance().isKeyword("all")
+            advance()
+            advance()
+            var names = [try name(stops: [])]
+            while match(.comma) { names.append(try name(stops: [])) }
+            try consume(.rightParen, .closeList)
+            return .holdsSome(names, all: all, range: SourceRange(start, previous().range.end))
+        case "holds" where peek().isKeyword("from") && isNameStart(peek(1)):
+            advance()
+            let n = try name(stops: stops)
+            return .holdsFrom(n, range: SourceRange(start, n.range.end))
         case "holds":
             let n = try name(stops: stops)
             return .holds(n, range: SourceRange(start, n.range.end))
@@ -474,9 +521,9 @@ struct Parser {
             let n = try name(stops: stops)
             return .requires(n, range: SourceRange(start, n.range.end))
         case "recognized":
-            try consumeKeyword("by")
-            let n = try name(stops: stops)
-            return .recognizedBy(n, range: SourceRange(start, n.range.end))
+            var by: NameRef?
+            if matchKeyword("by") { by = try name(stops: stops) }
+            return .recognizedBy(by, range: SourceRange(start, previous().range.end))
         default:
             var by: NameRef?
             if matchKeyword("by") { by = try name(stops: stops) }
@@ -484,10 +531,16 @@ struct Parser {
         }
     }
 
-    /// comparison ::= FIELD ( compare_op value | '~' value | 'not'? 'in' '(' value ( ',' value )* ')' )
+    /// comparison ::= FIELD ( compare_op value | '~' value | 'not'? 'in' '(' value ( ',' value )* ')'
+    ///                      | 'is' 'not'? 'empty' )
     private mutating func comparison() throws(Failure) -> Condition {
         rule("comparison")
         let f = try field()
+        if matchKeyword("is") {
+            let negated = matchKeyword("not")
+            try consumeKeyword("empty")
+            return .isEmpty(f, negated: negated, range: SourceRange(f.range.start, previous().range.end))
+        }
         if isComparisonOperator(peek()) {
             let op = try compareOp()
             return .compare(f, op, try value())

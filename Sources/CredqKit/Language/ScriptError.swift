@@ -38,7 +38,8 @@ public enum Problem: Sendable {
     case unknownField(String, of: String, suggestions: [String])
     case unknownSource(String, suggestions: [String])
     case typeMismatch(Mismatch)
-    case unknownValue(field: String, of: EntityKind, value: String, existing: [String], suggestions: [String])
+    /// A value no row of this kind (`credential`, `holding`) has in an enumerated field.
+    case unknownValue(field: String, of: String, value: String, existing: [String], suggestions: [String])
     case relationNotApplicable(relation: String, to: String, appliesTo: String)
     case unknownFormat(String)
     case notAGraph
@@ -87,7 +88,7 @@ public enum Problem: Sendable {
         case .unknownField(let field, let entity, _): "unknown field \"\(field)\" for \(entity)"
         case .unknownSource(let word, _): "unknown source \"\(word)\": not a listing, a walk, a plan or a variable"
         case .typeMismatch(let mismatch): mismatch.words
-        case .unknownValue(let field, let kind, let value, _, _): "no \(kind.rawValue) has \(field) \"\(value)\""
+        case .unknownValue(let field, let kind, let value, _, _): "no \(kind) has \(field) \"\(value)\""
         case .relationNotApplicable(let relation, let to, let appliesTo):
             "'\(relation)' applies to \(appliesTo), not to \(to)"
         case .unknownFormat(let name): "unknown output format \"\(name)\""
@@ -243,7 +244,7 @@ public struct SourceLines: Sendable {
 /// What the parser expected where a statement went wrong; `words` is how each is said.
 public enum Expected: Sendable, Equatable {
     case statementEnd, variableName, equalAfterVariable, query, ranking, bound, dateAfterAsOf, validDate, stage
-    case columnName, closeParen, level, openParenAfterIn, closeList, value, anyValue, name, fieldName
+    case columnName, closeParen, level, openParenAfterIn, closeList, value, anyValue, name, fieldName, aggregate
     case comparison(field: String)
     case wholeNumber(after: String), wholeNumberAtLeastZero(after: String), number(after: String)
     case keyword(String)
@@ -268,7 +269,8 @@ public enum Expected: Sendable, Equatable {
         case .anyValue: "a value (a number, a word, a \"string\", a date or a $parameter)"
         case .name: "a name"
         case .fieldName: "a field name"
-        case .comparison(let field): "a comparison (=, !=, <, <=, >, >=, ~, in) after the field '\(field)'"
+        case .aggregate: "count, sum, avg, min or max"
+        case .comparison(let field): "a comparison (=, !=, <, <=, >, >=, ~, in, is empty) after the field '\(field)'"
         case .wholeNumber(let word): "a whole number after '\(word)'"
         case .wholeNumberAtLeastZero(let word): "a whole number ≥ 0 after '\(word)'"
         case .number(let word): "a number after '\(word)'"

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import CredqKit
+
+/// The statements for asking more, each checked against the same definition computed here
+/// straight from the graph (not through the language): held credentials, holdings, the
+/// `holds` relations, `is empty`, grouping by lists, several aggregates.
+@Suite struct AskingTests {
+    static let day = Day("2026-11-30")!
+
+    static func session(trust: Trust = .unrefuted) -> Session {
+        let s = Session(graph: Support.catalog, sources: SourceFiles.defaultCatalogSources, format: .tsv, out: { _ in }, err: { _ in })
+        s.verificationDay = day
+        s.trust = trust
+        return s
+    }
+
+    static let graph = Support.catalog
+
+    /// Each holding's status on the day, as the verifier says.
+    static func status(_ l: Int, _ h: Int) -> VerificationStatus {
+        HoldingVerifier(graph: graph).verify(learner: l, holding: graph.learners[l].holdings[h], on: day).status
+    }
+
+    /// The credentials a learner holds as a trust setting counts them.
+    static func counted(_ l: Int, _ trust: Trust) -> Set<Int> {
+        Set(graph.learners[l].holdings.indices.filter { trust.counts(status(l, $0)) }.map { graph.learners[l].holdings[$0].credential })
+    }
+
+    static func ids(_ table: Table, _ column: String = "id") -> [String] {
+        let c = table.index(of: column)!
+        return table.rows.map { row in
+            if case .entity(let e) = row.values[c] { return e.id }
+            return row.values[c].plainText
+        }
+    }
+
+    @Test(arguments: Trust.allCases)
+    func credentialsOfEachLearnerAreTheHoldingsTheSettingCounts(_ trust: Trust) throws {
+        let session = Self.session(trust: trust)
+        for (l, learner) in Self.graph.learners.enumerated() {
+            let table = try session.evaluate("credentials of learner \"\(learner.id)\"")
+            let expected = learner.holdings.indices.filter { trust.counts(Self.status(l, $0)) }
+            #expect(Self.ids(table, "holding") == expected.map { learner.holdings[$0].id })
+            #expect(Self.ids(table) == expected.map { Self.graph.credentials[learner.holdings[$0].credential].id })
+            #expect(Self.ids(table, "status") == expected.map { Self.status(l, $0).rawValue })
+        }
+    }
+
+    @Test func holdingsListEveryHoldingWithWhetherItCounts() throws {
+        let table = try Self.session().evaluate("holdings")
+        var expected: [(String, String, Bool)] = []
+        for (l, learner) in Self.graph.learners.enumerated() {
+            for (h, holding) in learner.holdings.enumerated() {
+                expected.append((holding.id, Self.status(l, h).rawValue, Trust.unrefuted.counts(Self.status(l, h))))
+            }
+        }
+        #expect(Self.ids(table) == expected.map(\.0))
+        #expect(Self.ids(table, "status") == expected.map(\.1))
+        #expect(Self.ids(table, "counted") == expected.map { $0.2 ? "yes" : "no" })
+        #expect(expected.contains { !$0.2 }, "the catalog has refuted holdings, so the column is tested both ways")
+        let expiring = try Self.session().evaluate("holdings where expires < 2027-07-01")
+        var soon: [String] = []
+        for learner in Self.graph.learners {
+            for holding in learner.holdings { if let e = Self.graph.expiry(of: holding), e < Day("2027-07-01")! { soon.append(holding.id) } }
+        }
+        #expect(Self.ids(expiring) == soon)
+    }
+
+    @Test func holdsAnyAllAndFrom() throws {
+        let session = Self.session()
+        let g = Self.graph
+        // Every pair of held credentials, and a credential nobody holds.
+        let held = Array(Set(g.learners.flatMap { $0.holdings.map(\.credential) })).sorted()
+        let unheld = g.credentials.indices.first { !held.contains($0) }!
+        let pairs = [(held[0], held[1]), (held[2], held[5]), (held[1], unheld), (held[3], held[3])]
+        for (a, b) in pairs {
+            let list = "(credential \"\(g.credentials[a].id)\", credential \"\(g.credentials[b].id)\")"
+            let any = try session.evaluate("learners where holds any of \(list)")
+            let all = try session.evaluate("learners where holds all of \(list)")
+            let wanted: Set<Int> = [a, b]
+            #expect(Self.ids(any) == g.learners.indices.filter { !Self.counted($0, .unrefuted).isDisjoint(with: wanted) }.map { g.learners[$0].id })
+            #expect(Self.ids(all) == g.learners.indices.filter { Self.counted($0, .unrefuted).isSuperset(of: wanted) }.map { g.learners[$0].id })
+        }
+        for (o, org) in g.organizations.enumerated() {
+            let from = try session.evaluate("learners where holds from org \"\(org.id)\"")
+            let expected = g.learners.indices.filter { l in
+                Self.counted(l, .unrefuted).contains { g.credentials[$0].provider == o || g.credentials[$0].platform == o }
+            }
+            #expect(Self.ids(from) == expected.map { g.learners[$0].id }, "holds from \(org.id)")
+        }
+    }
+
+    @Test func isEmptyAndBareRecognized() throws {
+        let session = Self.session()
+        let g = Self.graph
+        let unrecognized = g.credentials.filter { $0.recognizedBy.isEmpty }.map(\.id)
+        #expect(Self.ids(try session.evaluate("credentials where recognized_by is empty")) == unrecognized)
+        let recognized = g.credentials.filter { !$0.recognizedBy.isEmpty }.map(\.id)
+        #expect(Self.ids(try session.evaluate("credentials where recognized_by is not empty")) == recognized)
+        #expect(Self.ids(try session.evaluate("credentials where recognized")) == recognized)
+        #expect(Self.ids(try session.evaluate("credentials where valid_months is empty")) == g.credentials.filter { $0.validMonths == nil }.map(\.id))
+        #expect(!recognized.isEmpty && !unrecognized.isEmpty)
+    }
+
+    @Test func groupByAListFieldPutsARowInEachItemsGroup() throws {
+        let g = Self.graph
+        let table = try Self.session().evaluate("credentials | group by recognized_by | count, sum cost")
+        var expected: [String: (count: Int, cost: Double)] = [:]
+        for (i, c) in g.credentials.enumerated() {
+            let keys = c.recognizedBy.isEmpty ? [""] : Array(Set(c.recognizedBy)).map { g.organizations[$0].id }
+            for k in keys { expected[k, default: (0, 0)].count += 1; expected[k]!.cost += g.cost(of: i) }
+        }
+        #expect(table.rows.count == expected.count)
+        for row in table.rows {
+            let key: String = if case .entity(let e) = row.values[0] { e.id } else { "" }
+            #expect(row.values[1] == .number(Double(expected[key]!.count)), "\(key)")
+            #expect(row.values[2] == .number(expected[key]!.cost), "\(key)")
+        }
+    }
+
+    @Test func severalAggregatesAfterOneGroup() throws {
+        let g = Self.graph
+        let table = try Self.session().evaluate("credentials | group by kind | count, avg cost, max weeks, min cost")
+        #expect(table.columns == ["kind", "count", "avg_cost", "max_weeks", "min_cost"])
+        for row in table.rows {
+            let members = g.credentials.indices.filter { g.credentials[$0].kind.rawValue == row.values[0].plainText }
+            #expect(row.values[1] == .number(Double(members.count)))
+            #expect(row.values[2] == .number(members.map { g.cost(of: $0) }.reduce(0, +) / Double(members.count)))
+            #expect(row.values[3] == .number(members.map { g.weeks(of: $0) }.max()!))
+            #expect(row.values[4] == .number(members.map { g.cost(of: $0) }.min()!))
+        }
+    }
+}
