@@ -38,6 +38,12 @@ public enum Help {
         group by a list field (recognized_by, teaches) puts a row in the group of each item;
         a row whose list is empty goes in the group with no value.
         Fields come from the answer's columns and from the entity behind each row (.schema).
+
+        Arithmetic: + - * / on numbers, with parentheses, in select, where and sort by:
+          credentials | select name, cost / weeks as cost_per_week | sort by cost_per_week
+          credentials where cost > 100 * weeks
+        A missing operand or a division by zero gives no value; text or a date is an error.
+        Put spaces around - and + next to a name (cost-5 is one word).
         """),
         ("conditions", "comparisons and relations in where", """
         Comparisons:   cost < 300   kind = badge   name ~ python   kind in (badge, course)

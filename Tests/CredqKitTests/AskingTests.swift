@@ -132,3 +132,34 @@ import Testing
         }
     }
 }
+
+extension AskingTests {
+    /// Arithmetic agrees with the same sums done here, missing operands and division by zero
+    /// giving no value, and the usual precedence.
+    @Test func arithmeticInSelectWhereAndSort() throws {
+        let g = Self.graph
+        let session = Self.session()
+        let table = try session.evaluate("credentials | select id, cost / weeks as cpw, cost - 5 * 2 + 1 as a, (cost - 5) * 2 as b, hours / weeks as h")
+        for (i, row) in table.rows.enumerated() {
+            let cost = g.cost(of: i), weeks = g.weeks(of: i)
+            #expect(row.values[1] == (weeks == 0 ? .null : .number(cost / weeks)), "\(g.credentials[i].id)")
+            #expect(row.values[2] == .number(cost - 10 + 1))
+            #expect(row.values[3] == .number((cost - 5) * 2))
+            let h: Value = g.credentials[i].hours.flatMap { weeks == 0 ? nil : $0 / weeks }.map(Value.number) ?? .null
+            #expect(row.values[4] == h)
+        }
+        let expensive = try session.evaluate("credentials where cost > 100 * weeks")
+        #expect(Self.ids(expensive) == g.credentials.indices.filter { g.cost(of: $0) > 100 * g.weeks(of: $0) }.map { g.credentials[$0].id })
+        let sorted = try session.evaluate("credentials | sort by cost / weeks desc | select id")
+        let expected = g.credentials.indices.map { i in (i, g.weeks(of: i) == 0 ? nil : g.cost(of: i) / g.weeks(of: i)) }
+            .enumerated().sorted { a, b in
+                switch (a.element.1, b.element.1) {
+                case (let x?, let y?): x != y ? x > y : a.offset < b.offset
+                case (nil, nil): a.offset < b.offset
+                case (nil, _): false
+                case (_, nil): true
+                }
+            }.map { g.credentials[$0.element.0].id }
+        #expect(Self.ids(sorted) == expected)
+    }
+}

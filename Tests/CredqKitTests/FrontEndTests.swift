@@ -48,6 +48,7 @@ import Testing
         case .not(let a, _): "(not \(sexpr(a)))"
         case .compare(let f, let op, let l): "(\(op.rawValue) \(f.name) \(sexpr(l)))"
         case .contains(let f, let l): "(~ \(f.name) \(sexpr(l)))"
+        case .arithmetic(let a, let op, let b): "(\(op.rawValue) \(sexpr(a)) \(sexpr(b)))"
         case .member(let f, let ls, let negated, _): "(\(negated ? "not-in" : "in") \(f.name) \(ls.map(sexpr).joined(separator: " ")))"
         case .teaches(let n, let op, let level, _): "(teaches \(sexpr(n)) \(op.rawValue) \(level))"
         case .needs(let n, let op, let level, _): "(needs \(sexpr(n)) \(op.rawValue) \(level))"
@@ -59,6 +60,16 @@ import Testing
         case .holdsFrom(let n, _): "(holds-from \(sexpr(n)))"
         case .isEmpty(let f, let negated, _): "(\(negated ? "not-empty" : "empty") \(f.name))"
         case .accredited(let by, _): by.map { "(accredited \(sexpr($0)))" } ?? "(accredited)"
+        }
+    }
+
+    static func sexpr(_ e: Expression) -> String {
+        switch e {
+        case .field(let f): f.name
+        case .number(let n, _): Value.format(n)
+        case .parameter(let p, _): "$\(p)"
+        case .binary(let op, let a, let b): "(\(op.rawValue) \(sexpr(a)) \(sexpr(b)))"
+        case .parenthesized(let inner, _): sexpr(inner)
         }
     }
 
@@ -113,8 +124,8 @@ import Testing
     static func sexpr(_ s: Stage) -> String {
         switch s {
         case .filter(let c, _): "(where \(sexpr(c)))"
-        case .select(let items, _): "(select \(items.map { $0.field.name + ($0.alias.map { " as " + $0 } ?? "") }.joined(separator: ", ")))"
-        case .sort(let keys, _): "(sort \(keys.map { $0.field.name + ($0.descending ? " desc" : "") }.joined(separator: ", ")))"
+        case .select(let items, _): "(select \(items.map { sexpr($0.expression) + ($0.alias.map { " as " + $0 } ?? "") }.joined(separator: ", ")))"
+        case .sort(let keys, _): "(sort \(keys.map { sexpr($0.expression) + ($0.descending ? " desc" : "") }.joined(separator: ", ")))"
         case .limit(let n, _): "(limit \(setting(n)))"
         case .count: "(count)"
         case .group(let f, _): "(group \(f.name))"
@@ -159,6 +170,12 @@ import Testing
         ("credentials where recognized and recognized_by is empty", "(credentials (and (recognized) (empty recognized_by)))"),
         ("credentials of jane | where status = valid", "(credentials-of [jane]) | (where (= status \"valid\"))"),
         ("holdings where expires < 2027-07-01", "(holdings (< expires 2027-07-01))"),
+        // Arithmetic: * and / before + and -, left to right, parentheses first; a negative
+        // number after an operand subtracts; a comparison does arithmetic on either side.
+        ("credentials | select cost / weeks as cpw, cost - 5 * 2 + hours, (cost + 1) * 2 | sort by cost -5 desc",
+         "(credentials) | (select (/ cost weeks) as cpw, (+ (- cost (* 5 2)) hours), (* (+ cost 1) 2)) | (sort (- cost 5) desc)"),
+        ("credentials where cost / weeks < 50 and cost > 2 * weeks and weeks < (hours) and kind = badge",
+         "(credentials (and (and (and (< (/ cost weeks) 50) (> cost (* 2 weeks))) (< weeks hours)) (= kind \"badge\")))"),
         ("credentials | group by kind | count, avg cost, max weeks", "(credentials) | (group kind) | (aggregates count avg_cost max_weeks)"),
         // Kind prefixes and quoted names.
         ("skills of role cloud architect", "(skills-of role:[cloud architect])"),

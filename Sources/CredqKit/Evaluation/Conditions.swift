@@ -29,6 +29,14 @@ extension Evaluator {
                 return { row in Self.refers(get(row), to: ref) == (op == .equal) }
             }
             return { row throws(ScriptError) in try Self.compare(get(row), op, value, literal: literal, field: field) }
+        case .arithmetic(let left, let op, let right):
+            let a = try compile(left, in: table, numeric: true), b = try compile(right, in: table, numeric: true)
+            return { row throws(ScriptError) in
+                switch (try value(a, row), try value(b, row)) {
+                case (.number(let x), .number(let y)): Self.compare(x, op, y)
+                default: false  // a missing value compares with nothing
+                }
+            }
         case .contains(let field, let literal):
             let get = try accessor(field, in: table)
             let needle = try resolve(literal).plainText.lowercased()

@@ -181,8 +181,8 @@ struct Evaluator {
         best.reserveCapacity(n + 1)
         // A credential's cost or weeks as the first key: read from its flat array.
         var flat: [Double]?
-        if kind == .credential, let key = keys.first {
-            switch key.field.name.lowercased() {
+        if kind == .credential, let key = keys.first?.field {
+            switch key.name.lowercased() {
             case "cost": flat = graph.costByCredential
             case "weeks": flat = graph.weeksByCredential
             default: break
@@ -239,7 +239,7 @@ struct Evaluator {
         let probe = Table(columns: [], rows: [], entityKind: kind)
         var getters: [(Row) -> Value] = []
         for key in keys {
-            guard let get = try? accessor(key.field, in: probe) else { return nil }
+            guard let field = key.field, let get = try? accessor(field, in: probe) else { return nil }
             getters.append(get)
         }
         return getters
@@ -303,15 +303,30 @@ struct Evaluator {
             table.rows = rows
             table.shape = .table
         case .select(let items, _):
-            var getters: [(Row) -> Value] = []
-            for item in items { getters.append(try accessor(item.field, in: table)) }
-            table.rows = table.rows.map { row in Row(getters.map { $0(row) }, entity: row.entity) }
-            table.columns = items.map { $0.alias ?? $0.field.name }
+            var computed: [Computed] = []
+            for item in items { computed.append(try compile(item.expression, in: table)) }
+            var rows: [Row] = []
+            rows.reserveCapacity(table.rows.count)
+            for row in table.rows {
+                var cells: [Value] = []
+                for c in computed { cells.append(try value(c, row)) }
+                rows.append(Row(cells, entity: row.entity))
+            }
+            table.rows = rows
+            table.columns = items.map(\.column)
+            table.enumeratedColumns = table.enumeratedColumns.intersection(items.compactMap { $0.alias == nil ? $0.expression.text : nil })
             table.shape = .table
         case .sort(let keys, _):
-            var getters: [(Row) -> Value] = []
-            for key in keys { getters.append(try accessor(key.field, in: table)) }
-            table.rows = Self.stablySorted(table.rows.map { row in (row, getters.map { $0(row) }) }, by: keys)
+            var computed: [Computed] = []
+            for key in keys { computed.append(try compile(key.expression, in: table)) }
+            var keyed: [(Row, [Value])] = []
+            keyed.reserveCapacity(table.rows.count)
+            for row in table.rows {
+                var values: [Value] = []
+                for c in computed { values.append(try value(c, row)) }
+                keyed.append((row, values))
+            }
+            table.rows = Self.stablySorted(keyed, by: keys)
             table.shape = .table
         case .limit(let n, _):
             table.rows = Array(table.rows.prefix(try count(n, "limit")))

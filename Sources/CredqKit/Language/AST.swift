@@ -146,13 +146,62 @@ struct Field: Sendable {
 }
 
 struct SelectItem: Sendable {
-    var field: Field
+    var expression: Expression
     var alias: String?
+
+    /// The column's name: its alias, else the expression as written.
+    var column: String { alias ?? expression.text }
 }
 
 struct SortKey: Sendable {
-    var field: Field
+    var expression: Expression
     var descending: Bool
+
+    /// The field, when the key is a field alone (the fast paths read only fields).
+    var field: Field? { if case .field(let f) = expression { f } else { nil } }
+}
+
+/// `+ - * /`.
+enum ArithmeticOp: String, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/"
+}
+
+/// A field, a number, or arithmetic over them (`cost / weeks`, `(cost + 100) * 2`).
+indirect enum Expression: Sendable {
+    case field(Field)
+    case number(Double, range: SourceRange)
+    case parameter(String, range: SourceRange)
+    case binary(ArithmeticOp, Expression, Expression)
+    /// `( expression )`, kept so that the written form and its range survive.
+    case parenthesized(Expression, range: SourceRange)
+
+    var range: SourceRange {
+        switch self {
+        case .field(let f): f.range
+        case .number(_, let r), .parameter(_, let r), .parenthesized(_, let r): r
+        case .binary(_, let a, let b): SourceRange(a.range.start, b.range.end)
+        }
+    }
+
+    /// Whether it does arithmetic (not a field or a number alone).
+    var isArithmetic: Bool {
+        switch self {
+        case .binary: true
+        case .parenthesized(let e, _): e.isArithmetic
+        default: false
+        }
+    }
+
+    /// The expression written out, one space around each operator: a column's default name.
+    var text: String {
+        switch self {
+        case .field(let f): f.name
+        case .number(let n, _): Value.format(n)
+        case .parameter(let p, _): "$" + p
+        case .binary(let op, let a, let b): "\(a.text) \(op.rawValue) \(b.text)"
+        case .parenthesized(let e, _): "(\(e.text))"
+        }
+    }
 }
 
 /// A comparison operator.
@@ -181,6 +230,8 @@ indirect enum Condition: Sendable {
     case compare(Field, CompareOp, Literal)
     case contains(Field, Literal)
     case member(Field, [Literal], negated: Bool, range: SourceRange)
+    /// A comparison with arithmetic on either side: `cost / weeks < 50`, `cost > 2 * weeks`.
+    case arithmetic(Expression, CompareOp, Expression)
     case teaches(NameRef, CompareOp, Int, range: SourceRange)
     case needs(NameRef, CompareOp, Int, range: SourceRange)
     case uses(NameRef, range: SourceRange)
@@ -202,6 +253,7 @@ indirect enum Condition: Sendable {
         case .and(let a, let b), .or(let a, let b): SourceRange(a.range.start, b.range.end)
         case .not(_, let r): r
         case .compare(let f, _, let l), .contains(let f, let l): SourceRange(f.range.start, l.range.end)
+        case .arithmetic(let a, _, let b): SourceRange(a.range.start, b.range.end)
         case .member(_, _, _, let r), .teaches(_, _, _, let r), .needs(_, _, _, let r), .uses(_, let r), .holds(_, let r), .requires(_, let r),
             .holdsSome(_, _, let r), .holdsFrom(_, let r), .isEmpty(_, _, let r),
             .recognizedBy(_, let r), .accredited(_, let r):

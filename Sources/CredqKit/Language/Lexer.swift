@@ -78,7 +78,10 @@ struct Lexer {
             case ".":
                 if atStatementStart, let next = peek(1), Self.isWordStart(next) { meta() } else if let next = peek(1), Self.isDigit(next) { number() } else { invalid(c) }
             case "-":
-                if let next = peek(1), Self.isDigit(next) { number() } else { invalid(c) }
+                if let next = peek(1), Self.isDigit(next) { number() } else { single(.minus) }
+            case "+": single(.plus)
+            case "*": single(.star)
+            case "/": single(.slash)
             default:
                 if Self.isDigit(c) { number() } else if Self.isWordStart(c) {
                     let start = index

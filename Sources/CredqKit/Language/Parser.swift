@@ -339,13 +339,13 @@ struct Parser {
             var items: [SelectItem] = []
             repeat {
                 rule("select_item")
-                let f = try field()
+                let e = try expression()
                 var alias: String?
                 if matchKeyword("as") {
                     alias = try consume(.word, .columnName).text
                     rule("IDENT")
                 }
-                items.append(SelectItem(field: f, alias: alias))
+                items.append(SelectItem(expression: e, alias: alias))
             } while match(.comma)
             return .select(items, range: SourceRange(start, previous().range.end))
         case "sort":
@@ -355,10 +355,10 @@ struct Parser {
             var keys: [SortKey] = []
             repeat {
                 rule("sort_key")
-                let f = try field()
+                let e = try expression()
                 var descending = false
                 if matchKeyword("desc") { descending = true } else { _ = matchKeyword("asc") }
-                keys.append(SortKey(field: f, descending: descending))
+                keys.append(SortKey(expression: e, descending: descending))
             } while match(.comma)
             return .sort(keys, range: SourceRange(start, previous().range.end))
         case "limit":
@@ -461,10 +461,34 @@ struct Parser {
 
     private static let relationWords = Set(Keywords.firstWords(Keywords.relations))
 
+    /// Whether the '(' here opens arithmetic rather than a condition: the token after its
+    /// matching ')' is an arithmetic or comparison operator.
+    private func parenthesisedExpression() -> Bool {
+        var depth = 0
+        var i = current
+        while i < tokens.count {
+            switch tokens[i].kind {
+            case .leftParen: depth += 1
+            case .rightParen:
+                depth -= 1
+                if depth == 0 {
+                    let next = tokens[min(i + 1, tokens.count - 1)]
+                    return isArithmeticOperator(next) || isComparisonOperator(next)
+                }
+            case .end, .newline, .semicolon, .pipe: return false
+            default: break
+            }
+            i += 1
+        }
+        return false
+    }
+
     /// primary_condition ::= '(' condition ')' | relation | comparison
     private mutating func primaryCondition() throws(Failure) -> Condition {
         rule("primary_condition")
-        if match(.leftParen) {
+        // `(cost + 1) * 2 > 5` is a comparison: what follows the closing parenthesis says so.
+        if peek().kind == .leftParen, !parenthesisedExpression() {
+            advance()
             let c = try condition()
             try consume(.rightParen, .closeParen)
             return c
@@ -533,9 +557,22 @@ struct Parser {
 
     /// comparison ::= FIELD ( compare_op value | '~' value | 'not'? 'in' '(' value ( ',' value )* ')'
     ///                      | 'is' 'not'? 'empty' )
+    ///              | expression compare_op expression
+    ///
+    /// The second form when either side does arithmetic; a value after the operator is an
+    /// expression when it starts with '(' or its first token is followed by an operator.
     private mutating func comparison() throws(Failure) -> Condition {
         rule("comparison")
-        let f = try field()
+        let left = try expression()
+        guard case .field(let f) = left else {
+            guard isComparisonOperator(peek()) else { throw fail(expected: .comparisonOperator) }
+            let op = try compareOp()
+            return .arithmetic(left, op, try expression())
+        }
+        if isComparisonOperator(peek()), peek(1).kind == .leftParen || isArithmeticOperator(peek(2)) || isArithmeticOperator(peek(1)) {
+            let op = try compareOp()
+            return .arithmetic(left, op, try expression())
+        }
         if matchKeyword("is") {
             let negated = matchKeyword("not")
             try consumeKeyword("empty")
@@ -555,6 +592,84 @@ struct Parser {
             return .member(f, values, negated: negated, range: SourceRange(f.range.start, previous().range.end))
         }
         throw fail(expected: .comparison(field: f.name))
+    }
+
+    /// expression ::= term ( ( '+' | '-' ) term )*
+    private mutating func expression() throws(Failure) -> Expression {
+        rule("expression")
+        try enter()
+        defer { depth -= 1 }
+        var left = try term()
+        while true {
+            if match(.plus) {
+                try countPart()
+                left = .binary(.add, left, try term())
+            } else if match(.minus) {
+                try countPart()
+                left = .binary(.subtract, left, try term())
+            } else if let n = negativeNumberAsMinus() {
+                // `cost -5`: the lexer read a negative number; after an operand it subtracts.
+                try countPart()
+                left = .binary(.subtract, left, n)
+            } else {
+                return left
+            }
+        }
+    }
+
+    /// term ::= factor ( ( '*' | '/' ) factor )*
+    private mutating func term() throws(Failure) -> Expression {
+        rule("term")
+        var left = try factor()
+        while true {
+            if match(.star) {
+                try countPart()
+                left = .binary(.multiply, left, try factor())
+            } else if match(.slash) {
+                try countPart()
+                left = .binary(.divide, left, try factor())
+            } else {
+                return left
+            }
+        }
+    }
+
+    /// factor ::= NUMBER | PARAM | FIELD | '(' expression ')'
+    private mutating func factor() throws(Failure) -> Expression {
+        rule("factor")
+        let token = peek()
+        switch token.kind {
+        case .number:
+            rule("NUMBER")
+            advance()
+            return .number(try parseNumber(token), range: token.range)
+        case .parameter:
+            rule("PARAM")
+            advance()
+            return .parameter(token.text, range: token.range)
+        case .leftParen:
+            advance()
+            let inner = try expression()
+            try consume(.rightParen, .closeParen)
+            return .parenthesized(inner, range: SourceRange(token.range.start, previous().range.end))
+        case .word:
+            return .field(try field())
+        default:
+            throw fail(expected: .fieldName)
+        }
+    }
+
+    /// A negative number right after an operand, read as `-` and the number.
+    private mutating func negativeNumberAsMinus() -> Expression? {
+        let token = peek()
+        guard token.kind == .number, token.text.hasPrefix("-"), let n = Double(token.text.dropFirst()) else { return nil }
+        advance()
+        rule("NUMBER")
+        return .number(n, range: SourceRange(token.range.start + 1, token.range.end))
+    }
+
+    private func isArithmeticOperator(_ token: Token) -> Bool {
+        [.plus, .minus, .star, .slash].contains(token.kind) || (token.kind == .number && token.text.hasPrefix("-"))
     }
 
     /// compare_op ::= '=' | '!=' | '<' | '<=' | '>' | '>='

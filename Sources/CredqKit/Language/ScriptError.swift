@@ -245,6 +245,7 @@ public struct SourceLines: Sendable {
 public enum Expected: Sendable, Equatable {
     case statementEnd, variableName, equalAfterVariable, query, ranking, bound, dateAfterAsOf, validDate, stage
     case columnName, closeParen, level, openParenAfterIn, closeList, value, anyValue, name, fieldName, aggregate
+    case comparisonOperator
     case comparison(field: String)
     case wholeNumber(after: String), wholeNumberAtLeastZero(after: String), number(after: String)
     case keyword(String)
@@ -270,6 +271,7 @@ public enum Expected: Sendable, Equatable {
         case .name: "a name"
         case .fieldName: "a field name"
         case .aggregate: "count, sum, avg, min or max"
+        case .comparisonOperator: "a comparison (=, !=, <, <=, >, >=) after the arithmetic"
         case .comparison(let field): "a comparison (=, !=, <, <=, >, >=, ~, in, is empty) after the field '\(field)'"
         case .wholeNumber(let word): "a whole number after '\(word)'"
         case .wholeNumberAtLeastZero(let word): "a whole number ≥ 0 after '\(word)'"
@@ -291,6 +293,8 @@ public enum Mismatch: Sendable, Equatable {
     case notComposite(credential: String)
     /// A `$parameter` whose text is not what the setting takes.
     case setting(String, takes: String, parameter: String, text: String)
+    /// Arithmetic on a field that holds something other than numbers (`noun`: "text", "a date").
+    case arithmeticOnNonNumber(field: String, is: String)
     /// `sum` or `avg` over a field that holds something other than numbers.
     case aggregateNeedsNumbers(String, field: String, holds: String)
 
@@ -303,6 +307,7 @@ public enum Mismatch: Sendable, Equatable {
         case .containsOnNonText(let field, let noun): "'~' looks for text, and \(field) is \(noun); compare it with = < > instead"
         case .notComposite(let name): "\"\(name)\" is not a composite credential: it has no stack rule"
         case .setting(let what, let takes, let parameter, let text): "\(what) takes \(takes); $\(parameter) is \"\(text)\""
+        case .arithmeticOnNonNumber(let field, let noun): "arithmetic works on numbers, and \(field) is \(noun)"
         case .aggregateNeedsNumbers(let aggregate, let field, let holds): "\(aggregate) needs numbers, but \(field) holds \(holds)"
         }
     }

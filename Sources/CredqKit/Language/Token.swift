@@ -18,6 +18,7 @@ enum TokenKind: String, Sendable, Equatable {
     case leftParen = "(", rightParen = ")"
     case equal = "=", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case tilde = "~"
+    case plus = "+", minus = "-", star = "*", slash = "/"
     case end = "end of input"
 }
 
