@@ -89,6 +89,7 @@ public enum Help {
           stacks toward cloud architect for mike by weeks limit 3
           stacks toward google data analytics certificate for jane max cost 500
           stacks toward cloud architect using aws, microsoft, hashicorp, edx
+          stacks toward skill python 3 for mike           a skill at a level (1 by default)
           gaps for mike toward cloud architect            what is missing, and the cheapest fixes
           compare google data analytics certificate, bsc computer science
 

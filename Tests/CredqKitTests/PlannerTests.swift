@@ -121,7 +121,9 @@ import Testing
         let graph = try GraphLoader.load([GraphSource(name: "random.json", bytes: Array(Self.randomGraph(seed: UInt64(seed)).utf8))]).graph
         var r = Random(state: UInt64(seed) &* 31 &+ 5)
         for query in 0..<6 {
-            let target: Planner.Target = r.chance(50) ? .role(r.next(graph.roles.count)) : .credential(r.next(graph.credentials.count))
+            var target: Planner.Target = r.chance(50) ? .role(r.next(graph.roles.count)) : .credential(r.next(graph.credentials.count))
+            // `stacks toward skill NAME LEVEL`: one skill at a level.
+            if r.chance(20) { target = .skills([SkillLevel(skill: r.next(graph.skills.count), level: 1 + r.next(3))]) }
             let held: Set<Int> = r.chance(50) ? Set(graph.heldCredentials(of: 0)) : []
             var options = Planner.Options()
             options.ranking = [.cost, .weeks, .count][r.next(3)]

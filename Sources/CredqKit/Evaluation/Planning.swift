@@ -1,7 +1,7 @@
 /// `stacks toward` and `gaps for`: the planner's answers as tables.
 extension Evaluator {
     func stacks(_ q: StacksQuery) throws(ScriptError) -> Table {
-        let targetRef = try resolve(q.target, [.role, .credential])
+        let targetRef = try resolve(q.target, q.target.kind == .skill ? [.skill] : [.role, .credential])
         var held = Set<Int>()
         var learnerName: String?
         if let l = q.learner {
@@ -25,13 +25,17 @@ extension Evaluator {
             for org in q.using { providers.insert(try resolve(org, [.organization]).index) }
             options.providers = providers
         }
-        let target: Planner.Target = targetRef.kind == .role ? .role(targetRef.index) : .credential(targetRef.index)
+        let target: Planner.Target = switch targetRef.kind {
+        case .role: .role(targetRef.index)
+        case .skill: .skills([SkillLevel(skill: targetRef.index, level: q.level ?? 1)])
+        default: .credential(targetRef.index)
+        }
         let planner = Planner(graph: graph, target: target, held: held, options: options, isInterrupted: isInterrupted)
         let stacks: [Planner.Stack]
         do {
             stacks = try planner.plan()
         } catch {
-            throw ScriptError(problem(for: error, target: targetRef, learner: learnerName, options: options), q.range)
+            throw ScriptError(problem(for: error, target: targetRef, level: q.level, learner: learnerName, options: options), q.range)
         }
         let rows = stacks.enumerated().map { rank, stack in
             Row([.number(Double(rank + 1)), .number(stack.cost), .number(stack.weeks), .number(Double(stack.count)),
@@ -60,13 +64,19 @@ extension Evaluator {
             }
         }
         var levels: [Int: (level: Int, from: Int)] = [:]
-        if case .role = target { levels = graph.skillLevels(of: Array(held)) }
+        var needs: [SkillLevel] = []
+        switch target {
+        case .role(let r): needs = graph.roles[r].needs
+        case .skills(let list): needs = list
+        case .credential: break
+        }
+        if !needs.isEmpty { levels = graph.skillLevels(of: Array(held)) }
         return stack.credentials.map { c in
             var covers: [Value] = []
             var notes: [String] = []
             switch target {
-            case .role(let r):
-                for need in graph.roles[r].needs where (levels[need.skill]?.level ?? 0) < need.level
+            case .role, .skills:
+                for need in needs where (levels[need.skill]?.level ?? 0) < need.level
                     && graph.credentials[c].teaches.contains(where: { $0.skill == need.skill && $0.level >= need.level }) {
                     covers.append(skillLevel(need.skill, need.level))
                 }
@@ -78,8 +88,8 @@ extension Evaluator {
         }
     }
 
-    private func problem(for failure: Planner.Failure, target: EntityRef, learner: String?, options: Planner.Options) -> Problem {
-        let name = graph.name(of: target)
+    private func problem(for failure: Planner.Failure, target: EntityRef, level: Int?, learner: String?, options: Planner.Options) -> Problem {
+        let name = graph.name(of: target) + (target.kind == .skill ? " at level \(level ?? 1)" : "")
         switch failure {
         case .skillsNotTaught(let nowhere, let outsideUsing):
             func list(_ needs: [SkillLevel]) -> String {

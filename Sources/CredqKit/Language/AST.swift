@@ -99,6 +99,8 @@ enum Setting<T: Sendable>: Sendable {
 struct StacksQuery: Sendable {
     enum Ranking: String, Sendable { case cost, weeks, count }
     var target: NameRef
+    /// `stacks toward skill NAME LEVEL`: the level to reach (nil: 1).
+    var level: Int?
     var learner: NameRef?
     var ranking: Ranking = .cost
     var limit: Setting<Int> = .value(5)

@@ -234,20 +234,46 @@ struct Parser {
         }
     }
 
-    /// stacks ::= 'stacks' 'toward' name ( 'for' name )? stack_option*
+    /// stacks ::= 'stacks' 'toward' ( 'skill' skill_target | name ) ( 'for' name )? stack_option*
     private mutating func stacks() throws(Failure) -> Source {
         rule("stacks")
         let start = advance().range.start
         try consumeKeyword("toward")
         let optionWords: Set<String> = ["by", "limit", "max", "using"]
-        let target = try name(stops: optionWords.union(["for"]))
-        var query = StacksQuery(target: target, range: SourceRange(start, target.range.end))
+        var target = try name(stops: optionWords.union(["for"]))
+        var level: Int?
+        if target.kind == .skill { level = try skillLevel(of: &target) }
+        var query = StacksQuery(target: target, level: level, range: SourceRange(start, target.range.end))
         if matchKeyword("for") { query.learner = try name(stops: optionWords) }
         while peek().kind == .word, optionWords.contains(peek().text.lowercased()) {
             try stackOption(&query, stops: optionWords)
         }
         query.range = SourceRange(start, previous().range.end)
         return .stacks(query)
+    }
+
+    /// skill_target ::= ( STRING | PARAM ) NUMBER? | name_word+
+    ///
+    /// The level of a skill target: a number after a quoted name, or the last of its bare
+    /// words when that is a whole number (`skill python 3` is Python at level 3).
+    private mutating func skillLevel(of target: inout NameRef) throws(Failure) -> Int? {
+        rule("skill_target")
+        var levelToken: Token?
+        switch target.spelling {
+        case .words(let w):
+            let words = w.split(separator: " ")
+            guard words.count > 1, let last = words.last, Int(last) != nil else { return nil }
+            levelToken = previous()
+            target.spelling = .words(words.dropLast().joined(separator: " "))
+            target.range = SourceRange(target.range.start, tokens[current - 2].range.end)
+        case .quoted, .parameter:
+            guard peek().kind == .number else { return nil }
+            levelToken = advance()
+        }
+        guard let token = levelToken, let level = Int(token.text), (1...4).contains(level) else {
+            throw fail(at: levelToken ?? peek(), expected: .level)
+        }
+        return level
     }
 
     /// stack_option ::= 'by' ( 'cost' | 'weeks' | 'count' ) | 'limit' ( NUMBER | PARAM )

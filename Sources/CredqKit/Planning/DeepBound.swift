@@ -48,7 +48,7 @@ final class DeepPrices {
         var roots: [Int] = []
         switch planner.target {
         case .credential(let c): roots = [c]
-        case .role:
+        case .role, .skills:
             for need in planner.openNeeds {
                 for t in planner.taughtBy[need.skill] {
                     if t.level < need.level { break }

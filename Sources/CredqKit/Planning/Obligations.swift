@@ -89,7 +89,7 @@ extension Planner {
         let has = { (c: Int) in held.contains(c) || Planner.contains(members, c) }
         switch target {
         case .credential(let t): if !held.contains(t), !Self.contains(members, t) { return false }
-        case .role: if !openNeeds.allSatisfy({ covered($0, members) }) { return false }
+        case .role, .skills: if !openNeeds.allSatisfy({ covered($0, members) }) { return false }
         }
         for m in members {
             if !graph.credentials[m].requires.allSatisfy(has) { return false }

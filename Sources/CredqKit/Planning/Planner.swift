@@ -16,6 +16,11 @@ public struct Planner {
     public enum Target: Sendable, Equatable {
         case role(Int)
         case credential(Int)
+        /// Skills at levels, as a role that needs only them (`stacks toward skill NAME LEVEL`).
+        case skills([SkillLevel])
+
+        /// Whether the target is skills to reach (a role's needs, or skills named), not a credential.
+        var isNeeds: Bool { if case .credential = self { false } else { true } }
     }
 
     public enum Ranking: Sendable { case cost, weeks, count }
@@ -108,12 +113,13 @@ public struct Planner {
         self.held = held
         self.options = options
         self.isInterrupted = isInterrupted
-        if case .role(let r) = target {
-            let levels = graph.skillLevels(of: Array(held))
-            openNeeds = graph.roles[r].needs.filter { (levels[$0.skill]?.level ?? 0) < $0.level }
-        } else {
-            openNeeds = []
+        let needs: [SkillLevel] = switch target {
+        case .role(let r): Array(graph.roles[r].needs)
+        case .skills(let needs): needs
+        case .credential: []
         }
+        let levels = needs.isEmpty ? [:] : graph.skillLevels(of: Array(held))
+        openNeeds = needs.filter { (levels[$0.skill]?.level ?? 0) < $0.level }
     }
 
     // MARK: - Search
@@ -135,7 +141,7 @@ public struct Planner {
         if options.limit <= 0 { return [] }
         let budget = options.budget ?? SearchBudget(states: options.stateBudget)
         defer { options.progress?(Progress(states: budget.used, seconds: 0, bound: (0, 0, 0), found: 0, done: true)) }
-        if case .role = target, canDecompose {
+        if target.isNeeds, canDecompose {
             // Every need no credential can meet is named at once, not one part's first.
             var memo = Feasibility(planner: self)
             defer { memo.finish() }
@@ -236,7 +242,7 @@ public struct Planner {
             if held.contains(c) { return [Stack(credentials: [], cost: 0, weeks: 0)] }
             if options.shortcuts, let stacks = try TreePlan.plan(self, c, budget, &memo) { return stacks }
             start = [c]
-        case .role:
+        case .role, .skills:
             start = []
         }
         let symmetry = options.shortcuts ? Symmetry(self, openNeeds: openNeeds, taughtBy: taughtBy, &memo) : .none
@@ -328,7 +334,7 @@ public struct Planner {
     /// Fails early, with the reason, when no stack can exist at all.
     func precheck(_ memo: inout Feasibility) throws(Failure) {
         switch target {
-        case .role:
+        case .role, .skills:
             // Every need nothing can meet, so that the answer names them all.
             var nowhere: [SkillLevel] = [], outsideUsing: [SkillLevel] = []
             for need in openNeeds {

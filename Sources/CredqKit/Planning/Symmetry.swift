@@ -40,7 +40,7 @@ struct Symmetry {
         case .credential(let c):
             stack = [c]
             targetCredential = c
-        case .role:
+        case .role, .skills:
             for need in openNeeds {
                 for t in taughtBy[need.skill] {
                     if t.level < need.level { break }  // sorted by level, highest first
