@@ -91,7 +91,10 @@ public enum Help {
           stacks toward cloud architect using aws, microsoft, hashicorp, edx
           stacks toward skill python 3 for mike           a skill at a level (1 by default)
           gaps for mike toward cloud architect            what is missing, and the cheapest fixes
+          gaps for rahul toward mitx-sds-micromasters     each rule's missing parts, "held 2 of 3"
           compare google data analytics certificate, bsc computer science
+          compare cloud architect, data analyst           roles: the level each needs of each skill
+          compare mike, rahul                             learners: the level each holds, their counts and goals
 
         A stack is a set of credentials, none already held, that meets the target (every skill
         a role needs at its level, or the credential itself), with every prerequisite and every

@@ -163,3 +163,81 @@ extension AskingTests {
         #expect(Self.ids(sorted) == expected)
     }
 }
+
+extension AskingTests {
+    @Test func compareRolesAndLearners() throws {
+        let g = Self.graph
+        let session = Self.session()
+        let roles = try session.evaluate("compare role \"\(g.roles[0].id)\", role \"\(g.roles[1].id)\"")
+        let needed = Array(Set(g.roles[0].needs.map(\.skill) + g.roles[1].needs.map(\.skill)))
+        #expect(table(roles, lastRows: 1).count == needed.count)
+        for row in table(roles, lastRows: 1) {
+            guard case .entity(let e) = row.values[0] else { Issue.record("not a skill row"); continue }
+            for (column, r) in [0, 1].enumerated() {
+                let level = g.roles[r].needs.first { $0.skill == e.ref.index }.map { Value.number(Double($0.level)) } ?? .null
+                #expect(row.values[column + 1] == level)
+            }
+        }
+        let learners = try session.evaluate("compare learner \"\(g.learners[0].id)\", learner \"\(g.learners[1].id)\"")
+        let levels = [0, 1].map { l in
+            var best: [Int: Int] = [:]
+            for c in Self.counted(l, .unrefuted) { for t in g.credentials[c].teaches { best[t.skill] = max(best[t.skill] ?? 0, t.level) } }
+            return best
+        }
+        #expect(table(learners, lastRows: 2).count == Set(levels[0].keys).union(levels[1].keys).count)
+        for row in table(learners, lastRows: 2) {
+            guard case .entity(let e) = row.values[0] else { Issue.record("not a skill row"); continue }
+            #expect(row.values[1] == (levels[0][e.ref.index].map { .number(Double($0)) } ?? .null))
+            #expect(row.values[2] == (levels[1][e.ref.index].map { .number(Double($0)) } ?? .null))
+        }
+        #expect(learners.rows[learners.rows.count - 2].values[1] == .number(Double(Self.counted(0, .unrefuted).count)))
+    }
+
+    private func table(_ t: Table, lastRows: Int) -> ArraySlice<Row> { t.rows.dropLast(lastRows) }
+
+    /// `gaps` toward a composite says, for each missing item, how many of its rule's items
+    /// are held and how many the rule needs.
+    @Test func gapsTowardACompositeCountHeldOfNeeded() throws {
+        let g = Self.graph
+        let session = Self.session()
+        var checked = 0
+        for (l, learner) in g.learners.enumerated() {
+            let held = Self.counted(l, .unrefuted)
+            func met(_ rule: StackRule) -> Bool {
+                switch rule {
+                case .credential(let c): held.contains(c)
+                case .all(let items): items.allSatisfy(met)
+                case .any(let items): items.contains(where: met)
+                case .atLeast(let n, let items): items.filter(met).count >= n
+                case .credits(let n, let ids): ids.filter(held.contains).map { g.credentials[$0].credits }.reduce(0, +) >= n
+                }
+            }
+            // Each missing credential of the top rule, with its rule's progress.
+            func expected(_ rule: StackRule, _ progress: String?) -> [String] {
+                switch rule {
+                case .credential(let c): return held.contains(c) ? [] : ["\(g.credentials[c].id) \(progress ?? "-")"]
+                case .all(let items):
+                    let p = progress ?? "held \(items.filter(met).count) of \(items.count)"
+                    return items.filter { !met($0) }.flatMap { expected($0, p) }
+                case .atLeast(let n, let items):
+                    let k = items.filter(met).count
+                    return k >= n ? [] : items.filter { !met($0) }.flatMap { expected($0, "held \(k) of \(n)") }
+                case .any(let items): return items.contains(where: met) ? [] : items.flatMap { expected($0, "held 0 of 1") }
+                case .credits(let n, let ids):
+                    let total = ids.filter(held.contains).map { g.credentials[$0].credits }.reduce(0, +)
+                    return total >= n ? [] : ids.filter { !held.contains($0) }.map {
+                        "\(g.credentials[$0].id) held \(Value.format(total)) of \(Value.format(n)) credits"
+                    }
+                }
+            }
+            for (c, credential) in g.credentials.enumerated() where !held.contains(c) {
+                guard let rule = credential.stack else { continue }
+                let gaps = try session.evaluate("gaps for learner \"\(learner.id)\" toward credential \"\(credential.id)\"")
+                let got = gaps.rows.map { "\($0.values[0].plainText) \($0.values[gaps.index(of: "progress")!] == .null ? "-" : $0.values[gaps.index(of: "progress")!].plainText)" }
+                #expect(got == expected(rule, nil), "\(learner.id) toward \(credential.id)")
+                checked += got.count
+            }
+        }
+        #expect(checked > 20)
+    }
+}

@@ -1,5 +1,57 @@
-/// `compare`: credentials side by side, a row a property.
+/// `compare`: two or more entities of one kind side by side, a column each: credentials a row
+/// an aspect, roles a row a needed skill, learners a row a skill held.
 extension Evaluator {
+    func compare(_ names: [NameRef]) throws(ScriptError) -> Table {
+        // The first name says the kind; the others must be of it.
+        let first = try resolve(names[0], [.credential, .role, .learner])
+        var refs = [first]
+        for n in names.dropFirst() { refs.append(try resolve(n, [first.kind])) }
+        switch first.kind {
+        case .role: return compareRoles(refs.map(\.index))
+        case .learner: return compareLearners(refs.map(\.index))
+        default: return compare(refs.map(\.index))
+        }
+    }
+
+    /// Roles: one row per skill any of them needs (in the order the roles list them), the
+    /// level each needs, then how many skills each needs.
+    func compareRoles(_ roles: [Int]) -> Table {
+        var skills: [Int] = []
+        var seen = Set<Int>()
+        for r in roles { for need in graph.roles[r].needs where seen.insert(need.skill).inserted { skills.append(need.skill) } }
+        var rows = skills.map { s in
+            Row([entity(.skill, s)] + roles.map { r in
+                graph.roles[r].needs.first { $0.skill == s }.map { .number(Double($0.level)) } ?? .null
+            }, entity: EntityRef(kind: .skill, index: s))
+        }
+        rows.append(Row([.text("skills needed")] + roles.map { .number(Double(graph.roles[$0].needs.count)) }))
+        return Table(columns: ["skill"] + roles.map { graph.roles[$0].name }, rows: rows)
+    }
+
+    /// Learners: one row per skill any of them holds (best level first), the level each has
+    /// through the holdings the trust setting counts, then their credential counts and goals.
+    func compareLearners(_ learners: [Int]) -> Table {
+        let levels = learners.map { graph.skillLevels(of: countedCredentials(of: $0)) }
+        var best: [Int: Int] = [:]
+        for l in levels { for (s, v) in l { best[s] = max(best[s] ?? 0, v.level) } }
+        let skills = best.keys.sorted { a, b in
+            best[a]! != best[b]! ? best[a]! > best[b]! : graph.skills[a].name < graph.skills[b].name
+        }
+        var rows = skills.map { s in
+            Row([entity(.skill, s)] + levels.map { l in l[s].map { .number(Double($0.level)) } ?? .null },
+                entity: EntityRef(kind: .skill, index: s))
+        }
+        rows.append(Row([.text("credentials held")] + learners.map { .number(Double(countedCredentials(of: $0).count)) }))
+        rows.append(Row([.text("goal")] + learners.map { l in
+            switch graph.learners[l].goal {
+            case .role(let r): entity(.role, r)
+            case .credential(let c): entity(.credential, c)
+            case nil: .null
+            }
+        }))
+        return Table(columns: ["skill"] + learners.map { graph.learners[$0].name }, rows: rows)
+    }
+
     func compare(_ credentials: [Int]) -> Table {
         let creds = credentials.map { graph.credentials[$0] }
         func names(_ kind: EntityKind, _ ids: [Int]) -> Value { Schema.entities(graph, kind, ids) }

@@ -87,9 +87,7 @@ struct Evaluator {
         case .verify(let who, let day, _):
             return try verify(who, on: try day.map { (d) throws(ScriptError) in try date(d, "as of") } ?? verificationDay ?? Day.today)
         case .compare(let names, _):
-            var refs: [EntityRef] = []
-            for n in names { refs.append(try resolve(n, [.credential])) }
-            return compare(refs.map(\.index))
+            return try compare(names)
         case .variable(let name, let isParameter, let range):
             if let table = variables[name] { return table }
             let known = Array(variables.keys) + (isParameter ? Array(parameters.keys) : [])

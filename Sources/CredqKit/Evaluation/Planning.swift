@@ -158,40 +158,48 @@ extension Evaluator {
             table.listsOnLines = true
             return table
         }
-        // A credential: the parts of its stack rule not yet held (or itself and its prerequisites).
+        // A credential: the parts of its stack rule not yet held (or itself and its prerequisites),
+        // each with how far the learner is through the rule it belongs to.
         let credential = graph.credentials[target.index]
         var rows: [Row] = []
-        func row(_ c: Int, _ rule: String) -> Row {
+        func row(_ c: Int, _ rule: String, _ progress: String?) -> Row {
             let cred = graph.credentials[c]
-            return Row([.text(cred.id), .text(cred.name), .text(rule), .number(cred.cost), .number(cred.weeks), .number(cred.credits)],
+            return Row([.text(cred.id), .text(cred.name), .text(rule), progress.map(Value.text) ?? .null,
+                        .number(cred.cost), .number(cred.weeks), .number(cred.credits)],
                        entity: EntityRef(kind: .credential, index: c))
         }
-        func missing(_ rule: StackRule, _ label: String) {
-            let has = { (c: Int) in held.contains(c) }
+        let has = { (c: Int) in held.contains(c) }
+        func missing(_ rule: StackRule, _ label: String, _ progress: String?) {
             switch rule {
-            case .credential(let c): if !held.contains(c) { rows.append(row(c, label)) }
-            case .all(let items): for item in items where !Planner.satisfied(item, has, graph) { missing(item, label.isEmpty ? "all of" : label) }
+            case .credential(let c): if !held.contains(c) { rows.append(row(c, label, progress)) }
+            case .all(let items):
+                let k = items.filter { Planner.satisfied($0, has, graph) }.count
+                for item in items where !Planner.satisfied(item, has, graph) {
+                    missing(item, label.isEmpty ? "all of" : label, label.isEmpty ? "held \(k) of \(items.count)" : progress)
+                }
             case .any(let items):
-                if !items.contains(where: { Planner.satisfied($0, has, graph) }) { for item in items { missing(item, "any of") } }
+                if !items.contains(where: { Planner.satisfied($0, has, graph) }) { for item in items { missing(item, "any of", "held 0 of 1") } }
             case .atLeast(let n, let items):
                 let k = items.filter { Planner.satisfied($0, has, graph) }.count
-                if k < n { for item in items where !Planner.satisfied(item, has, graph) { missing(item, "\(n - k) more of") } }
+                if k < n { for item in items where !Planner.satisfied(item, has, graph) { missing(item, "\(n - k) more of", "held \(k) of \(n)") } }
             case .credits(let needed, let ids):
                 let total = ids.filter(held.contains).reduce(0) { $0 + graph.credentials[$1].credits }
                 if total < needed {
-                    for c in ids where !held.contains(c) { rows.append(row(c, "\(Value.format(needed - total)) more credits of")) }
+                    for c in ids where !held.contains(c) {
+                        rows.append(row(c, "\(Value.format(needed - total)) more credits of", "held \(Value.format(total)) of \(Value.format(needed)) credits"))
+                    }
                 }
             }
         }
         if held.contains(target.index) {
             // Already earned: nothing is missing.
         } else if let rule = credential.stack {
-            missing(rule, "")
+            missing(rule, "", nil)
         } else {
-            for p in graph.prerequisiteOrder(of: target.index) where !held.contains(p) { rows.append(row(p, "prerequisite")) }
-            rows.append(row(target.index, "the credential"))
+            for p in graph.prerequisiteOrder(of: target.index) where !held.contains(p) { rows.append(row(p, "prerequisite", nil)) }
+            rows.append(row(target.index, "the credential", nil))
         }
-        return Table(columns: ["id", "name", "rule", "cost", "weeks", "credits"], rows: rows, entityKind: .credential)
+        return Table(columns: ["id", "name", "rule", "progress", "cost", "weeks", "credits"], rows: rows, entityKind: .credential)
     }
 }
 
