@@ -92,6 +92,8 @@ public enum Help {
           stacks toward skill python 3 for mike           a skill at a level (1 by default)
           gaps for mike toward cloud architect            what is missing, and the cheapest fixes
           gaps for rahul toward mitx-sds-micromasters     each rule's missing parts, "held 2 of 3"
+          assume mike holds aws solutions architect associate    what if: plan as if he held it
+          forget assumptions                              drop every assumption (.assumptions lists them)
           compare google data analytics certificate, bsc computer science
           compare cloud architect, data analyst           roles: the level each needs of each skill
           compare mike, rahul                             learners: the level each holds, their counts and goals
@@ -152,6 +154,7 @@ public enum Help {
           .read FILE         run a script       .params          parameters and variables
           .maxstates [N]     the planner's budget for one question (default 2000000)
           .trust [any|unrefuted|verified]   which holdings count (.help trust)
+          .assumptions       the holdings assumed with assume (.save never writes them)
           .quit              leave (or Ctrl-D)
         """),
         ("bindings", "let and parameters", """

@@ -44,6 +44,11 @@ extension Session {
             try emit(schemaTable(), range: command.range)
         case "stats":
             try emit(statsTable(), range: command.range)
+        case "assumptions":
+            let rows = assumptions.map { a in
+                Row([.text(a.learner), .text(a.credential), .date(a.issued), .text(VerificationStatus.assumed.rawValue)])
+            }
+            try emit(Table(columns: ["learner", "credential", "issued", "status"], rows: rows), range: command.range)
         case "params":
             var rows = parameters.sorted { $0.key < $1.key }.map { Row([.text("$" + $0.key), .text("parameter"), .text($0.value)]) }
             rows += variables.sorted { $0.key < $1.key }.map { Row([.text($0.key), .text("variable"), .text("\($0.value.rows.count) rows")]) }

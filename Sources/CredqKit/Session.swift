@@ -5,7 +5,34 @@ import Foundation
 /// stdin scripts all share.
 public final class Session {
     public internal(set) var graph: Graph {
-        didSet { trustLedger = nil }  // statuses are the old graph's
+        didSet {
+            trustLedger = nil  // statuses are the old graph's
+            assumedGraph = nil
+        }
+    }
+    /// Holdings assumed for the session (`assume`), by ids, in the order assumed.
+    public internal(set) var assumptions: [Assumption] = [] {
+        didSet { assumedGraph = nil }
+    }
+    public struct Assumption: Sendable, Equatable {
+        public var learner: String
+        public var credential: String
+        public var issued: Day
+    }
+    private var assumedGraph: Graph?
+    /// The graph the session's answers read: the loaded one with the assumed holdings.
+    var queryGraph: Graph {
+        if assumptions.isEmpty { return graph }
+        if let assumedGraph { return assumedGraph }
+        var extra: [Int: [Holding]] = [:]
+        for a in assumptions {
+            guard let l = graph.index(of: a.learner, kind: .learner), let c = graph.index(of: a.credential, kind: .credential) else { continue }
+            let n = (extra[l]?.count ?? 0) + 1
+            extra[l, default: []].append(Holding(id: "\(a.learner)-assumed-\(n)", credential: c, issued: a.issued, expires: nil, proof: nil))
+        }
+        let made = graph.assuming(extra)
+        assumedGraph = made
+        return made
     }
     /// The files the graph was loaded from; nil entries stand for the built-in catalog.
     var sources: [GraphSource]
@@ -147,7 +174,7 @@ public final class Session {
     func execute(_ statement: Statement, name: String, outcome: inout Outcome) throws(ScriptError) {
         // An answer that left holdings out says so once, after it.
         defer {
-            if let note = trustLedger?.notice(graph) { writeErr(note) }
+            if let note = trustLedger?.notice(queryGraph) { writeErr(note) }
             if let note = graph.totals.notice(graph) { writeErr(note) }
         }
         switch statement {
@@ -158,11 +185,40 @@ public final class Session {
             variables[binding.name] = try evaluator.evaluate(binding.value).materialized()
         case .meta(let command):
             try meta(command, name: name, outcome: &outcome)
+        case .assume(let learner, let credentials, _):
+            try assume(learner, holds: credentials)
+        case .forgetAssumptions:
+            let n = assumptions.count
+            assumptions = []
+            writeErr("note: \(n) assumption\(n == 1 ? "" : "s") forgotten\n")
+        }
+    }
+
+    /// `assume LEARNER holds CREDENTIAL, ...`: each credential the learner does not already
+    /// hold (as the trust setting counts) becomes a holding issued today, until `forget`.
+    private func assume(_ learnerName: NameRef, holds names: [NameRef]) throws(ScriptError) {
+        let evaluator = self.evaluator
+        let learner = try evaluator.resolve(learnerName, [.learner]).index
+        var credentials: [Int] = []
+        for n in names { credentials.append(try evaluator.resolve(n, [.credential]).index) }
+        let held = Set(evaluator.countedCredentials(of: learner))
+        _ = trustLedger?.notice(queryGraph)  // what was left out to answer this is not news
+        let who = graph.learners[learner]
+        for c in credentials {
+            let credential = graph.credentials[c]
+            if held.contains(c) {
+                writeErr("note: \(who.name) already holds \(credential.name): nothing assumed\n")
+                continue
+            }
+            let assumption = Assumption(learner: who.id, credential: credential.id, issued: verificationDay ?? Day.today)
+            if assumptions.contains(assumption) { continue }
+            assumptions.append(assumption)
+            writeErr("note: assuming \(who.name) holds \(credential.name) (forget assumptions drops it)\n")
         }
     }
 
     var evaluator: Evaluator {
-        Evaluator(graph: graph, variables: variables, parameters: parameters, isInterrupted: isInterrupted,
+        Evaluator(graph: queryGraph, variables: variables, parameters: parameters, isInterrupted: isInterrupted,
                   verificationDay: verificationDay, stateBudget: stateBudget, progress: planProgress,
                   trust: trust, ledger: ledger)
     }

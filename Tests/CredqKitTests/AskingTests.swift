@@ -241,3 +241,42 @@ extension AskingTests {
         #expect(checked > 20)
     }
 }
+
+extension AskingTests {
+    /// `assume`: a plan for the learner is the plan from their counted holdings and the
+    /// assumed credential; `forget assumptions` restores every answer; `.save` never writes them.
+    @Test func assumedHoldingsAreSeenByPlansAndNeverSaved() throws {
+        let g = Self.graph
+        let box = OutputBox()
+        let session = Session(graph: g, sources: SourceFiles.defaultCatalogSources, format: .tsv, out: { box.text += $0 }, err: { _ in })
+        session.verificationDay = Self.day
+        var checked = 0
+        for (l, learner) in g.learners.enumerated() {
+            guard case .role(let goal)? = learner.goal else { continue }
+            let held = Self.counted(l, .unrefuted)
+            // An affordable credential they do not hold that teaches something the goal needs.
+            guard let c = g.credentials.indices.first(where: { c in
+                !held.contains(c) && g.credentials[c].requires.allSatisfy(held.contains) && g.credentials[c].stack == nil
+                    && g.credentials[c].teaches.contains { t in g.roles[goal].needs.contains { $0.skill == t.skill } }
+            }) else { continue }
+            session.run("assume learner \"\(learner.id)\" holds credential \"\(g.credentials[c].id)\"", name: "t")
+            let planned = try session.evaluate("stacks toward role \"\(g.roles[goal].id)\" for learner \"\(learner.id)\" limit 3")
+            var options = Planner.Options()
+            options.limit = 3
+            let expected = try Planner(graph: g, target: .role(goal), held: held.union([c]), options: options).plan()
+            #expect(planned.rows.map { $0.values[1] } == expected.map { .number($0.cost) }, "\(learner.id) assuming \(g.credentials[c].id)")
+            session.run("forget assumptions", name: "t")
+            let after = try session.evaluate("stacks toward role \"\(g.roles[goal].id)\" for learner \"\(learner.id)\" limit 3")
+            let original = try Planner(graph: g, target: .role(goal), held: held, options: options).plan()
+            #expect(after.rows.map { $0.values[1] } == original.map { .number($0.cost) })
+            checked += 1
+        }
+        #expect(checked >= 3)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("credq-assume-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        session.run("assume mike holds aws solutions architect associate\n.save \(file.path)", name: "t")
+        #expect(session.assumptions.count == 1)
+        let saved = try String(contentsOf: file, encoding: .utf8)
+        #expect(!saved.contains("assumed") && saved.contains("mike-aws-ccp"))
+    }
+}

@@ -146,6 +146,8 @@ import Testing
             case .pipeline(let p): sexpr(p)
             case .binding(let b): "(let \(b.name) \(sexpr(b.value)))"
             case .meta(let m): "(.\(m.name)\(m.argument.map { " " + $0 } ?? ""))"
+            case .assume(let l, let cs, _): "(assume \(sexpr(l)) \(cs.map(sexpr).joined(separator: " ")))"
+            case .forgetAssumptions: "(forget-assumptions)"
             }
         } + errors.map { "error@\($0.range?.start ?? -1): \($0.problem.message)" }
     }
@@ -193,6 +195,9 @@ import Testing
          "(credentials) | (group kind) | (avg cost) | (sort avg_cost desc) | (limit $n)"),
         ("let x = skills | select id as i, name", "(let x (skills) | (select id as i, name))"),
         (".load --catalog", "(.load --catalog)"),
+        ("assume mike holds aws saa, google ads", "(assume [mike] [aws saa] [google ads])"),
+        ("forget assumptions", "(forget-assumptions)"),
+        ("assume | count", "assume | (count)"),
     ])
     func parserTrees(_ source: String, _ expected: String) {
         #expect(Self.parsed(source) == [expected], "\(source)")

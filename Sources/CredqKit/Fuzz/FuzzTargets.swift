@@ -60,8 +60,9 @@ public enum FuzzTargets {
                     session.format = format
                     session.run(text, name: "fuzz.cq")
                 }
-            case .binding(let binding):
-                let text = String(source.unicodeScalars.dropFirst(binding.range.start).prefix(binding.range.end - binding.range.start))
+            case .binding, .assume, .forgetAssumptions:
+                let range = statement.range
+                let text = String(source.unicodeScalars.dropFirst(range.start).prefix(range.end - range.start))
                 session.run(text, name: "fuzz.cq")
             }
         }

@@ -20,6 +20,11 @@ public struct Graph: Sendable {
     /// credential → (learner, holding index) of everyone who holds it.
     var holders: HolderIndex { lazyHolders.get { HolderIndex(credentials: credentials.count, learners: learners) } }
     private var lazyHolders = Lazy<HolderIndex>()
+    /// learner → where its assumed holdings start (see `assuming`); empty in a loaded graph.
+    var assumedFrom: [Int: Int] = [:]
+
+    /// Forgets who holds what, after learners' holdings change.
+    mutating func resetHolders() { lazyHolders = Lazy() }
     /// credential → the cheapest stack toward it from nothing (`total_cost`), found on first use.
     let totals = Totals()
     /// credential → the composites whose stack rule names it.

@@ -10,12 +10,17 @@ indirect enum Statement: Sendable {
     case pipeline(Pipeline)
     case binding(Binding)
     case meta(MetaCommand)
+    /// `assume LEARNER holds CREDENTIAL, ...`: hypothetical holdings for the session.
+    case assume(learner: NameRef, credentials: [NameRef], range: SourceRange)
+    /// `forget assumptions`.
+    case forgetAssumptions(range: SourceRange)
 
     var range: SourceRange {
         switch self {
         case .pipeline(let p): p.range
         case .binding(let b): b.range
         case .meta(let m): m.range
+        case .assume(_, _, let r), .forgetAssumptions(let r): r
         }
     }
 }

@@ -9,7 +9,7 @@ public enum Keywords {
     public static let sources = ["credentials", "skills", "roles", "learners", "organizations", "holdings", "count",
                                  "credentials of", "holders of",
                                  "prerequisites of", "parts of", "roles related to", "stacks toward", "gaps for", "compare",
-                                 "verify", "let"]
+                                 "verify", "let", "assume", "forget assumptions"]
 
     /// The stages after `|`.
     public static let stages = ["where", "select", "sort by", "limit", "count", "group by", "sum", "avg", "min", "max", "distinct"]
@@ -24,7 +24,7 @@ public enum Keywords {
 
     /// The REPL's and scripts' meta-commands, without their dot.
     public static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output",
-                                      "read", "params", "quit"]
+                                      "read", "params", "assumptions", "quit"]
 
     /// The first word of each, for suggestions and the parser's choice of rule.
     static func firstWords(_ phrases: [String]) -> [String] {

@@ -71,14 +71,36 @@ struct Parser {
         return Script(statements: statements)
     }
 
-    /// statement ::= let_statement | meta_command | pipeline
+    /// statement ::= let_statement | meta_command | assume_statement | forget_statement | pipeline
     private mutating func statement() throws(Failure) -> Statement {
         rule("statement")
         parts = 0
         depth = 0  // a statement given up on mid-way left its levels counted
         if peek().kind == .meta { return .meta(try metaCommand()) }
         if peek().isKeyword("let") { return .binding(try letStatement()) }
+        // A variable may be called `assume` or `forget`: the statements need what follows.
+        if peek().isKeyword("assume"), isNameStart(peek(1)) { return try assumeStatement() }
+        if peek().isKeyword("forget"), peek(1).isKeyword("assumptions") { return forgetStatement() }
         return .pipeline(try pipeline())
+    }
+
+    /// assume_statement ::= 'assume' name 'holds' name ( ',' name )*
+    private mutating func assumeStatement() throws(Failure) -> Statement {
+        rule("assume_statement")
+        let start = advance().range.start
+        let learner = try name(stops: ["holds"])
+        try consumeKeyword("holds")
+        var credentials = [try name(stops: [])]
+        while match(.comma) { credentials.append(try name(stops: [])) }
+        return .assume(learner: learner, credentials: credentials, range: SourceRange(start, previous().range.end))
+    }
+
+    /// forget_statement ::= 'forget' 'assumptions'
+    private mutating func forgetStatement() -> Statement {
+        rule("forget_statement")
+        let start = advance().range.start
+        advance()
+        return .forgetAssumptions(range: SourceRange(start, previous().range.end))
     }
 
     /// let_statement ::= 'let' IDENT '=' pipeline

@@ -8,6 +8,8 @@ public enum VerificationStatus: String, Sendable, CaseIterable {
     case expired
     case notYetValid = "not-yet-valid"
     case revoked, unsigned, unsupported, malformed
+    /// A holding assumed for the session (`assume`): not verified, always counted.
+    case assumed
 }
 
 /// Checks a holding's proof, a compact JWS signed by the credential's provider, against the

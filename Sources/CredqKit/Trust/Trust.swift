@@ -12,7 +12,8 @@ public enum Trust: String, Sendable, CaseIterable {
 
     /// Whether a holding with this verification status counts.
     public func counts(_ status: VerificationStatus) -> Bool {
-        switch self {
+        if status == .assumed { return true }
+        return switch self {
         case .any: true
         case .verified: status == .valid
         case .unrefuted: !Self.refuting.contains(status)
@@ -41,6 +42,7 @@ final class TrustLedger: @unchecked Sendable {
     init(day: Day) { self.day = day }
 
     func status(_ graph: Graph, learner: Int, holding: Int) -> VerificationStatus {
+        if graph.isAssumed(learner: learner, holding: holding) { return .assumed }
         let key = Key(learner: Int32(learner), holding: Int32(holding))
         lock.lock()
         if let known = statuses[key] {
