@@ -84,12 +84,14 @@ public enum Help {
           parts of google data analytics certificate              its stack rule as a tree
           roles related to data analyst           the role's related roles, nearest first
         """),
-        ("planning", "stacks toward, gaps, compare", """
+        ("planning", "stacks toward, nearest, gaps, compare, assume", """
           stacks toward cloud architect                   the 5 cheapest ways to a role
           stacks toward cloud architect for mike by weeks limit 3
           stacks toward google data analytics certificate for jane max cost 500
           stacks toward cloud architect using aws, microsoft, hashicorp, edx
           stacks toward skill python 3 for mike           a skill at a level (1 by default)
+          nearest roles for claire limit 3                each role with her best stack, nearest first
+          nearest learners toward cloud architect         each learner with their best stack toward it
           gaps for mike toward cloud architect            what is missing, and the cheapest fixes
           gaps for rahul toward mitx-sds-micromasters     each rule's missing parts, "held 2 of 3"
           assume mike holds aws solutions architect associate    what if: plan as if he held it
@@ -106,6 +108,10 @@ public enum Help {
         using keeps only credentials whose provider or platform is one of those; equal stacks
         go by their sorted ids. compare shows each credential's total cost and weeks: its
         cheapest stack from nothing (also the fields total_cost and total_weeks).
+        nearest ranks each role (learner) by the best stack stacks toward would give, with the
+        same options; roles already reached come first at cost 0, and roles no stack reaches
+        are left out with a note. assume adds hypothetical holdings (status assumed, always
+        counted) that every answer sees until forget assumptions.
         A search that would take more than .maxstates states (2000000; --max-states on the
         command line) stops with an error instead of guessing. Ctrl-C stops a long search; on a
         terminal, one that runs past a second shows its progress on one line.

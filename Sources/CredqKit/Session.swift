@@ -181,6 +181,7 @@ public final class Session {
         case .pipeline(let pipeline):
             let table = try evaluator.evaluate(pipeline)
             try emit(table, range: pipeline.range)
+            for note in table.notes { writeErr("note: \(note)\n") }
         case .binding(let binding):
             variables[binding.name] = try evaluator.evaluate(binding.value).materialized()
         case .meta(let command):

@@ -174,3 +174,33 @@ run("roles", targets: { graph.roles.isEmpty ? nil : .role(random(graph.roles.cou
 run("roles, for a random learner", targets: { graph.roles.isEmpty ? nil : .role(random(graph.roles.count)) }, withLearner: true)
 run("composite credentials", targets: { composites.isEmpty ? nil : .credential(composites[random(composites.count)]) }, withLearner: false)
 run("composite credentials, for a learner", targets: { composites.isEmpty ? nil : .credential(composites[random(composites.count)]) }, withLearner: true)
+
+// MARK: - Nearest roles and learners
+
+/// `nearest roles for LEARNER limit 5` for random learners, and `nearest learners toward ROLE
+/// limit 5` for a few roles, through a session as a user types them.
+@MainActor func nearest(on graph: Graph, sources: [GraphSource], label: String, learnerRuns: Int, roleRuns: Int) {
+    guard !graph.learners.isEmpty, !graph.roles.isEmpty else { return }
+    let sink = OutputSink()
+    let session = Session(graph: graph, sources: sources, format: .tsv, out: { sink.bytes += $0.utf8.count }, err: { sink.errors += $0 })
+    func time(_ runs: Int, _ query: () -> String) -> [Double] {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let q = query()
+            let t = now()
+            session.run(q, name: "bench")
+            times.append(now() - t)
+        }
+        return times.sorted()
+    }
+    let roles = time(learnerRuns) { "nearest roles for learner \"\(graph.learners[random(graph.learners.count)].id)\" limit 5" }
+    print("nearest roles for a random learner limit 5, \(label): n=\(roles.count)  p50 \(ms(percentile(roles, 50)))  p90 \(ms(percentile(roles, 90)))  max \(ms(roles.last!))")
+    let learners = time(roleRuns) { "nearest learners toward role \"\(graph.roles[random(graph.roles.count)].id)\" limit 5" }
+    print("nearest learners toward a random role limit 5, \(label): n=\(learners.count)  p50 \(ms(percentile(learners, 50)))  max \(ms(learners.last!))")
+    if sink.errors.contains("error") { print("errors:\n\(sink.errors)") }
+}
+
+nearest(on: graph, sources: [source], label: "this graph", learnerRuns: min(args.queries, 100), roleRuns: min(args.queries, 10))
+if let catalog = try? GraphLoader.load(SourceFiles.defaultCatalogSources).graph {
+    nearest(on: catalog, sources: SourceFiles.defaultCatalogSources, label: "the default catalog", learnerRuns: 200, roleRuns: 50)
+}

@@ -107,6 +107,9 @@ import Testing
             "(stacks \(sexpr(q.target))\(q.learner.map { " for " + sexpr($0) } ?? "") by-\(q.ranking.rawValue) limit-\(setting(q.limit))"
                 + (q.maxCost.map { " max-cost-\(setting($0))" } ?? "") + (q.maxWeeks.map { " max-weeks-\(setting($0))" } ?? "")
                 + (q.using.isEmpty ? "" : " using " + q.using.map(sexpr).joined(separator: " ")) + ")"
+        case .nearest(let q):
+            "(nearest-\(q.roles ? "roles-for" : "learners-toward") \(sexpr(q.subject)) by-\(q.ranking.rawValue)"
+                + (setting(q.limit) == "all" ? "" : " limit-\(setting(q.limit))") + (q.maxCost.map { " max-cost-\(setting($0))" } ?? "") + ")"
         case .gaps(let l, let t, _): "(gaps \(sexpr(l)) \(sexpr(t)))"
         case .compare(let names, _): "(compare \(names.map(sexpr).joined(separator: " ")))"
         case .verify(let who, let day, _): "(verify\(who.map { " " + sexpr($0) } ?? "")\(day.map { " as-of-" + setting($0) } ?? ""))"
@@ -115,7 +118,8 @@ import Testing
     }
 
     static func setting<T>(_ s: Setting<T>) -> String {
-        switch s {
+        if case .value(let v as Int) = s, v == Int.max { return "all" }
+        return switch s {
         case .value(let v): "\(v)"
         case .parameter(let p, _): "$\(p)"
         }
@@ -197,6 +201,8 @@ import Testing
         (".load --catalog", "(.load --catalog)"),
         ("assume mike holds aws saa, google ads", "(assume [mike] [aws saa] [google ads])"),
         ("forget assumptions", "(forget-assumptions)"),
+        ("nearest roles for claire by weeks limit 3 max cost 500", "(nearest-roles-for [claire] by-weeks limit-3 max-cost-500.0)"),
+        ("nearest learners toward cloud architect", "(nearest-learners-toward [cloud architect] by-cost)"),
         ("assume | count", "assume | (count)"),
     ])
     func parserTrees(_ source: String, _ expected: String) {

@@ -82,6 +82,8 @@ struct Evaluator {
             return try partsOf(try resolve(name, [.credential]), range: name.range)
         case .stacks(let q):
             return try stacks(q)
+        case .nearest(let q):
+            return try nearest(q)
         case .gaps(let learner, let target, let range):
             return try gaps(learner: learner, target: target, range: range)
         case .verify(let who, let day, _):

@@ -9,22 +9,7 @@ extension Evaluator {
             held = Set(countedCredentials(of: learner))
             learnerName = graph.learners[learner].name
         }
-        var options = Planner.Options()
-        options.ranking = switch q.ranking {
-        case .cost: .cost
-        case .weeks: .weeks
-        case .count: .count
-        }
-        options.limit = try count(q.limit, "limit")
-        options.stateBudget = stateBudget
-        options.progress = progress
-        options.maxCost = try q.maxCost.map { (c) throws(ScriptError) in try number(c, "max cost") }
-        options.maxWeeks = try q.maxWeeks.map { (w) throws(ScriptError) in try number(w, "max weeks") }
-        if !q.using.isEmpty {
-            var providers = Set<Int>()
-            for org in q.using { providers.insert(try resolve(org, [.organization]).index) }
-            options.providers = providers
-        }
+        let options = try plannerOptions(q)
         let target: Planner.Target = switch targetRef.kind {
         case .role: .role(targetRef.index)
         case .skill: .skills([SkillLevel(skill: targetRef.index, level: q.level ?? 1)])
@@ -46,6 +31,27 @@ extension Evaluator {
                           shape: .stacks(target: targetRef, held: held.sorted()))
         table.listsOnLines = true
         return table
+    }
+
+    /// The planner's options as a statement gives them.
+    func plannerOptions(_ q: some PlanOptions) throws(ScriptError) -> Planner.Options {
+        var options = Planner.Options()
+        options.ranking = switch q.ranking {
+        case .cost: .cost
+        case .weeks: .weeks
+        case .count: .count
+        }
+        options.limit = try count(q.limit, "limit")
+        options.stateBudget = stateBudget
+        options.progress = progress
+        options.maxCost = try q.maxCost.map { (c) throws(ScriptError) in try number(c, "max cost") }
+        options.maxWeeks = try q.maxWeeks.map { (w) throws(ScriptError) in try number(w, "max weeks") }
+        if !q.using.isEmpty {
+            var providers = Set<Int>()
+            for org in q.using { providers.insert(try resolve(org, [.organization]).index) }
+            options.providers = providers
+        }
+        return options
     }
 
     /// What a credential brings to a stack: the needed skills it reaches, or the credential it

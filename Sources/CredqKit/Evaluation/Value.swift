@@ -80,6 +80,8 @@ public struct Table: Sendable {
     var enumeratedColumns: Set<String> = []
     /// What one row is, for messages about those columns ("no holding has status ...").
     var rowNoun = "row"
+    /// What the answer left out, said on stderr after it ("3 roles no stack reaches ...").
+    var notes: [String] = []
 
     public enum Shape: Sendable {
         case table

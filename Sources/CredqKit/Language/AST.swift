@@ -77,6 +77,8 @@ indirect enum Source: Sendable {
     case partsOf(NameRef, range: SourceRange)
     case relatedRoles(NameRef, range: SourceRange)
     case stacks(StacksQuery)
+    /// `nearest roles for LEARNER` / `nearest learners toward ROLE`.
+    case nearest(NearestQuery)
     case gaps(learner: NameRef, target: NameRef, range: SourceRange)
     case compare([NameRef], range: SourceRange)
     case verify(NameRef?, asOf: Setting<Day>?, range: SourceRange)
@@ -89,6 +91,7 @@ indirect enum Source: Sendable {
             .compare(_, let r), .verify(_, _, let r), .variable(_, _, let r):
             r
         case .stacks(let q): q.range
+        case .nearest(let q): q.range
         }
     }
 }
@@ -109,6 +112,33 @@ struct StacksQuery: Sendable {
     var learner: NameRef?
     var ranking: Ranking = .cost
     var limit: Setting<Int> = .value(5)
+    var maxCost: Setting<Double>?
+    var maxWeeks: Setting<Double>?
+    var using: [NameRef] = []
+    var range: SourceRange
+}
+
+/// The planning options a statement takes: `by`, `limit`, `max cost`, `max weeks`, `using`.
+protocol PlanOptions {
+    var ranking: StacksQuery.Ranking { get set }
+    var limit: Setting<Int> { get set }
+    var maxCost: Setting<Double>? { get set }
+    var maxWeeks: Setting<Double>? { get set }
+    var using: [NameRef] { get set }
+}
+
+extension StacksQuery: PlanOptions {}
+
+/// `nearest roles for LEARNER [options]` (each role with the learner's best stack toward it)
+/// or `nearest learners toward ROLE [options]` (each learner with their best stack toward it).
+struct NearestQuery: Sendable, PlanOptions {
+    /// True: roles for a learner; false: learners toward a role.
+    var roles: Bool
+    /// The learner (for roles) or the role (for learners).
+    var subject: NameRef
+    var ranking: StacksQuery.Ranking = .cost
+    /// Every role (learner) the stacks reach unless a limit is given.
+    var limit: Setting<Int> = .value(Int.max)
     var maxCost: Setting<Double>?
     var maxWeeks: Setting<Double>?
     var using: [NameRef] = []

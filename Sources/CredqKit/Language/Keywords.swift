@@ -8,7 +8,7 @@ public enum Keywords {
     /// words together).
     public static let sources = ["credentials", "skills", "roles", "learners", "organizations", "holdings", "count",
                                  "credentials of", "holders of",
-                                 "prerequisites of", "parts of", "roles related to", "stacks toward", "gaps for", "compare",
+                                 "prerequisites of", "parts of", "roles related to", "stacks toward", "nearest roles for", "nearest learners toward", "gaps for", "compare",
                                  "verify", "let", "assume", "forget assumptions"]
 
     /// The stages after `|`.

@@ -142,7 +142,7 @@ struct Parser {
         return Pipeline(source: source, stages: stages, range: SourceRange(source.range.start, previous().range.end))
     }
 
-    /// source ::= count_source | walk | listing | holdings | stacks | gaps | compare | verify | variable
+    /// source ::= count_source | walk | listing | holdings | stacks | nearest | gaps | compare | verify | variable
     private mutating func source() throws(Failure) -> Source {
         rule("source")
         let token = peek()
@@ -157,6 +157,7 @@ struct Parser {
         case "credentials", "skills", "roles", "learners", "organizations": return try listing()
         case "holdings": return try holdings()
         case "stacks": return try stacks()
+        case "nearest" where next.isKeyword("roles") || next.isKeyword("learners"): return try nearest()
         case "gaps": return try gaps()
         case "compare": return try compare()
         case "verify": return try verify()
@@ -298,9 +299,25 @@ struct Parser {
         return level
     }
 
+    /// nearest ::= 'nearest' ( 'roles' 'for' name | 'learners' 'toward' name ) stack_option*
+    private mutating func nearest() throws(Failure) -> Source {
+        rule("nearest")
+        let start = advance().range.start
+        let roles = advance().isKeyword("roles")
+        try consumeKeyword(roles ? "for" : "toward")
+        let optionWords: Set<String> = ["by", "limit", "max", "using"]
+        let subject = try name(stops: optionWords)
+        var query = NearestQuery(roles: roles, subject: subject, range: SourceRange(start, subject.range.end))
+        while peek().kind == .word, optionWords.contains(peek().text.lowercased()) {
+            try stackOption(&query, stops: optionWords)
+        }
+        query.range = SourceRange(start, previous().range.end)
+        return .nearest(query)
+    }
+
     /// stack_option ::= 'by' ( 'cost' | 'weeks' | 'count' ) | 'limit' ( NUMBER | PARAM )
     ///                | 'max' ( 'cost' | 'weeks' ) ( NUMBER | PARAM ) | 'using' name ( ',' name )*
-    private mutating func stackOption(_ query: inout StacksQuery, stops: Set<String>) throws(Failure) {
+    private mutating func stackOption(_ query: inout some PlanOptions, stops: Set<String>) throws(Failure) {
         rule("stack_option")
         let word = advance().text.lowercased()
         switch word {
