@@ -18,7 +18,7 @@ enum Completion {
     static let nameContexts: [String: [EntityKind]] = [
         "of": [.credential, .role, .learner], "teaching": [.skill], "toward": [.role, .credential], "for": [.learner],
         "teaches": [.skill], "needs": [.skill], "uses": [.skill], "to": [.role], "holds": [.credential], "requires": [.credential],
-        "by": [.organization], "using": [.organization], "from": [.organization], "compare": [.credential], "verify": [.learner],
+        "by": [.organization], "using": [.organization], "from": [.organization], "assume": [.learner], "compare": [.credential], "verify": [.learner],
     ]
 
     static func complete(text: UnsafePointer<CChar>?, start: Int32, end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
@@ -57,9 +57,16 @@ enum Completion {
 
     /// Whether a name must be written in quotes: it has a character a bare word cannot hold.
     static func needsQuotes(_ name: String) -> Bool {
-        name.unicodeScalars.contains { c in
+        let odd = name.unicodeScalars.contains { c in
             !(c == " " || c == "_" || c == "." || c == "+" || c == "-" || (c.properties.isAlphabetic) || ("0"..."9").contains(c))
         }
+        // A word must start with a letter, '_' or a digit: "Architect - Associate" has a '-'
+        // standing alone, which is an operator, not part of a name.
+        let loose = name.split(separator: " ").contains { word in
+            guard let first = word.unicodeScalars.first else { return false }
+            return !(first == "_" || first.properties.isAlphabetic || ("0"..."9").contains(first))
+        }
+        return odd || loose
     }
 
     static func quoted(_ name: String) -> String {

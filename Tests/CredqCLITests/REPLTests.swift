@@ -100,6 +100,33 @@ import Testing
         #expect(term.exitStatus() == 0)
     }
 
+    /// The statements for asking more complete as the others do: their words, then names.
+    @Test func tabCompletesTheStatementsForAskingMore() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type("nearest ro\t")
+        #expect(term.waitFor("les for"))
+        term.type(" cla\t")
+        #expect(term.waitFor("ire Dubois"))
+        term.type(" limit 1 | select role\r")
+        #expect(term.waitFor("Data Analyst"))
+        term.expectPrompt()
+        term.type("assume mi\t")
+        #expect(term.waitFor("ke Brennan"))
+        term.type(" holds aws certified solutions architect - as\t")
+        // The name has a '-' standing alone: it is completed in quotes.
+        #expect(term.waitFor("\"AWS Certified Solutions Architect - Associate\""))
+        term.type("\r")
+        #expect(term.waitFor("note: assuming Mike Brennan holds"))
+        term.expectPrompt()
+        term.type(".assumptions\r")
+        #expect(term.waitFor("aws-solutions-architect-associate"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
     @Test func ctrlCClearsTheLineAndTheREPLCarriesOn() throws {
         let folder = try Harness.temporaryFolder()
         let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
