@@ -57,7 +57,7 @@ import Testing
     /// up to the two spaces before their description.
     static var helpExamples: [String] {
         let starts = ["credentials", "skills", "roles", "learners", "organizations", "count", "stacks", "gaps", "compare",
-                      "verify", "holders", "prerequisites", "parts", "let", "cheap"]
+                      "verify", "holders", "prerequisites", "parts", "let", "cheap", "holdings", "nearest", "assume", "forget"]
         var out: [String] = []
         for topic in Help.topics {
             for line in topic.text.components(separatedBy: "\n") where line.hasPrefix("  ") {
