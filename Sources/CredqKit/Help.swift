@@ -109,8 +109,8 @@ public enum Help {
         go by their sorted ids. compare shows each credential's total cost and weeks: its
         cheapest stack from nothing (also the fields total_cost and total_weeks).
         nearest ranks each role (learner) by the best stack stacks toward would give, with the
-        same options; roles already reached come first at cost 0, and roles no stack reaches
-        are left out with a note. assume adds hypothetical holdings (status assumed, always
+        same options (equal ones by name); roles already reached come first at cost 0, and
+        roles no stack reaches are left out with a note; without limit, every one is listed. assume adds hypothetical holdings (status assumed, always
         counted) that every answer sees until forget assumptions.
         A search that would take more than .maxstates states (2000000; --max-states on the
         command line) stops with an error instead of guessing. Ctrl-C stops a long search; on a

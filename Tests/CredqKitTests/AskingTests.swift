@@ -170,8 +170,8 @@ extension AskingTests {
         let session = Self.session()
         let roles = try session.evaluate("compare role \"\(g.roles[0].id)\", role \"\(g.roles[1].id)\"")
         let needed = Array(Set(g.roles[0].needs.map(\.skill) + g.roles[1].needs.map(\.skill)))
-        #expect(table(roles, lastRows: 1).count == needed.count)
-        for row in table(roles, lastRows: 1) {
+        #expect(roles.rows.count == needed.count)
+        for row in roles.rows {
             guard case .entity(let e) = row.values[0] else { Issue.record("not a skill row"); continue }
             for (column, r) in [0, 1].enumerated() {
                 let level = g.roles[r].needs.first { $0.skill == e.ref.index }.map { Value.number(Double($0.level)) } ?? .null

@@ -14,17 +14,16 @@ extension Evaluator {
     }
 
     /// Roles: one row per skill any of them needs (in the order the roles list them), the
-    /// level each needs, then how many skills each needs.
+    /// level each needs.
     func compareRoles(_ roles: [Int]) -> Table {
         var skills: [Int] = []
         var seen = Set<Int>()
         for r in roles { for need in graph.roles[r].needs where seen.insert(need.skill).inserted { skills.append(need.skill) } }
-        var rows = skills.map { s in
+        let rows = skills.map { s in
             Row([entity(.skill, s)] + roles.map { r in
                 graph.roles[r].needs.first { $0.skill == s }.map { .number(Double($0.level)) } ?? .null
             }, entity: EntityRef(kind: .skill, index: s))
         }
-        rows.append(Row([.text("skills needed")] + roles.map { .number(Double(graph.roles[$0].needs.count)) }))
         return Table(columns: ["skill"] + roles.map { graph.roles[$0].name }, rows: rows)
     }
 
