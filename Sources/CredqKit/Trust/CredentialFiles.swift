@@ -110,13 +110,24 @@ public enum CredentialFiles {
                 return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: "not valid JSON")
             }
             let issuer = issuerName(object)
-            if case .object(let proof)? = object["proof"] {
-                let type = [proof["type"], proof["cryptosuite"]].compactMap { v -> String? in if case .string(let s)? = v { s } else { nil } }
-                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported,
-                               reason: "credq does not check \(type.isEmpty ? "this proof" : type.joined(separator: " ")) proofs")
+            // An embedded proof, or a list of them (one proof in a list is that proof, not a set).
+            var proofs: [JSONObject] = []
+            switch object["proof"] {
+            case .object(let proof)?: proofs = [proof]
+            case .array(let items)?: proofs = items.compactMap { if case .object(let p) = $0 { p } else { nil } }
+            default: break
             }
-            if case .array = object["proof"] {
-                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported, reason: "credq does not check proof sets")
+            func kind(_ proof: JSONObject) -> String {
+                let words = [proof["type"], proof["cryptosuite"]].compactMap { v -> String? in if case .string(let s)? = v { s } else { nil } }
+                return words.isEmpty ? "an untyped" : words.joined(separator: " ")
+            }
+            if proofs.count == 1 {
+                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported,
+                               reason: "credq does not check \(kind(proofs[0])) proofs yet")
+            }
+            if proofs.count > 1 {
+                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported,
+                               reason: "credq does not check proof sets yet (\(proofs.count) proofs: \(proofs.map(kind).joined(separator: ", ")))")
             }
             return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsigned, reason: "a JSON credential without a proof")
         }
