@@ -427,6 +427,23 @@ import Testing
         #expect(noKey.stdout.contains("\tunknown-key\t"))
     }
 
+    /// Open Badges 3.0 / VC 2.0 credentials with a Data Integrity proof (eddsa-rdfc-2022):
+    /// issued by their did:key, one value changed, and signed by a key that is not the issuer's.
+    @Test func dataIntegrityProofs() throws {
+        let r = try Harness.run(["verify", "\(Self.folder)/di-didkey.json", "\(Self.folder)/di-didkey-tampered.json",
+                                 "Tests/Fixtures/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json", "--at", "2026-11-29"])
+        #expect(r.status == 1)
+        let key = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        #expect(r.stdout == """
+            file\tissuer\tkey_id\tstatus\treason
+            Tests/Fixtures/verify/di-didkey.json\t\(key)\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\tvalid\teddsa-rdfc-2022 signature by \(key)
+            Tests/Fixtures/verify/di-didkey-tampered.json\t\(key)\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\ttampered\tthe eddsa-rdfc-2022 signature does not match the credential
+            Tests/Fixtures/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json\thttps://vc.example/issuers/5678\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\tuntrusted-key\tsigned by \(key), which is not the issuer https://vc.example/issuers/5678
+
+            """)
+        #expect(try Harness.run(["verify", "\(Self.folder)/di-didkey.json", "--at", "2026-11-29"]).status == 0)
+    }
+
     @Test func filesThatAreNotKeysOrCannotBeRead() throws {
         #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--key", "\(Self.folder)/revocations.json"]).status == 2)
         #expect(try Harness.run(["verify", "/nonexistent/badge.jwt"]).status == 5)

@@ -64,3 +64,107 @@ import Testing
         #expect(Multibase.ed25519PublicKey("zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme") == nil)  // a secp256k1 key
     }
 }
+
+extension DataIntegrityTests {
+    static func document(_ path: String) -> JSONObject {
+        guard case .object(let o) = try! JSONParser.parse(Array(text(path).utf8)) else { fatalError() }
+        return o
+    }
+
+    /// From the signed JSON itself, with the bundled W3C contexts: the credential's RDF is the
+    /// vectors' canonical document, and the proof verifies.
+    /// The employment vector needs a citizenship context credq does not bundle: a clear status
+    /// naming it, never a fetch.
+    @Test func aContextCredqDoesNotHaveIsNamed() {
+        let r = DataIntegrityVerifier().verify(Self.document("eddsa-rdfc-2022/employ/signedDataInt.json"), on: Day("2024-06-01")!)
+        #expect(r.status == .unsupported && r.reason.contains("https://w3id.org/citizenship/v4rc1"))
+    }
+
+    @Test(arguments: ["eddsa-rdfc-2022"])
+    func theSignedCredentialsVerifyFromTheirJSON(_ vector: String) throws {
+        var signed = Self.document("\(vector)/signedDataInt.json")
+        var unsecured = signed
+        unsecured.members.removeAll { $0.key == "proof" }
+        let verifier = DataIntegrityVerifier()
+        let quads = try JSONLD(loader: verifier.loader()).toRDF(.object(unsecured))
+        #expect(try RDFCanonicalizer().canonicalize(quads) == Self.text("\(vector)/canonDocDataInt.txt"))
+
+        let day = Day("2024-06-01")!
+        // The issuer is a web address, not the did:key that signed: the key is not trusted...
+        #expect(verifier.verify(signed, on: day).status == .untrustedKey)
+        // ...until the caller says it is the issuer's.
+        var trusting = verifier
+        trusting.keys["did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"] = Multibase.ed25519PublicKey(Self.keyPair["publicKeyMultibase"]!)
+        #expect(trusting.verify(signed, on: day).status == .valid)
+        // One value changed: tampered.
+        if case .object(var subject)? = signed["credentialSubject"] {
+            subject.set("id", .string("did:example:someone-else"))
+            signed.set("credentialSubject", .object(subject))
+        }
+        #expect(trusting.verify(signed, on: day).status == .tampered)
+    }
+
+    @Test func aCredentialIssuedByItsDidKey() throws {
+        let secret = Multibase.decode(Self.keyPair["privateKeyMultibase"]!)!.dropFirst(2)
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: secret)
+        let did = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        func signed(validUntil: String?, context: String = "https://www.w3.org/ns/credentials/v2") throws -> JSONObject {
+            var doc = JSONObject(members: [
+                ("@context", .array([.string(context), .string("https://www.w3.org/ns/credentials/examples/v2")])),
+                ("type", .array([.string("VerifiableCredential")])), ("issuer", .string(did)),
+                ("validFrom", .string("2025-01-01T00:00:00Z")),
+                ("credentialSubject", .object(JSONObject(members: [("id", .string("did:example:ann")), ("name", .string("Ann"))]))),
+            ])
+            if let validUntil { doc.members.append(("validUntil", .string(validUntil))) }
+            let config = JSONObject(members: [
+                ("@context", doc["@context"]!), ("type", .string("DataIntegrityProof")), ("cryptosuite", .string("eddsa-rdfc-2022")),
+                ("created", .string("2025-01-01T00:00:00Z")), ("verificationMethod", .string(did + "#" + String(did.dropFirst(8)))),
+                ("proofPurpose", .string("assertionMethod")),
+            ])
+            let verifier = DataIntegrityVerifier()
+            let processor = JSONLD(loader: verifier.loader())
+            if context != "https://www.w3.org/ns/credentials/v2" {
+                doc.members.append(("proof", .object(JSONObject(members: config.members.dropFirst() + [("proofValue", .string("z1"))]))))
+                return doc
+            }
+            let input = try DataIntegrity.input(document: try processor.toRDF(.object(doc)), proofConfiguration: try processor.toRDF(.object(config)))
+            let signature = try key.signature(for: input.signed)
+            var proof = config
+            proof.members.removeFirst()
+            proof.members.append(("proofValue", .string(Multibase.base58btcEncode(Array(signature)))))
+            doc.members.append(("proof", .object(proof)))
+            return doc
+        }
+        let verifier = DataIntegrityVerifier()
+        #expect(verifier.verify(try signed(validUntil: nil), on: Day("2026-01-01")!).status == .valid)
+        // The command line's fixtures (CREDQ_RECORD=1 writes them again).
+        if ProcessInfo.processInfo.environment["CREDQ_RECORD"] != nil {
+            let folder = Support.root.appendingPathComponent("Tests/Fixtures/verify")
+            try (JSONValue.object(try signed(validUntil: nil)).serialized(indent: 2) + "\n")
+                .write(to: folder.appendingPathComponent("di-didkey.json"), atomically: true, encoding: .utf8)
+        }
+        #expect(verifier.verify(try signed(validUntil: nil), on: Day("2024-01-01")!).status == .notYetValid)
+        #expect(verifier.verify(try signed(validUntil: "2025-06-01T00:00:00Z"), on: Day("2026-01-01")!).status == .expired)
+        let unknown = verifier.verify(try signed(validUntil: nil, context: "https://example.org/unknown/v1"), on: Day("2026-01-01")!)
+        #expect(unknown.status == .unsupported && unknown.reason.contains("https://example.org/unknown/v1"))
+    }
+}
+
+extension DataIntegrityTests {
+    /// The contexts built into credq are the files of contexts/ (scripts/embed-contexts.sh).
+    @Test func bundledContextsAreTheFilesOfContexts() throws {
+        let index = try String(contentsOf: Support.root.appendingPathComponent("contexts/index.tsv"), encoding: .utf8)
+        var files: [String: String] = [:]
+        for line in index.split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(separator: "\t").map(String.init)
+            files[fields[0]] = try String(contentsOf: Support.root.appendingPathComponent("contexts/" + fields[1]), encoding: .utf8)
+        }
+        #expect(!files.isEmpty)
+        #expect(Set(files.keys) == Set(BundledContexts.documents.keys), "rerun scripts/embed-contexts.sh")
+        for (url, text) in files {
+            #expect(BundledContexts.documents[url]?.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "\(url): rerun scripts/embed-contexts.sh")
+            #expect((try? JSONParser.parse(Array(text.utf8))) != nil, "\(url) is JSON")
+        }
+    }
+}

@@ -110,24 +110,13 @@ public enum CredentialFiles {
                 return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: "not valid JSON")
             }
             let issuer = issuerName(object)
-            // An embedded proof, or a list of them (one proof in a list is that proof, not a set).
-            var proofs: [JSONObject] = []
-            switch object["proof"] {
-            case .object(let proof)?: proofs = [proof]
-            case .array(let items)?: proofs = items.compactMap { if case .object(let p) = $0 { p } else { nil } }
-            default: break
-            }
-            func kind(_ proof: JSONObject) -> String {
-                let words = [proof["type"], proof["cryptosuite"]].compactMap { v -> String? in if case .string(let s)? = v { s } else { nil } }
-                return words.isEmpty ? "an untyped" : words.joined(separator: " ")
-            }
-            if proofs.count == 1 {
-                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported,
-                               reason: "credq does not check \(kind(proofs[0])) proofs yet")
-            }
-            if proofs.count > 1 {
-                return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsupported,
-                               reason: "credq does not check proof sets yet (\(proofs.count) proofs: \(proofs.map(kind).joined(separator: ", ")))")
+            // An embedded proof: Data Integrity (eddsa-rdfc-2022) is checked; the others are named.
+            if object["proof"] != nil {
+                var r = DataIntegrityVerifier().verify(object, on: day)
+                if r.status == .valid, case .string(let id)? = object["id"], revoked.contains(id) {
+                    r = .init(status: .revoked, keyID: r.keyID, reason: "\(id) is on the revocation list")
+                }
+                return Outcome(file: name, issuer: issuer, keyID: r.keyID, status: r.status, reason: r.reason)
             }
             return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsigned, reason: "a JSON credential without a proof")
         }
