@@ -16,12 +16,14 @@ struct DataIntegrityVerifier {
 
     func loader() -> JSONLD.Loader {
         let extra = contexts
-        return { url in
-            if let c = extra[url] { return c }
-            guard let text = BundledContexts.documents[url] else { return nil }
-            return try? JSONParser.parse(Array(text.utf8))
-        }
+        return { url in extra[url] ?? Self.bundled[url] }
     }
+
+    /// Contexts processed once for every credential verified in this process.
+    static let contextCache = JSONLD.ContextCache()
+
+    /// The bundled contexts, parsed once.
+    static let bundled: [String: JSONValue] = BundledContexts.documents.compactMapValues { try? JSONParser.parse(Array($0.utf8)) }
 
     static let suites: Set<String> = ["eddsa-rdfc-2022", "eddsa-2022"]
 
@@ -55,7 +57,7 @@ struct DataIntegrityVerifier {
         var config = proof
         config.members.removeAll { $0.key == "proofValue" }
         if config["@context"] == nil, let context = unsecured["@context"] { config.members.insert(("@context", context), at: 0) }
-        let processor = JSONLD(loader: loader())
+        let processor = JSONLD(loader: loader(), cache: contexts.isEmpty ? Self.contextCache : nil)
         let input: DataIntegrity.Input
         do {
             input = try DataIntegrity.input(document: try processor.toRDF(.object(unsecured)), proofConfiguration: try processor.toRDF(.object(config)))

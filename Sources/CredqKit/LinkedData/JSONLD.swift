@@ -29,10 +29,33 @@ struct JSONLD {
 
     var options: Options
     let loader: Loader
+    /// Remote contexts already processed onto an empty context, shared by the documents one
+    /// verification run reads (the credentials context is the same for each, and dear).
+    let cache: ContextCache?
 
-    init(options: Options = Options(), loader: @escaping Loader) {
+    init(options: Options = Options(), loader: @escaping Loader, cache: ContextCache? = nil) {
         self.options = options
         self.loader = loader
+        self.cache = cache
+    }
+
+    final class ContextCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var contexts: [String: JSONLDContext] = [:]
+
+        init() {}
+
+        func get(_ url: String) -> JSONLDContext? {
+            lock.lock()
+            defer { lock.unlock() }
+            return contexts[url]
+        }
+
+        func put(_ url: String, _ context: JSONLDContext) {
+            lock.lock()
+            defer { lock.unlock() }
+            contexts[url] = context
+        }
     }
 
     func load(_ iri: String, context: Bool) throws(Failure) -> JSONValue {

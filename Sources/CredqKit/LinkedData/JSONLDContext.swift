@@ -82,10 +82,20 @@ extension JSONLD {
                 if !validateScoped, remote.contains(iri) { continue }
                 if remote.count > 32 { throw Failure("context overflow") }
                 remote.append(iri)
+                // Onto an empty context, a remote context always gives the same result.
+                let pristine = result.terms.isEmpty && result.vocab == nil && result.language == nil && result.direction == nil
+                    && result.previous == nil && remote.count == 1 && validateScoped
+                if pristine, let cached = cache?.get(iri) {
+                    let (base, original) = (result.base, result.originalBase)
+                    result = cached
+                    (result.base, result.originalBase) = (base, original)
+                    continue
+                }
                 guard case .object(let document) = try load(iri, context: true), let inner = document["@context"] else {
                     throw Failure("invalid remote context", iri)
                 }
                 result = try process(result, inner, baseURL: iri, remote: remote, validateScoped: validateScoped)
+                if pristine { cache?.put(iri, result) }
                 continue
             case .object:
                 break
