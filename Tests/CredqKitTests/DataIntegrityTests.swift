@@ -168,3 +168,26 @@ extension DataIntegrityTests {
         }
     }
 }
+
+extension DataIntegrityTests {
+    /// Open Badges 3.0 credentials from 1EdTech's own validator tests, with the Open Badges
+    /// contexts built in: the signatures of the valid ones hold (the key is only in the
+    /// verification method's URL, so they stay untrusted-key without --key), the edited ones
+    /// are tampered, and what credq does not check yet is named.
+    @Test(arguments: [
+        ("simple.json", VerificationStatus.untrustedKey), ("simple-eddsa-2022.json", .untrustedKey), ("complete.json", .untrustedKey),
+        ("endorsement-valid.json", .untrustedKey), ("bit-string-list-revoked.json", .untrustedKey),
+        ("simple-did-key-method.json", .untrustedKey), ("simple-err-proof-value.json", .tampered), ("simple-err-type.json", .tampered),
+        ("simple-multiple-proofs.json", .unsupported),
+    ])
+    func openBadgesValidatorCredentials(_ file: String, _ expected: VerificationStatus) {
+        let folder = Support.root.appendingPathComponent("Tests/Fixtures/ob30-validator")
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent(file)), case .object(let o)? = try? JSONParser.parse(Array(data)) else {
+            Issue.record("\(file) not read")
+            return
+        }
+        let r = DataIntegrityVerifier().verify(o, on: Day("2026-11-30")!)
+        #expect(r.status == expected, "\(file): \(r.reason)")
+        if expected == .untrustedKey { #expect(r.reason.hasPrefix("the signature holds") || r.reason.hasPrefix("signed by did:key"), "\(file): \(r.reason)") }
+    }
+}
