@@ -10,16 +10,34 @@ out=Sources/CredqKit/LinkedData/BundledContexts.swift
   echo ""
   echo "/// The JSON-LD contexts built into credq, by URL (contexts/index.tsv says where each comes from)."
   echo "enum BundledContexts {"
-  echo "    static let documents: [String: String] = ["
-  grep -v '^#' contexts/index.tsv | while IFS=$'\t' read -r url file source; do
+  echo "    /// Each file once, under the first URL that names it."
+  echo "    static let files: [String: String] = ["
+  declare -A first=()
+  while IFS=$'\t' read -r url file source; do
     [ -z "$url" ] && continue
+    [ -n "${first[$file]:-}" ] && continue
+    first[$file]=$url
     f="contexts/$file"
     if grep -q '"####' "$f"; then echo "embed-contexts.sh: $f contains \"####, which ends the raw string" >&2; exit 1; fi
     printf '        "%s": ####"""\n' "$url"
     cat "$f"
     printf '\n"""####,\n'
-  done
+  done < <(grep -v '^#' contexts/index.tsv)
   echo "    ]"
+  echo ""
+  echo "    /// Other URLs of the same files (a context published at two addresses)."
+  echo "    static let aliases: [String: String] = ["
+  declare -A seen=()
+  while IFS=$'\t' read -r url file source; do
+    [ -z "$url" ] && continue
+    if [ -n "${seen[$file]:-}" ]; then printf '        "%s": "%s",\n' "$url" "${seen[$file]}"; else seen[$file]=$url; fi
+  done < <(grep -v '^#' contexts/index.tsv)
+  echo "    ]"
+  echo ""
+  echo "    /// Every bundled context by every URL it has."
+  echo "    static var documents: [String: String] {"
+  echo "        files.merging(aliases.compactMapValues { files[\$0] }) { a, _ in a }"
+  echo "    }"
   echo "}"
 } > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -3,10 +3,8 @@
 extension Evaluator {
     /// A holding's verification status on the session's day, found once and kept.
     func status(learner: Int, holding: Int) -> VerificationStatus {
-        if graph.isAssumed(learner: learner, holding: holding) { return .assumed }
         if let ledger { return ledger.status(graph, learner: learner, holding: holding) }
-        let h = graph.learners[learner].holdings[holding]
-        return HoldingVerifier(graph: graph).verify(learner: learner, holding: h, on: verificationDay ?? Day.today).status
+        return HoldingVerifier(graph: graph).verify(learner: learner, holdingAt: holding, on: verificationDay ?? Day.today).status
     }
 
     /// `credentials of LEARNER`: one row per counted holding, the credential's listing columns

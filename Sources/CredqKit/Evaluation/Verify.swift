@@ -23,10 +23,7 @@ extension Evaluator {
         for (i, t) in targets.enumerated() {
             if i & 1023 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
             let holding = graph.learners[t.learner].holdings[t.holding]
-            var result = verifier.verify(learner: t.learner, holding: holding, on: day)
-            if graph.isAssumed(learner: t.learner, holding: t.holding) {
-                result = .init(status: .assumed, keyID: nil, reason: "assumed for this session (assume); forget assumptions drops it")
-            }
+            let result = verifier.verify(learner: t.learner, holdingAt: t.holding, on: day)
             let credential = graph.credentials[holding.credential]
             rows.append(Row([Schema.entity(graph, .learner, t.learner), Schema.entity(graph, .credential, holding.credential),
                              Schema.entity(graph, .organization, credential.provider), .text(holding.id),

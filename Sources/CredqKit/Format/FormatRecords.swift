@@ -12,7 +12,7 @@ extension JSONObject {
     /// Sets a key of the format: replaces its value where it is, appends it otherwise; nil removes it.
     mutating func set<K: FormatKey>(_ key: K, _ value: JSONValue?) {
         guard let value else { members.removeAll { $0.key == key.name }; return }
-        if let i = members.firstIndex(where: { $0.key == key.name }) { members[i].value = value } else { members.append((key.name, value)) }
+        set(key.name, value)
     }
 
     /// A string value of a key of the format.

@@ -32,6 +32,11 @@ struct JSONObject: Sendable, Equatable {
         return nil
     }
 
+    /// Sets a member by its key: replaced where it is, appended otherwise.
+    mutating func set(_ key: String, _ value: JSONValue) {
+        if let i = members.firstIndex(where: { $0.key == key }) { members[i].value = value } else { members.append((key, value)) }
+    }
+
     static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
             && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -90,8 +95,9 @@ extension JSONValue {
         return "\(n)"
     }
 
-    /// Writes a JSON string literal, escaping what RFC 8259 requires.
-    static func writeString(_ s: String, to out: inout String) {
+    /// Writes a JSON string literal, escaping what RFC 8259 requires. `shortEscapes` writes
+    /// backspace and form feed as `\b` and `\f`, as canonical JSON (RFC 8785) does.
+    static func writeString(_ s: String, to out: inout String, shortEscapes: Bool = false) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -100,6 +106,8 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{8}" where shortEscapes: out += "\\b"
+            case "\u{C}" where shortEscapes: out += "\\f"
             case _ where scalar.value < 0x20:
                 out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                     + String(scalar.value, radix: 16)

@@ -61,7 +61,7 @@ enum IRI {
     static func resolve(_ reference: String, against base: String?) -> String {
         guard let base else { return reference }
         let r = Parts(reference)
-        if r.scheme != nil { return Parts(reference).withPath(removeDots(r.path)).text }
+        if r.scheme != nil { return r.withPath(removeDots(r.path)).text }
         let b = Parts(base)
         var t = Parts("")
         t.scheme = b.scheme

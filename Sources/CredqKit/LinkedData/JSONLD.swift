@@ -385,10 +385,3 @@ extension JSONValue {
     var isObject: Bool { if case .object = self { true } else { false } }
     func member(_ key: String) -> JSONValue? { if case .object(let o) = self { o[key] } else { nil } }
 }
-
-extension JSONObject {
-    /// Sets a member by its key: replaced where it is, appended otherwise.
-    mutating func set(_ key: String, _ value: JSONValue) {
-        if let i = members.firstIndex(where: { $0.key == key }) { members[i].value = value } else { members.append((key, value)) }
-    }
-}

@@ -28,6 +28,15 @@ struct HoldingVerifier {
         var reason: String
     }
 
+    /// A learner's holding by its place: one assumed for the session (`assume`) is `assumed`,
+    /// never verified; the others are checked.
+    func verify(learner: Int, holdingAt index: Int, on day: Day) -> Result {
+        if graph.isAssumed(learner: learner, holding: index) {
+            return Result(status: .assumed, keyID: nil, reason: "assumed for this session (assume); forget assumptions drops it")
+        }
+        return verify(learner: learner, holding: graph.learners[learner].holdings[index], on: day)
+    }
+
     func verify(learner: Int, holding: Holding, on day: Day) -> Result {
         let credential = graph.credentials[holding.credential]
         let issuer = graph.organizations[credential.provider]

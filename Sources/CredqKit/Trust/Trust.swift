@@ -42,7 +42,6 @@ final class TrustLedger: @unchecked Sendable {
     init(day: Day) { self.day = day }
 
     func status(_ graph: Graph, learner: Int, holding: Int) -> VerificationStatus {
-        if graph.isAssumed(learner: learner, holding: holding) { return .assumed }
         let key = Key(learner: Int32(learner), holding: Int32(holding))
         lock.lock()
         if let known = statuses[key] {
@@ -50,7 +49,7 @@ final class TrustLedger: @unchecked Sendable {
             return known
         }
         lock.unlock()
-        let status = HoldingVerifier(graph: graph).verify(learner: learner, holding: graph.learners[learner].holdings[holding], on: day).status
+        let status = HoldingVerifier(graph: graph).verify(learner: learner, holdingAt: holding, on: day).status
         lock.lock()
         statuses[key] = status
         lock.unlock()
