@@ -126,11 +126,12 @@ public enum Help {
         Each holding's proof is a compact JWS signed by the credential's provider; it is checked
         against the keys the provider publishes, the holding's own facts, the provider's
         revocations and the day. Statuses: valid, tampered, unknown-key, untrusted-key, expired,
-        not-yet-valid, revoked, unsigned, unsupported, malformed.
+        not-yet-valid, revoked, suspended, unsigned, unsupported, malformed.
 
         Which holdings count in skills of LEARNER, credentials of LEARNER, holds, holders of, gaps
         and stacks ... for:
-          .trust unrefuted    all but tampered, revoked, expired, not-yet-valid, malformed (default)
+          .trust unrefuted    all but tampered, revoked, suspended, expired, not-yet-valid,
+                              malformed (default)
           .trust verified     only valid ones
           .trust any          every holding
         (--trust on the command line). An answer that left holdings out says so on stderr.

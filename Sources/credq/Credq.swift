@@ -25,7 +25,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("at"), help: ArgumentHelp("The day `verify` checks against, instead of today.", valueName: "YYYY-MM-DD"))
     var at: String?
 
-    @Option(name: .long, help: ArgumentHelp("Which holdings count in answers about learners: any, unrefuted (default: all but tampered, revoked, expired, not yet valid or malformed) or verified.", valueName: "any|unrefuted|verified"))
+    @Option(name: .long, help: ArgumentHelp("Which holdings count in answers about learners: any, unrefuted (default: all but tampered, revoked, suspended, expired, not yet valid or malformed) or verified.", valueName: "any|unrefuted|verified"))
     var trust: String?
 
     @Option(name: .customLong("max-states"), help: ArgumentHelp("How many states a planning question may take before it stops with an error (default 2000000; .maxstates in a session).", valueName: "n"))
@@ -259,35 +259,71 @@ struct ValidateCommand: ParsableCommand {
     }
 }
 
-/// `credq verify FILE... [--key FILE]... [--revocation-list FILE]...`: credentials as they come.
+/// `credq verify FILE... [--key FILE|KEY]... [--revocation-list FILE]... [--status-list [URL=]FILE]...
+/// [--context URL=FILE]...`: credentials as they come.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify credential files: Open Badges 3.0 VC-JWT or JSON, Open Badges 2.0 signed assertions.",
-        discussion: "Exit status 0 only when every file is valid; 1 when one is not; 2 when a --key or --revocation-list file is not one; 5 when a file cannot be read.")
+        abstract: "Verify credential files: Open Badges 3.0 VC-JWT or JSON with a Data Integrity proof, Open Badges 2.0 signed assertions.",
+        discussion: "Exit status 0 only when every file is valid; 1 when one is not; 2 when a --key, list or --context is not one; 5 when a file cannot be read.")
 
     @Argument(help: ArgumentHelp("Credential files (a compact JWS, or JSON).", valueName: "file"))
     var files: [String]
 
-    @Option(name: .customLong("key"), help: ArgumentHelp("A public key: JWK, JWKS, PEM, or an Open Badges 2.0 CryptographicKey (repeatable).", valueName: "file"))
-    var keyFiles: [String] = []
+    @Option(name: .customLong("key"), help: ArgumentHelp("A public key: a file (JWK, JWKS, PEM, an Open Badges 2.0 CryptographicKey, a Multikey or a controller document with verificationMethod), or a Multikey (z6Mk...) or did:key written out (repeatable).", valueName: "file|key"))
+    var keyArguments: [String] = []
 
     @Option(name: .customLong("revocation-list"), help: ArgumentHelp("An Open Badges 2.0 RevocationList or a 1EdTech revocation list (repeatable).", valueName: "file"))
     var revocationFiles: [String] = []
 
+    @Option(name: .customLong("status-list"), help: ArgumentHelp("A Bitstring Status List credential (or a 1EdTech revocation list), found by its id, or standing for URL (repeatable).", valueName: "[url=]file"))
+    var statusLists: [String] = []
+
+    @Option(name: .customLong("context"), help: ArgumentHelp("A JSON-LD context to use for URL, from a file (repeatable).", valueName: "url=file"))
+    var contextArguments: [String] = []
+
     @OptionGroup var options: GlobalOptions
 
+    /// `URL=FILE` split at the first `=` after the URL's scheme; a bare FILE has no URL.
+    static func split(_ argument: String) -> (url: String?, file: String) {
+        guard argument.contains("://") || argument.hasPrefix("urn:") || argument.hasPrefix("did:"),
+              let equals = argument.firstIndex(of: "=") else { return (nil, argument) }
+        return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+    }
+
     mutating func run() throws {
+        let day = options.at.flatMap(Day.init) ?? Day.today
         var keys: [CredentialFiles.Key] = []
-        var revoked = Set<String>()
+        var lists = StatusLists()
+        var contexts = CredentialFiles.Contexts()
         do {
-            for path in keyFiles { keys += try CredentialFiles.keys(from: try readFile(path), name: path) }
-            for path in revocationFiles { revoked.formUnion(try CredentialFiles.revokedIDs(from: try readFile(path), name: path)) }
+            for argument in keyArguments {
+                if FileManager.default.fileExists(atPath: argument) {
+                    keys += try CredentialFiles.keys(from: try readFile(argument), name: argument)
+                } else if let key = CredentialFiles.key(fromText: argument) {
+                    keys.append(key)
+                } else {
+                    throw CredentialFiles.FileError.notAKey(argument, "no such file, and not a Multikey (z6Mk...) or an Ed25519 did:key")
+                }
+            }
+            for argument in contextArguments {
+                let (url, path) = Self.split(argument)
+                guard let url, !path.isEmpty else {
+                    throw CredentialFiles.FileError.notAContext(argument, "write it as URL=FILE")
+                }
+                try contexts.add(try readFile(path), url: url, name: path)
+            }
+            for path in revocationFiles {
+                try CredentialFiles.addList(try readFile(path), name: path, to: &lists, keys: keys, on: day)
+            }
+            for argument in statusLists {
+                let (url, path) = Self.split(argument)
+                try CredentialFiles.addList(try readFile(path), name: path, url: url, to: &lists, keys: keys, on: day)
+            }
         } catch let error as CredentialFiles.FileError {
             Terminal.writeErr("credq: \(error.description)\n")
             throw ExitWith(status: .usage)
         }
-        let day = options.at.flatMap(Day.init) ?? Day.today
         var rows: [Row] = []
         var allValid = true, unreadable = false
         for path in files {
@@ -298,7 +334,7 @@ struct VerifyCommand: ParsableCommand {
                 unreadable = true
                 continue
             }
-            let outcome = CredentialFiles.verify(Array(data), name: path, keys: keys, revoked: revoked, on: day)
+            let outcome = CredentialFiles.verify(Array(data), name: path, keys: keys, lists: lists, contexts: contexts, on: day)
             if outcome.status != .valid { allValid = false }
             rows.append(Row([.text(outcome.file), .text(outcome.issuer), outcome.keyID.map(Value.text) ?? .null,
                              .text(outcome.status.rawValue), .text(outcome.reason)]))

@@ -436,9 +436,9 @@ import Testing
         let key = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
         #expect(r.stdout == """
             file\tissuer\tkey_id\tstatus\treason
-            Tests/Fixtures/verify/di-didkey.json\t\(key)\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\tvalid\teddsa-rdfc-2022 signature by \(key)
+            Tests/Fixtures/verify/di-didkey.json\t\(key)\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\tvalid\teddsa-rdfc-2022 signature by \(key), the issuer
             Tests/Fixtures/verify/di-didkey-tampered.json\t\(key)\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\ttampered\tthe eddsa-rdfc-2022 signature does not match the credential
-            Tests/Fixtures/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json\thttps://vc.example/issuers/5678\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\tuntrusted-key\tsigned by \(key), which is not the issuer https://vc.example/issuers/5678
+            Tests/Fixtures/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json\thttps://vc.example/issuers/5678\t\(key)#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\tuntrusted-key\tsigned by \(key), which is not the issuer https://vc.example/issuers/5678 (give its key with --key)
 
             """)
         #expect(try Harness.run(["verify", "\(Self.folder)/di-didkey.json", "--at", "2026-11-29"]).status == 0)

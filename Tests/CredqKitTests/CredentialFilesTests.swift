@@ -20,7 +20,12 @@ import Testing
     }
 
     static func check(_ token: String, keys: [CredentialFiles.Key], revoked: Set<String> = []) -> CredentialFiles.Outcome {
-        CredentialFiles.verify(Array(token.utf8), name: "c.jwt", keys: keys, revoked: revoked, on: day)
+        var lists = StatusLists()
+        if !revoked.isEmpty {
+            let list = "{\"revokedCredential\": [" + revoked.sorted().map { "{\"id\": \"\($0)\"}" }.joined(separator: ", ") + "]}"
+            try! lists.add(Array(list.utf8), name: "revoked.json", url: nil, keys: [], on: day)
+        }
+        return CredentialFiles.verify(Array(token.utf8), name: "c.jwt", keys: keys, lists: lists, on: day)
     }
 
     @Test func keysFromEveryKindOfFile() throws {
@@ -78,26 +83,42 @@ import Testing
 
     @Test func jsonCredentials() {
         let dataIntegrity = "{\"type\": [\"VerifiableCredential\"], \"issuer\": \"did:example:1\", \"proof\": {\"type\": \"DataIntegrityProof\", \"cryptosuite\": \"eddsa-rdfc-2022\"}}"
-        let r = CredentialFiles.verify(Array(dataIntegrity.utf8), name: "c.json", keys: [], revoked: [], on: Self.day)
+        let r = CredentialFiles.verify(Array(dataIntegrity.utf8), name: "c.json", keys: [], on: Self.day)
         #expect(r.status == .malformed && r.reason == "the proof has no proofValue or no verificationMethod")
         // A list of one proof is that proof, not a proof set; a list of several is a set.
         let one = dataIntegrity.replacingOccurrences(of: "\"proof\": {", with: "\"proof\": [{").replacingOccurrences(of: "}}", with: "}]}")
-        #expect(CredentialFiles.verify(Array(one.utf8), name: "c.json", keys: [], revoked: [], on: Self.day).reason == r.reason)
-        let two = one.replacingOccurrences(of: "}]}", with: "}, {\"type\": \"Ed25519Signature2020\"}]}")
-        let set = CredentialFiles.verify(Array(two.utf8), name: "c.json", keys: [], revoked: [], on: Self.day)
-        #expect(set.status == .unsupported && set.reason == "credq does not check proof sets yet (2 proofs)")
-        let other = dataIntegrity.replacingOccurrences(of: "DataIntegrityProof", with: "Ed25519Signature2020")
-        #expect(CredentialFiles.verify(Array(other.utf8), name: "c.json", keys: [], revoked: [], on: Self.day).reason
-                == "credq does not check Ed25519Signature2020 eddsa-rdfc-2022 proofs yet")
-        let bare = CredentialFiles.verify(Array("{\"issuer\": \"x\"}".utf8), name: "c.json", keys: [], revoked: [], on: Self.day)
+        #expect(CredentialFiles.verify(Array(one.utf8), name: "c.json", keys: [], on: Self.day).reason == r.reason)
+        // In a set, every proof is checked: one credq cannot check decides.
+        let two = one.replacingOccurrences(of: "}]}", with: "}, {\"type\": \"SomeProofType\"}]}")
+        let set = CredentialFiles.verify(Array(two.utf8), name: "c.json", keys: [], on: Self.day)
+        #expect(set.status == .malformed && set.reason == "a proof of 2: the proof has no proofValue or no verificationMethod")
+        let unknown = dataIntegrity.replacingOccurrences(of: "DataIntegrityProof", with: "SomeProofType")
+        #expect(CredentialFiles.verify(Array(unknown.utf8), name: "c.json", keys: [], on: Self.day).reason
+                == "credq does not check SomeProofType proofs")
+        let suite = dataIntegrity.replacingOccurrences(of: "eddsa-rdfc-2022", with: "ecdsa-sd-2023")
+        #expect(CredentialFiles.verify(Array(suite.utf8), name: "c.json", keys: [], on: Self.day).reason
+                == "credq does not check DataIntegrityProof ecdsa-sd-2023 proofs")
+        let empty = dataIntegrity.replacingOccurrences(of: "\"proof\": {", with: "\"proof\": [1, {").replacingOccurrences(of: "}}", with: "}]}")
+        #expect(CredentialFiles.verify(Array(empty.utf8), name: "c.json", keys: [], on: Self.day).status == .malformed)
+        let bare = CredentialFiles.verify(Array("{\"issuer\": \"x\"}".utf8), name: "c.json", keys: [], on: Self.day)
         #expect(bare.status == .unsigned)
-        #expect(CredentialFiles.verify(Array("{nope".utf8), name: "c.json", keys: [], revoked: [], on: Self.day).status == .malformed)
+        #expect(CredentialFiles.verify(Array("{nope".utf8), name: "c.json", keys: [], on: Self.day).status == .malformed)
+    }
+
+    static func object(_ text: String) throws -> JSONObject {
+        guard case .object(let o) = try JSONParser.parse(Array(text.utf8)) else { throw CancellationError() }
+        return o
     }
 
     @Test func revocationLists() throws {
         let ob2 = "{\"type\": \"RevocationList\", \"revokedAssertions\": [\"urn:a\", {\"id\": \"urn:b\", \"revocationReason\": \"misconduct\"}]}"
-        #expect(try CredentialFiles.revokedIDs(from: Array(ob2.utf8), name: "r") == ["urn:a", "urn:b"])
-        #expect(throws: CredentialFiles.FileError.self) { try CredentialFiles.revokedIDs(from: Array("{}".utf8), name: "r") }
+        #expect(StatusLists.revocationEntries(try Self.object(ob2)) == ["urn:a", "urn:b"])
+        // 1EdTech's lists name revokedCredential objects; one whose revoked is false stands.
+        let oneEdTech = "{\"revokedCredential\": [{\"id\": \"urn:c\", \"revoked\": true}, {\"id\": \"urn:d\", \"revoked\": false}, {\"id\": \"urn:e\"}]}"
+        #expect(StatusLists.revocationEntries(try Self.object(oneEdTech)) == ["urn:c", "urn:e"])
+        var lists = StatusLists()
+        #expect(throws: StatusLists.ListError.self) { try lists.add(Array("{}".utf8), name: "r", url: nil, keys: [], on: Self.day) }
+        #expect(throws: StatusLists.ListError.self) { try lists.add(Array("[]".utf8), name: "r", url: nil, keys: [], on: Self.day) }
     }
 
     /// Real signed credentials, when the shared folder is beside the repository (it is not in a
@@ -111,15 +132,15 @@ import Testing
         let key2 = try CredentialFiles.keys(from: read("key2.json"), name: "key2.json")
         let assertion = try read("simple.jwt")
         let today = Day("2026-11-29")!
-        #expect(CredentialFiles.verify(assertion, name: "simple.jwt", keys: key1, revoked: [], on: today).status == .valid)
-        #expect(CredentialFiles.verify(assertion, name: "simple.jwt", keys: key2, revoked: [], on: today).status != .valid)
+        #expect(CredentialFiles.verify(assertion, name: "simple.jwt", keys: key1, on: today).status == .valid)
+        #expect(CredentialFiles.verify(assertion, name: "simple.jwt", keys: key2, on: today).status != .valid)
         let vc = try read("simple-rs256-embedded-jwk.jwt")
-        #expect(CredentialFiles.verify(vc, name: "vc.jwt", keys: [], revoked: [], on: today).status == .untrustedKey)
+        #expect(CredentialFiles.verify(vc, name: "vc.jwt", keys: [], on: today).status == .untrustedKey)
         // With the issuer's key given, the same credential is valid; any edited byte is not.
         let header = try JSONParser.parse(Base64URL.decode(String(decoding: vc, as: UTF8.self).split(separator: ".")[0])!)
         guard case .object(let h) = header, case .object(let jwk)? = h["jwk"] else { Issue.record("no embedded key"); return }
         let issuerKey = try CredentialFiles.keys(from: Array(JSONValue.object(jwk).serialized().utf8), name: "issuer.jwk")
-        #expect(CredentialFiles.verify(vc, name: "vc.jwt", keys: issuerKey, revoked: [], on: today).status == .valid)
+        #expect(CredentialFiles.verify(vc, name: "vc.jwt", keys: issuerKey, on: today).status == .valid)
         let text = String(decoding: vc, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let dot = text.firstIndex(of: ".")!
         // Every character of the token, header, payload and signature, changed to another
@@ -128,7 +149,7 @@ import Testing
         for i in original.indices where original[i] != UInt8(ascii: ".") {
             var bytes = original
             bytes[i] = bytes[i] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-            let status = CredentialFiles.verify(bytes, name: "vc.jwt", keys: issuerKey, revoked: [], on: today).status
+            let status = CredentialFiles.verify(bytes, name: "vc.jwt", keys: issuerKey, on: today).status
             #expect(status == .tampered, "byte \(i): \(status)")
         }
         _ = dot

@@ -94,7 +94,7 @@ extension DataIntegrityTests {
         #expect(verifier.verify(signed, on: day).status == .untrustedKey)
         // ...until the caller says it is the issuer's.
         var trusting = verifier
-        trusting.keys["did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"] = Multibase.ed25519PublicKey(Self.keyPair["publicKeyMultibase"]!)
+        trusting.keys = [try #require(CredentialFiles.key(fromText: "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"))]
         #expect(trusting.verify(signed, on: day).status == .valid)
         // One value changed: tampered.
         if case .object(var subject)? = signed["credentialSubject"] {

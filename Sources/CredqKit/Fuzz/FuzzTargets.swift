@@ -102,9 +102,20 @@ public enum FuzzTargets {
         return []
     }()
 
-    /// A credential file or token: verified, with a clear outcome, whatever it holds.
+    private static let revocations: StatusLists = {
+        var lists = StatusLists()
+        try? lists.add(Array(#"{"revokedCredential": [{"id": "urn:revoked"}]}"#.utf8), name: "fuzz", url: nil, keys: [], on: Day(year: 2026, month: 11, day: 29))
+        return lists
+    }()
+
+    /// A credential file or token: verified, with a clear outcome, whatever it holds; the same
+    /// bytes as a status list and as GZIP data.
     static func token(_ bytes: [UInt8]) {
-        let outcome = CredentialFiles.verify(bytes, name: "fuzz.jwt", keys: issuerKeys, revoked: ["urn:revoked"], on: Day(year: 2026, month: 11, day: 29))
+        let day = Day(year: 2026, month: 11, day: 29)
+        let outcome = CredentialFiles.verify(bytes, name: "fuzz.jwt", keys: issuerKeys, lists: revocations, on: day)
+        var lists = StatusLists()
+        try? lists.add(bytes, name: "fuzz.json", url: nil, keys: [], on: day)
+        if let expanded = try? Gzip.decompress(bytes, limit: 1 << 20) { precondition(expanded.count <= 1 << 20, "past the GZIP limit") }
         precondition(!outcome.reason.isEmpty || outcome.status == .valid, "an outcome without a reason")
         _ = CompactJWS.screen(String(decoding: bytes, as: UTF8.self))
         _ = try? CredentialFiles.keys(from: bytes, name: "fuzz.jwk")

@@ -13,6 +13,8 @@ public enum CredentialFiles {
         /// An Open Badges 2.0 CryptographicKey's `id` (the URL an assertion's `verification.creator` names).
         var id: String?
         var source: String
+        /// Who a Data Integrity verification method belongs to (its `controller`).
+        var controller: String? = nil
     }
 
     public struct Outcome: Sendable {
@@ -25,11 +27,13 @@ public enum CredentialFiles {
 
     public enum FileError: Error, Sendable, CustomStringConvertible {
         case notAKey(String, String)
-        case notARevocationList(String)
+        case notAList(String)
+        case notAContext(String, String)
         public var description: String {
             switch self {
             case .notAKey(let file, let why): "\(file): not a key: \(why)"
-            case .notARevocationList(let file): "\(file): not a revocation list (an Open Badges RevocationList or a 1EdTech revocation list)"
+            case .notAList(let why): why
+            case .notAContext(let file, let why): "\(file): not a JSON-LD context: \(why)"
             }
         }
     }
@@ -68,7 +72,11 @@ public enum CredentialFiles {
                 throw .notAKey(name, "\(error)")
             }
         }
-        throw .notAKey(name, "a JSON object without kty, keys or publicKeyPem")
+        let methods = try verificationMethods(object, name: name)
+        guard !methods.isEmpty else {
+            throw .notAKey(name, "a JSON object without kty, keys, publicKeyPem, publicKeyMultibase or verificationMethod")
+        }
+        return methods
     }
 
     private static func pem(_ text: String) -> PublicKey? {
@@ -78,44 +86,95 @@ public enum CredentialFiles {
         return nil
     }
 
-    // MARK: - Revocation lists
-
-    /// The ids an Open Badges 2.0 `RevocationList` (`revokedAssertions`) or a 1EdTech revocation
-    /// list (`revokedCredentials`) names, as strings or as objects with an `id`.
-    public static func revokedIDs(from bytes: [UInt8], name: String) throws(FileError) -> Set<String> {
-        guard case .object(let object)? = try? JSONParser.parse(bytes) else { throw .notARevocationList(name) }
-        var ids = Set<String>()
-        var found = false
-        for key in ["revokedAssertions", "revokedCredentials", "revoked"] {
-            guard case .array(let list)? = object[key] else { continue }
-            found = true
-            for item in list {
-                switch item {
-                case .string(let s): ids.insert(s)
-                case .object(let o): if case .string(let s)? = o["id"] { ids.insert(s) }
-                default: break
+    /// The keys of a controller document or issuer profile (`verificationMethod` and the
+    /// methods embedded in `assertionMethod`), or of one verification method: Multikey or
+    /// Ed25519VerificationKey2020 (`publicKeyMultibase`), JsonWebKey2020 (`publicKeyJwk`).
+    private static func verificationMethods(_ object: JSONObject, name: String) throws(FileError) -> [Key] {
+        func string(_ o: JSONObject, _ k: String) -> String? { if case .string(let s)? = o[k] { s } else { nil } }
+        func method(_ m: JSONObject, controller: String?) throws(FileError) -> Key? {
+            let id = string(m, "id")
+            let owner = string(m, "controller") ?? controller
+            if let multibase = string(m, "publicKeyMultibase") {
+                guard let raw = Multibase.ed25519PublicKey(multibase), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+                    throw .notAKey(name, "\(id ?? "a method")'s publicKeyMultibase is not an Ed25519 Multikey")
+                }
+                return Key(key: .ed25519(key), kid: nil, id: id, source: name, controller: owner)
+            }
+            if case .object(let jwk)? = m["publicKeyJwk"] {
+                do {
+                    return Key(key: try PublicKey(jwk: jwk), kid: string(jwk, "kid"), id: id, source: name, controller: owner)
+                } catch {
+                    throw .notAKey(name, "\(id ?? "a method")'s publicKeyJwk: \(error)")
                 }
             }
+            return nil
         }
-        guard found else { throw .notARevocationList(name) }
-        return ids
+        if let own = try method(object, controller: nil) { return [own] }
+        let controller = string(object, "id")
+        var keys: [Key] = []
+        for property in ["verificationMethod", "assertionMethod"] {
+            let items: [JSONValue] = switch object[property] {
+            case .array(let a)?: a
+            case .object(let o)?: [.object(o)]
+            default: []
+            }
+            for case .object(let m) in items {
+                if let key = try method(m, controller: controller) { keys.append(key) }
+            }
+        }
+        return keys
+    }
+
+    /// A key written on the command line: a Multikey (`z6Mk...`) or a did:key.
+    public static func key(fromText text: String) -> Key? {
+        if let raw = Multibase.didKeyEd25519(text) ?? Multibase.ed25519PublicKey(text),
+           let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) {
+            return Key(key: .ed25519(key), kid: nil, id: nil, source: text)
+        }
+        return nil
+    }
+
+    // MARK: - Contexts
+
+    /// JSON-LD context documents given as files for URLs (`--context URL=FILE`).
+    public struct Contexts: Sendable {
+        var byURL: [String: JSONValue] = [:]
+        public init() {}
+
+        public mutating func add(_ bytes: [UInt8], url: String, name: String) throws(FileError) {
+            guard let value = try? JSONParser.parse(bytes) else { throw .notAContext(name, "not JSON") }
+            guard case .object(let object) = value, object["@context"] != nil else { throw .notAContext(name, "a JSON object without @context") }
+            byURL[url] = value
+        }
+    }
+
+    // MARK: - Revocation and status lists
+
+    /// A revocation or status list file, added to `lists`: `url` is the address the file stands
+    /// for (`--status-list URL=FILE`), else the list's own `id`.
+    public static func addList(_ bytes: [UInt8], name: String, url: String? = nil, to lists: inout StatusLists,
+                               keys: [Key], on day: Day) throws(FileError) {
+        do {
+            try lists.add(bytes, name: name, url: url, keys: keys, on: day)
+        } catch {
+            throw .notAList(error.description)
+        }
     }
 
     // MARK: - Credentials
 
-    public static func verify(_ bytes: [UInt8], name: String, keys: [Key], revoked: Set<String>, on day: Day) -> Outcome {
+    /// Verifies one credential file against the keys, lists and contexts given.
+    public static func verify(_ bytes: [UInt8], name: String, keys: [Key], lists: StatusLists = StatusLists(),
+                              contexts: Contexts = Contexts(), on day: Day) -> Outcome {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("{") {
             guard case .object(let object)? = try? JSONParser.parse(bytes) else {
                 return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: "not valid JSON")
             }
             let issuer = issuerName(object)
-            // An embedded proof: Data Integrity (eddsa-rdfc-2022) is checked; the others are named.
+            // An embedded proof: Data Integrity proofs are checked; the others are named.
             if object["proof"] != nil {
-                var r = DataIntegrityVerifier().verify(object, on: day)
-                if r.status == .valid, case .string(let id)? = object["id"], revoked.contains(id) {
-                    r = .init(status: .revoked, keyID: r.keyID, reason: "\(id) is on the revocation list")
-                }
+                let r = DataIntegrityVerifier(contexts: contexts.byURL, keys: keys, lists: lists).verify(object, on: day)
                 return Outcome(file: name, issuer: issuer, keyID: r.keyID, status: r.status, reason: r.reason)
             }
             return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsigned, reason: "a JSON credential without a proof")
@@ -141,7 +200,7 @@ public enum CredentialFiles {
         if kid == nil, creator == nil { named = keys }
         let usable = named.filter { $0.key.accepts(alg) }
         if let good = usable.first(where: { $0.key.isValidSignature(jws.signature, for: jws.signingInput) }) {
-            return checkClaims(payload, vc: vc, revoked: revoked, on: day, outcome: { outcome($0, $1, key: kid ?? good.id ?? good.source) })
+            return checkClaims(payload, vc: vc, lists: lists, on: day, outcome: { outcome($0, $1, key: kid ?? good.id ?? good.source) })
         }
         // A key carried in the token proves only that whoever made the token holds it.
         if case .object(let embedded)? = jws.header["jwk"], let key = try? PublicKey(jwk: embedded), key.accepts(alg) {
@@ -155,11 +214,19 @@ public enum CredentialFiles {
         return outcome(.unknownKey, "no key given matches \(wanted); give the issuer's key with --key")
     }
 
-    private static func checkClaims(_ payload: JSONObject, vc: JSONObject, revoked: Set<String>, on day: Day,
+    private static func checkClaims(_ payload: JSONObject, vc: JSONObject, lists: StatusLists, on day: Day,
                                     outcome: (VerificationStatus, String) -> Outcome) -> Outcome {
         func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
-        for id in [string(payload["jti"]), string(vc["id"]), string(payload["id"])].compactMap({ $0 }) where revoked.contains(id) {
-            return outcome(.revoked, "\(id) is on the revocation list")
+        // A token that names no status list is looked up in the revocation lists by its ids.
+        if vc["credentialStatus"] == nil {
+            for id in [string(payload["jti"]), string(vc["id"]), string(payload["id"])].compactMap({ $0 }) {
+                if let list = lists.revocationList(naming: id) { return outcome(.revoked, "\(id) is on the revocation list \(list)") }
+            }
+        }
+        var note = ""
+        switch lists.check(vc) {
+        case .refuted(let status, let reason): return outcome(status, reason)
+        case .clear(let unchecked): note = StatusLists.note(unchecked: unchecked)
         }
         if let from = Day(claim: payload["nbf"]) ?? Day(claim: vc["validFrom"]) ?? Day(claim: vc["issuanceDate"]) ?? Day(claim: payload["issuedOn"]), day < from {
             return outcome(.notYetValid, "valid from \(from)")
@@ -167,7 +234,7 @@ public enum CredentialFiles {
         if let until = Day(claim: payload["exp"]) ?? Day(claim: vc["validUntil"]) ?? Day(claim: vc["expirationDate"]) ?? Day(claim: payload["expires"]), day >= until {
             return outcome(.expired, "expired on \(until)")
         }
-        return outcome(.valid, "the signature verifies with the key given")
+        return outcome(.valid, "the signature verifies with the key given" + note)
     }
 
     /// A VC-JWT's credential: its `vc` claim, or the payload itself.

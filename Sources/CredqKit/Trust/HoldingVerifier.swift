@@ -7,7 +7,7 @@ public enum VerificationStatus: String, Sendable, CaseIterable {
     case untrustedKey = "untrusted-key"
     case expired
     case notYetValid = "not-yet-valid"
-    case revoked, unsigned, unsupported, malformed
+    case revoked, suspended, unsigned, unsupported, malformed
     /// A holding assumed for the session (`assume`): not verified, always counted.
     case assumed
 }

@@ -21,7 +21,7 @@ public enum Trust: String, Sendable, CaseIterable {
     }
 
     /// What says a holding is not (or no longer, or not yet) what it claims.
-    static let refuting: Set<VerificationStatus> = [.tampered, .revoked, .expired, .notYetValid, .malformed]
+    static let refuting: Set<VerificationStatus> = [.tampered, .revoked, .suspended, .expired, .notYetValid, .malformed]
 }
 
 /// The holdings' verification statuses on one day, each found when first needed and kept
