@@ -444,6 +444,60 @@ import Testing
         #expect(try Harness.run(["verify", "\(Self.folder)/di-didkey.json", "--at", "2026-11-29"]).status == 0)
     }
 
+    /// Every status of a Data Integrity credential, from files: the issuer's key from its
+    /// controller document, Bitstring Status Lists for revocation and suspension, a 1EdTech
+    /// revocation list, and a context given for its URL (Tests/Fixtures/verify/di, signed by
+    /// StatusListTests).
+    @Test func dataIntegrityStatusesFromFiles() throws {
+        let di = "\(Self.folder)/di"
+        let files = ["valid", "tampered", "wrong-key", "expired", "not-yet-valid", "revoked-bitstring", "suspended", "revoked-1edtech",
+                     "unknown-context", "proof-set", "proof-chain", "broken-chain", "ed25519-2020"]
+        let options = ["--key", "\(di)/issuer.json", "--status-list", "\(di)/status-revocation.json", "--status-list", "\(di)/status-suspension.json",
+                       "--status-list", "\(di)/1edtech-revocations.json", "--context", "https://issuer.example/contexts/extra/v1=\(di)/extra-context.jsonld",
+                       "--at", "2026-11-30"]
+        let r = try Harness.run(["verify"] + files.map { "\(di)/\($0).json" } + options)
+        #expect(r.status == 1, "\(r.stderr)")
+        let statuses = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false)[3] }
+        #expect(statuses == ["valid", "tampered", "tampered", "expired", "not-yet-valid", "revoked", "suspended", "revoked",
+                             "valid", "valid", "valid", "tampered", "valid"])
+        #expect(r.stdout.contains("\tsuspended\tsuspended: entry 9 of the status list https://issuer.example/status/suspension is set\n"))
+        let valid = try Harness.run(["verify", "\(di)/valid.json", "\(di)/proof-chain.json"] + options)
+        #expect(valid.status == 0 && valid.stderr.isEmpty, "\(valid.stderr)")
+        // Without them: no key for an opaque method, an unknown context named, lists not checked.
+        let bare = try Harness.run(["verify", "-f", "json", "\(di)/valid.json", "\(di)/unknown-context.json", "--at", "2026-11-30"])
+        #expect(bare.status == 1)
+        #expect(bare.stdout.contains(#""status":"unknown-key","reason":"no key for https://issuer.example/profiles/1#key-1 (give the issuer's key with --key)""#))
+        #expect(bare.stdout.contains("it needs the context https://issuer.example/contexts/extra/v1, which credq does not have (add it with --context URL=FILE)"))
+        let unlisted = try Harness.run(["verify", "\(di)/revoked-bitstring.json", "--key", "\(di)/issuer.json", "--at", "2026-11-30"])
+        #expect(unlisted.status == 0)
+        #expect(unlisted.stdout.contains("was not checked (give the list with --status-list URL=FILE)"))
+        // A list given for the URL a credential names, and a key written out.
+        let multikey = try String(contentsOfFile: "\(di)/issuer.json", encoding: .utf8).split(separator: "\"").first { $0.hasPrefix("z6Mk") }.map(String.init) ?? "?"
+        let byURL = try Harness.run(["verify", "\(di)/suspended.json", "--key", multikey, "--at", "2026-11-30",
+                                     "--status-list", "https://issuer.example/status/suspension=\(di)/status-suspension.json"])
+        #expect(byURL.status == 1 && byURL.stdout.contains("\tsuspended\t"), "\(byURL.stdout)\(byURL.stderr)")
+    }
+
+    @Test func keysListsAndContextsThatAreNotOnes() throws {
+        let di = "\(Self.folder)/di"
+        let notAKey = try Harness.run(["verify", "\(di)/valid.json", "--key", "z6MkNotAKey"])
+        #expect(notAKey.status == 2 && notAKey.stderr == "credq: z6MkNotAKey: not a key: no such file, and not a Multikey (z6Mk...) or an Ed25519 did:key\n")
+        let notAList = try Harness.run(["verify", "\(di)/valid.json", "--status-list", "\(di)/issuer.json"])
+        #expect(notAList.status == 2 && notAList.stderr.hasPrefix("credq: \(di)/issuer.json: not a status list: neither a Bitstring Status List credential"))
+        let context = try Harness.run(["verify", "\(di)/valid.json", "--context", "\(di)/extra-context.jsonld"])
+        #expect(context.status == 2 && context.stderr == "credq: \(di)/extra-context.jsonld: not a JSON-LD context: write it as URL=FILE\n")
+        let notContext = try Harness.run(["verify", "\(di)/valid.json", "--context", "https://x.example/c=\(di)/1edtech-revocations.json"])
+        #expect(notContext.status == 2 && notContext.stderr == "credq: \(di)/1edtech-revocations.json: not a JSON-LD context: a JSON object without @context\n")
+        // A list whose own proof does not hold is refused: it cannot say anything.
+        let tamperedList = try String(contentsOfFile: "\(di)/status-revocation.json", encoding: .utf8).replacingOccurrences(of: "2026-01-01T00:00:00Z\",\n  \"credentialSubject", with: "2026-01-02T00:00:00Z\",\n  \"credentialSubject")
+        #expect(tamperedList.contains("2026-01-02"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("credq-tampered-list-\(getpid()).json").path
+        try tamperedList.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let refused = try Harness.run(["verify", "\(di)/valid.json", "--key", "\(di)/issuer.json", "--status-list", path])
+        #expect(refused.status == 2 && refused.stderr.contains("not a status list: its own proof is tampered"), "\(refused.stderr)")
+    }
+
     @Test func filesThatAreNotKeysOrCannotBeRead() throws {
         #expect(try Harness.run(["verify", "\(Self.folder)/badge.jwt", "--key", "\(Self.folder)/revocations.json"]).status == 2)
         #expect(try Harness.run(["verify", "/nonexistent/badge.jwt"]).status == 5)
