@@ -451,15 +451,15 @@ import Testing
     @Test func dataIntegrityStatusesFromFiles() throws {
         let di = "\(Self.folder)/di"
         let files = ["valid", "tampered", "wrong-key", "expired", "not-yet-valid", "revoked-bitstring", "suspended", "revoked-1edtech",
-                     "unknown-context", "proof-set", "proof-chain", "broken-chain", "ed25519-2020"]
+                     "unknown-context", "proof-set", "proof-chain", "broken-chain", "ed25519-2020", "revoked-statuslist2021"]
         let options = ["--key", "\(di)/issuer.json", "--status-list", "\(di)/status-revocation.json", "--status-list", "\(di)/status-suspension.json",
-                       "--status-list", "\(di)/1edtech-revocations.json", "--context", "https://issuer.example/contexts/extra/v1=\(di)/extra-context.jsonld",
+                       "--status-list", "\(di)/status-2021-revocation.json", "--status-list", "\(di)/1edtech-revocations.json", "--context", "https://issuer.example/contexts/extra/v1=\(di)/extra-context.jsonld",
                        "--at", "2026-11-30"]
         let r = try Harness.run(["verify"] + files.map { "\(di)/\($0).json" } + options)
         #expect(r.status == 1, "\(r.stderr)")
         let statuses = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false)[3] }
         #expect(statuses == ["valid", "tampered", "tampered", "expired", "not-yet-valid", "revoked", "suspended", "revoked",
-                             "valid", "valid", "valid", "tampered", "valid"])
+                             "valid", "valid", "valid", "tampered", "valid", "revoked"])
         #expect(r.stdout.contains("\tsuspended\tsuspended: entry 9 of the status list https://issuer.example/status/suspension is set\n"))
         let valid = try Harness.run(["verify", "\(di)/valid.json", "\(di)/proof-chain.json"] + options)
         #expect(valid.status == 0 && valid.stderr.isEmpty, "\(valid.stderr)")

@@ -142,16 +142,22 @@ struct TestSigner {
     }
 
     /// A Bitstring Status List credential with the given entries set, signed by the issuer.
-    static func statusList(_ purpose: String, set: [Int]) throws -> JSONObject {
+    /// The same in the older StatusList2021 form (VC 1.1, base64url without a multibase prefix).
+    static func statusList(_ purpose: String, set: [Int], form2021: Bool = false) throws -> JSONObject {
         var bits = [UInt8](repeating: 0, count: StatusLists.minimumEntries / 8)
         for i in set { bits[i / 8] |= 0x80 >> UInt8(i % 8) }
+        let encoded = Base64URL.encode(storedGzip(bits))
+        let name = form2021 ? "2021-\(purpose)" : purpose
         let list = JSONObject(members: [
-            ("@context", .array([string("https://www.w3.org/ns/credentials/v2")])),
-            ("id", string("https://issuer.example/status/\(purpose)")),
-            ("type", .array([string("VerifiableCredential"), string("BitstringStatusListCredential")])),
-            ("issuer", string(issuerID)), ("validFrom", string("2026-01-01T00:00:00Z")),
-            ("credentialSubject", object([("id", string("https://issuer.example/status/\(purpose)#list")), ("type", string("BitstringStatusList")),
-                                          ("statusPurpose", string(purpose)), ("encodedList", string("u" + Base64URL.encode(storedGzip(bits))))])),
+            ("@context", .array(form2021 ? [string("https://www.w3.org/2018/credentials/v1"), string("https://w3id.org/vc/status-list/2021/v1"),
+                                            string("https://w3id.org/security/data-integrity/v2")]
+                                         : [string("https://www.w3.org/ns/credentials/v2")])),
+            ("id", string("https://issuer.example/status/\(name)")),
+            ("type", .array([string("VerifiableCredential"), string(form2021 ? "StatusList2021Credential" : "BitstringStatusListCredential")])),
+            ("issuer", string(issuerID)), (form2021 ? "issuanceDate" : "validFrom", string("2026-01-01T00:00:00Z")),
+            ("credentialSubject", object([("id", string("https://issuer.example/status/\(name)#list")),
+                                          ("type", string(form2021 ? "StatusList2021" : "BitstringStatusList")),
+                                          ("statusPurpose", string(purpose)), ("encodedList", string(form2021 ? encoded : "u" + encoded))])),
         ])
         return try issuer.sign(list)
     }
@@ -200,6 +206,15 @@ struct TestSigner {
                                        string("https://w3id.org/security/suites/ed25519-2020/v1")]))
         ed2020.members.removeAll { $0.key == "validFrom" }
         ed2020.members.insert(("issuanceDate", string("2026-01-01T00:00:00Z")), at: 5)
+        // A VC 1.1 credential with a StatusList2021Entry, under Data Integrity v2.
+        var v1 = credential("revoked-statuslist2021")
+        v1.set("@context", .array([string("https://www.w3.org/2018/credentials/v1"), string("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json"),
+                                   string("https://w3id.org/vc/status-list/2021/v1"), string("https://w3id.org/security/data-integrity/v2")]))
+        v1.members.removeAll { $0.key == "validFrom" }
+        v1.members.insert(("issuanceDate", string("2026-01-01T00:00:00Z")), at: 5)
+        v1.members.append(("credentialStatus", object([("id", string("https://issuer.example/status/2021-revocation#5")), ("type", string("StatusList2021Entry")),
+                                                        ("statusPurpose", string("revocation")), ("statusListIndex", string("5")),
+                                                        ("statusListCredential", string("https://issuer.example/status/2021-revocation"))])))
         var brokenChain = try witness.sign(try issuer.sign(credential("broken-chain"), id: "urn:uuid:proof-1"), previous: "urn:uuid:proof-1")
         if case .array(var proofs)? = brokenChain["proof"], case .object(var first) = proofs[0] {
             first.set("created", string("2026-02-01T00:00:00Z"))
@@ -221,13 +236,14 @@ struct TestSigner {
             ("proof-chain.json", try witness.sign(try issuer.sign(credential("proof-chain"), id: "urn:uuid:proof-1"), previous: "urn:uuid:proof-1"), .valid),
             ("broken-chain.json", brokenChain, .tampered),
             ("ed25519-2020.json", try issuer.sign(ed2020, type: "Ed25519Signature2020"), .valid),
+            ("revoked-statuslist2021.json", try issuer.sign(v1), .revoked),
         ]
     }
 
     static func lists() throws -> StatusLists {
         var lists = StatusLists()
         let keys = try CredentialFiles.keys(from: Array(JSONValue.object(controllerDocument).serialized().utf8), name: "issuer.json")
-        for list in [try statusList("revocation", set: [7]), try statusList("suspension", set: [9]), oneEdTechList] {
+        for list in [try statusList("revocation", set: [7]), try statusList("suspension", set: [9]), try statusList("revocation", set: [5], form2021: true), oneEdTechList] {
             try lists.add(Array(JSONValue.object(list).serialized().utf8), name: "list.json", url: nil, keys: keys, on: day)
         }
         return lists
@@ -334,6 +350,7 @@ struct TestSigner {
         try write("issuer.json", .object(controllerDocument))
         try write("status-revocation.json", .object(try statusList("revocation", set: [7])))
         try write("status-suspension.json", .object(try statusList("suspension", set: [9])))
+        try write("status-2021-revocation.json", .object(try statusList("revocation", set: [5], form2021: true)))
         try write("1edtech-revocations.json", .object(oneEdTechList))
         try write("extra-context.jsonld", extraContext)
     }

@@ -2443,173 +2443,375 @@ enum BundledContexts {
 """####,
         "https://w3id.org/security/data-integrity/v1": ####"""
 {
-    "@context": {
-      "id": "@id",
-      "type": "@type",
-      "@protected": true,
-      "proof": {
-        "@id": "https://w3id.org/security#proof",
-        "@type": "@id",
-        "@container": "@graph"
-      },
-      "DataIntegrityProof": {
-        "@id": "https://w3id.org/security#DataIntegrityProof",
-        "@context": {
-          "@protected": true,
-          "id": "@id",
-          "type": "@type",
-          "challenge": "https://w3id.org/security#challenge",
-          "created": {
-            "@id": "http://purl.org/dc/terms/created",
-            "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
-          },
-          "domain": "https://w3id.org/security#domain",
-          "expires": {
-            "@id": "https://w3id.org/security#expiration",
-            "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
-          },
-          "nonce": "https://w3id.org/security#nonce",
-          "proofPurpose": {
-            "@id": "https://w3id.org/security#proofPurpose",
-            "@type": "@vocab",
-            "@context": {
-              "@protected": true,
-              "id": "@id",
-              "type": "@type",
-              "assertionMethod": {
-                "@id": "https://w3id.org/security#assertionMethod",
-                "@type": "@id",
-                "@container": "@set"
-              },
-              "authentication": {
-                "@id": "https://w3id.org/security#authenticationMethod",
-                "@type": "@id",
-                "@container": "@set"
-              },
-              "capabilityInvocation": {
-                "@id": "https://w3id.org/security#capabilityInvocationMethod",
-                "@type": "@id",
-                "@container": "@set"
-              },
-              "capabilityDelegation": {
-                "@id": "https://w3id.org/security#capabilityDelegationMethod",
-                "@type": "@id",
-                "@container": "@set"
-              },
-              "keyAgreement": {
-                "@id": "https://w3id.org/security#keyAgreementMethod",
-                "@type": "@id",
-                "@container": "@set"
-              }
+  "@context": {
+    "id": "@id",
+    "type": "@type",
+    "@protected": true,
+    "proof": {
+      "@id": "https://w3id.org/security#proof",
+      "@type": "@id",
+      "@container": "@graph"
+    },
+    "DataIntegrityProof": {
+      "@id": "https://w3id.org/security#DataIntegrityProof",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "challenge": "https://w3id.org/security#challenge",
+        "created": {
+          "@id": "http://purl.org/dc/terms/created",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "domain": "https://w3id.org/security#domain",
+        "expires": {
+          "@id": "https://w3id.org/security#expiration",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "nonce": "https://w3id.org/security#nonce",
+        "proofPurpose": {
+          "@id": "https://w3id.org/security#proofPurpose",
+          "@type": "@vocab",
+          "@context": {
+            "@protected": true,
+            "id": "@id",
+            "type": "@type",
+            "assertionMethod": {
+              "@id": "https://w3id.org/security#assertionMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "authentication": {
+              "@id": "https://w3id.org/security#authenticationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "capabilityInvocation": {
+              "@id": "https://w3id.org/security#capabilityInvocationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "capabilityDelegation": {
+              "@id": "https://w3id.org/security#capabilityDelegationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "keyAgreement": {
+              "@id": "https://w3id.org/security#keyAgreementMethod",
+              "@type": "@id",
+              "@container": "@set"
             }
-          },
-          "cryptosuite": "https://w3id.org/security#cryptosuite",
-          "proofValue": {
-            "@id": "https://w3id.org/security#proofValue",
-            "@type": "https://w3id.org/security#multibase"
-          },
-          "verificationMethod": {
-            "@id": "https://w3id.org/security#verificationMethod",
-            "@type": "@id"
           }
+        },
+        "cryptosuite": "https://w3id.org/security#cryptosuite",
+        "proofValue": {
+          "@id": "https://w3id.org/security#proofValue",
+          "@type": "https://w3id.org/security#multibase"
+        },
+        "verificationMethod": {
+          "@id": "https://w3id.org/security#verificationMethod",
+          "@type": "@id"
         }
       }
     }
   }
+}
+
+"""####,
+        "https://w3id.org/security/data-integrity/v2": ####"""
+{
+  "@context": {
+    "id": "@id",
+    "type": "@type",
+    "@protected": true,
+    "proof": {
+      "@id": "https://w3id.org/security#proof",
+      "@type": "@id",
+      "@container": "@graph"
+    },
+    "DataIntegrityProof": {
+      "@id": "https://w3id.org/security#DataIntegrityProof",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "challenge": "https://w3id.org/security#challenge",
+        "created": {
+          "@id": "http://purl.org/dc/terms/created",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "domain": "https://w3id.org/security#domain",
+        "expires": {
+          "@id": "https://w3id.org/security#expiration",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "nonce": "https://w3id.org/security#nonce",
+        "previousProof": {
+          "@id": "https://w3id.org/security#previousProof",
+          "@type": "@id"
+        },
+        "proofPurpose": {
+          "@id": "https://w3id.org/security#proofPurpose",
+          "@type": "@vocab",
+          "@context": {
+            "@protected": true,
+            "id": "@id",
+            "type": "@type",
+            "assertionMethod": {
+              "@id": "https://w3id.org/security#assertionMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "authentication": {
+              "@id": "https://w3id.org/security#authenticationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "capabilityInvocation": {
+              "@id": "https://w3id.org/security#capabilityInvocationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "capabilityDelegation": {
+              "@id": "https://w3id.org/security#capabilityDelegationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "keyAgreement": {
+              "@id": "https://w3id.org/security#keyAgreementMethod",
+              "@type": "@id",
+              "@container": "@set"
+            }
+          }
+        },
+        "cryptosuite": {
+          "@id": "https://w3id.org/security#cryptosuite",
+          "@type": "https://w3id.org/security#cryptosuiteString"
+        },
+        "proofValue": {
+          "@id": "https://w3id.org/security#proofValue",
+          "@type": "https://w3id.org/security#multibase"
+        },
+        "verificationMethod": {
+          "@id": "https://w3id.org/security#verificationMethod",
+          "@type": "@id"
+        }
+      }
+    }
+  }
+}
+"""####,
+        "https://w3id.org/security/multikey/v1": ####"""
+{
+  "@context": {
+    "id": "@id",
+    "type": "@type",
+    "@protected": true,
+    "Multikey": {
+      "@id": "https://w3id.org/security#Multikey",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "controller": {
+          "@id": "https://w3id.org/security#controller",
+          "@type": "@id"
+        },
+        "revoked": {
+          "@id": "https://w3id.org/security#revoked",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "expires": {
+          "@id": "https://w3id.org/security#expiration",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "publicKeyMultibase": {
+          "@id": "https://w3id.org/security#publicKeyMultibase",
+          "@type": "https://w3id.org/security#multibase"
+        },
+        "secretKeyMultibase": {
+          "@id": "https://w3id.org/security#secretKeyMultibase",
+          "@type": "https://w3id.org/security#multibase"
+        }
+      }
+    }
+  }
+}
+
+"""####,
+        "https://w3id.org/security/jwk/v1": ####"""
+{
+  "@context": {
+    "id": "@id",
+    "type": "@type",
+    "@protected": true,
+    "JsonWebKey": {
+      "@id": "https://w3id.org/security#JsonWebKey",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "controller": {
+          "@id": "https://w3id.org/security#controller",
+          "@type": "@id"
+        },
+        "revoked": {
+          "@id": "https://w3id.org/security#revoked",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "expires": {
+          "@id": "https://w3id.org/security#expiration",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "publicKeyJwk": {
+          "@id": "https://w3id.org/security#publicKeyJwk",
+          "@type": "@json"
+        },
+        "secretKeyJwk": {
+          "@id": "https://w3id.org/security#secretKeyJwk",
+          "@type": "@json"
+        }
+      }
+    }
+  }
+}
+
 """####,
         "https://w3id.org/security/suites/ed25519-2020/v1": ####"""
 {
-    "@context": {
+  "@context": {
+    "id": "@id",
+    "type": "@type",
+    "@protected": true,
+    "proof": {
+      "@id": "https://w3id.org/security#proof",
+      "@type": "@id",
+      "@container": "@graph"
+    },
+    "Ed25519VerificationKey2020": {
+      "@id": "https://w3id.org/security#Ed25519VerificationKey2020",
+      "@context": {
+        "@protected": true,
         "id": "@id",
         "type": "@type",
-        "@protected": true,
-        "proof": {
-            "@id": "https://w3id.org/security#proof",
-            "@type": "@id",
-            "@container": "@graph"
+        "controller": {
+          "@id": "https://w3id.org/security#controller",
+          "@type": "@id"
         },
-        "Ed25519VerificationKey2020": {
-            "@id": "https://w3id.org/security#Ed25519VerificationKey2020",
-            "@context": {
-                "@protected": true,
-                "id": "@id",
-                "type": "@type",
-                "controller": {
-                    "@id": "https://w3id.org/security#controller",
-                    "@type": "@id"
-                },
-                "revoked": {
-                    "@id": "https://w3id.org/security#revoked",
-                    "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
-                },
-                "publicKeyMultibase": {
-                    "@id": "https://w3id.org/security#publicKeyMultibase",
-                    "@type": "https://w3id.org/security#multibase"
-                }
-            }
+        "revoked": {
+          "@id": "https://w3id.org/security#revoked",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
         },
-        "Ed25519Signature2020": {
-            "@id": "https://w3id.org/security#Ed25519Signature2020",
-            "@context": {
-                "@protected": true,
-                "id": "@id",
-                "type": "@type",
-                "challenge": "https://w3id.org/security#challenge",
-                "created": {
-                    "@id": "http://purl.org/dc/terms/created",
-                    "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
-                },
-                "domain": "https://w3id.org/security#domain",
-                "expires": {
-                    "@id": "https://w3id.org/security#expiration",
-                    "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
-                },
-                "nonce": "https://w3id.org/security#nonce",
-                "proofPurpose": {
-                    "@id": "https://w3id.org/security#proofPurpose",
-                    "@type": "@vocab",
-                    "@context": {
-                        "@protected": true,
-                        "id": "@id",
-                        "type": "@type",
-                        "assertionMethod": {
-                            "@id": "https://w3id.org/security#assertionMethod",
-                            "@type": "@id",
-                            "@container": "@set"
-                        },
-                        "authentication": {
-                            "@id": "https://w3id.org/security#authenticationMethod",
-                            "@type": "@id",
-                            "@container": "@set"
-                        },
-                        "capabilityInvocation": {
-                            "@id": "https://w3id.org/security#capabilityInvocationMethod",
-                            "@type": "@id",
-                            "@container": "@set"
-                        },
-                        "capabilityDelegation": {
-                            "@id": "https://w3id.org/security#capabilityDelegationMethod",
-                            "@type": "@id",
-                            "@container": "@set"
-                        },
-                        "keyAgreement": {
-                            "@id": "https://w3id.org/security#keyAgreementMethod",
-                            "@type": "@id",
-                            "@container": "@set"
-                        }
-                    }
-                },
-                "proofValue": {
-                    "@id": "https://w3id.org/security#proofValue",
-                    "@type": "https://w3id.org/security#multibase"
-                },
-                "verificationMethod": {
-                    "@id": "https://w3id.org/security#verificationMethod",
-                    "@type": "@id"
-                }
-            }
+        "publicKeyMultibase": {
+          "@id": "https://w3id.org/security#publicKeyMultibase",
+          "@type": "https://w3id.org/security#multibase"
         }
+      }
+    },
+    "Ed25519Signature2020": {
+      "@id": "https://w3id.org/security#Ed25519Signature2020",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "challenge": "https://w3id.org/security#challenge",
+        "created": {
+          "@id": "http://purl.org/dc/terms/created",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "domain": "https://w3id.org/security#domain",
+        "expires": {
+          "@id": "https://w3id.org/security#expiration",
+          "@type": "http://www.w3.org/2001/XMLSchema#dateTime"
+        },
+        "nonce": "https://w3id.org/security#nonce",
+        "proofPurpose": {
+          "@id": "https://w3id.org/security#proofPurpose",
+          "@type": "@vocab",
+          "@context": {
+            "@protected": true,
+            "id": "@id",
+            "type": "@type",
+            "assertionMethod": {
+              "@id": "https://w3id.org/security#assertionMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "authentication": {
+              "@id": "https://w3id.org/security#authenticationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "capabilityInvocation": {
+              "@id": "https://w3id.org/security#capabilityInvocationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "capabilityDelegation": {
+              "@id": "https://w3id.org/security#capabilityDelegationMethod",
+              "@type": "@id",
+              "@container": "@set"
+            },
+            "keyAgreement": {
+              "@id": "https://w3id.org/security#keyAgreementMethod",
+              "@type": "@id",
+              "@container": "@set"
+            }
+          }
+        },
+        "proofValue": {
+          "@id": "https://w3id.org/security#proofValue",
+          "@type": "https://w3id.org/security#multibase"
+        },
+        "verificationMethod": {
+          "@id": "https://w3id.org/security#verificationMethod",
+          "@type": "@id"
+        }
+      }
     }
+  }
+}
+
+"""####,
+        "https://w3id.org/vc/status-list/2021/v1": ####"""
+{
+  "@context": {
+    "@protected": true,
+    "StatusList2021Credential": {
+      "@id": "https://w3id.org/vc/status-list#StatusList2021Credential",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "description": "http://schema.org/description",
+        "name": "http://schema.org/name"
+      }
+    },
+    "StatusList2021": {
+      "@id": "https://w3id.org/vc/status-list#StatusList2021",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "statusPurpose": "https://w3id.org/vc/status-list#statusPurpose",
+        "encodedList": "https://w3id.org/vc/status-list#encodedList"
+      }
+    },
+    "StatusList2021Entry": {
+      "@id": "https://w3id.org/vc/status-list#StatusList2021Entry",
+      "@context": {
+        "@protected": true,
+        "id": "@id",
+        "type": "@type",
+        "statusPurpose": "https://w3id.org/vc/status-list#statusPurpose",
+        "statusListIndex": "https://w3id.org/vc/status-list#statusListIndex",
+        "statusListCredential": {
+          "@id": "https://w3id.org/vc/status-list#statusListCredential",
+          "@type": "@id"
+        }
+      }
+    }
+  }
 }
 """####,
         "https://www.w3.org/ns/did/v1": ####"""
