@@ -215,6 +215,10 @@ struct TestSigner {
         v1.members.append(("credentialStatus", object([("id", string("https://issuer.example/status/2021-revocation#5")), ("type", string("StatusList2021Entry")),
                                                         ("statusPurpose", string("revocation")), ("statusListIndex", string("5")),
                                                         ("statusListCredential", string("https://issuer.example/status/2021-revocation"))])))
+        // Issued by a did:key, which is its own key.
+        var selfIssued = credential("self-issued")
+        selfIssued.set("issuer", object([("id", string(String(witness.method.split(separator: "#")[0]))), ("type", .array([string("Profile")])),
+                                         ("name", string("A Self-Issuer"))]))
         var brokenChain = try witness.sign(try issuer.sign(credential("broken-chain"), id: "urn:uuid:proof-1"), previous: "urn:uuid:proof-1")
         if case .array(var proofs)? = brokenChain["proof"], case .object(var first) = proofs[0] {
             first.set("created", string("2026-02-01T00:00:00Z"))
@@ -237,6 +241,7 @@ struct TestSigner {
             ("broken-chain.json", brokenChain, .tampered),
             ("ed25519-2020.json", try issuer.sign(ed2020, type: "Ed25519Signature2020"), .valid),
             ("revoked-statuslist2021.json", try issuer.sign(v1), .revoked),
+            ("self-issued.json", try witness.sign(selfIssued), .valid),
         ]
     }
 
@@ -353,5 +358,104 @@ struct TestSigner {
         try write("status-2021-revocation.json", .object(try statusList("revocation", set: [5], form2021: true)))
         try write("1edtech-revocations.json", .object(oneEdTechList))
         try write("extra-context.jsonld", extraContext)
+    }
+}
+
+/// Holdings that carry a signed credential object (what `import openbadges` keeps): the graph's
+/// `verify` checks it with the keys its provider publishes, JWKs or Multikeys, and against the
+/// holding's own facts; `.save` writes it back as it was.
+@Suite struct SignedHoldingTests {
+    typealias F = StatusListTests
+
+    static func graph(_ credential: JSONObject, keys: String, issued: String = "2026-01-01", holding: String? = nil,
+                      provider: String = F.issuerID) throws -> Graph {
+        let proof = JSONValue.object(credential).serialized()
+        let id: String = holding ?? { if case .string(let s)? = credential["id"] { s } else { "h1" } }()
+        let text = """
+            {"credq": 1,
+             "organizations": [{"id": "\(provider)", "name": "Example Institute", "kind": "university", "keys": [\(keys)]}],
+             "credentials": [{"id": "https://issuer.example/achievements/teamwork", "name": "Teamwork", "kind": "badge", "provider": "\(provider)"}],
+             "learners": [{"id": "did:example:learner", "name": "Lee", "holds": [{"id": "\(id)", "credential": "https://issuer.example/achievements/teamwork",
+                                                                               "issued": "\(issued)", "proof": \(proof)}]}]}
+            """
+        return try GraphLoader.load([GraphSource(name: "t.json", bytes: Array(text.utf8))]).graph
+    }
+
+    static func status(_ graph: Graph) -> HoldingVerifier.Result {
+        HoldingVerifier(graph: graph).verify(learner: 0, holding: graph.learners[0].holdings[0], on: F.day)
+    }
+
+    @Test func checkedWithTheProvidersPublishedKeys() throws {
+        let byName = Dictionary(uniqueKeysWithValues: try F.fixtures().map { ($0.0, $0.1) })
+        let valid = byName["valid.json"]!
+        let multikey = "\"\(F.issuer.multikey)\""
+        let r = Self.status(try Self.graph(valid, keys: multikey))
+        #expect(r.status == .valid && r.reason == "signed by Example Institute (a Data Integrity proof)", "\(r.reason)")
+        // The same key as a JWK.
+        let jwk = "{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": \"key-1\", \"x\": \"\(Base64URL.encode(F.issuer.key.publicKey.rawRepresentation))\"}"
+        #expect(Self.status(try Self.graph(valid, keys: jwk)).status == .valid)
+        // No key published: the method is an opaque URL, so nothing to check it with.
+        #expect(Self.status(try Self.graph(valid, keys: "")).status == .unknownKey)
+        // Only another key published: the provider's keys do not verify its credential.
+        #expect(Self.status(try Self.graph(valid, keys: "\"\(F.witness.multikey)\"")).status == .tampered)
+        #expect(Self.status(try Self.graph(byName["tampered.json"]!, keys: multikey)).status == .tampered)
+        #expect(Self.status(try Self.graph(byName["wrong-key.json"]!, keys: multikey)).status == .tampered)
+        let expired = byName["expired.json"]!
+        #expect(Self.status(try Self.graph(expired, keys: multikey)).status == .expired)
+        // Facts that disagree with the signed credential: tampering.
+        for (g, why) in [(try Self.graph(valid, keys: multikey, issued: "2026-01-02"), "was issued 2026-01-01, the holding says 2026-01-02"),
+                         (try Self.graph(valid, keys: multikey, holding: "urn:uuid:other"), "is for holding urn:uuid:valid, not urn:uuid:other"),
+                         (try Self.graph(valid, keys: multikey, provider: "https://someone.example"), "was issued by https://issuer.example/profiles/1, not by Example Institute")] {
+            let r = Self.status(g)
+            #expect(r.status == .tampered && r.reason.contains(why), "\(r.reason)")
+        }
+        // A credential id imported twice keeps its signature: `ID#2` is the same credential.
+        #expect(Self.status(try Self.graph(valid, keys: multikey, holding: "urn:uuid:valid#2")).status == .valid)
+    }
+
+    @Test func anIssuerThatIsItsDidKey() throws {
+        let signer = F.witness
+        let did = String(signer.method.split(separator: "#")[0])
+        var doc = F.credential("self-issued")
+        doc.set("issuer", .object(JSONObject(members: [("id", .string(did)), ("type", .array([.string("Profile")])), ("name", .string("Self"))])))
+        let signed = try signer.sign(doc)
+        #expect(Self.status(try Self.graph(signed, keys: "", provider: did)).status == .valid)
+        // The same credential claimed for another provider: not that provider's.
+        #expect(Self.status(try Self.graph(signed, keys: "", provider: F.issuerID)).status == .tampered)
+    }
+
+    @Test func saveWritesTheCredentialBackAsItWas() throws {
+        let valid = try F.fixtures().first { $0.0 == "valid.json" }!.1
+        let graph = try Self.graph(valid, keys: "\"\(F.issuer.multikey)\"")
+        let saved = GraphWriter.json(graph)
+        guard case .object(let root)? = try? JSONParser.parse(Array(saved.utf8)), case .array(let learners)? = root["learners"],
+              case .object(let lee) = learners[0], case .array(let holds)? = lee["holds"], case .object(let holding) = holds[0] else {
+            Issue.record("saved graph not read")
+            return
+        }
+        #expect(holding["proof"] == .object(valid))
+        let again = try GraphLoader.load([GraphSource(name: "saved.json", bytes: Array(saved.utf8))]).graph
+        #expect(Self.status(again).status == .valid)
+    }
+
+    @Test func proofsAndKeysTheFormatRefuses() throws {
+        func problems(_ holdingProof: String, keys: String = "") -> [String] {
+            let text = """
+                {"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "industry", "keys": [\(keys)]}],
+                 "credentials": [{"id": "c", "name": "C", "kind": "badge", "provider": "o"}],
+                 "learners": [{"id": "l", "name": "L", "holds": [{"id": "h", "credential": "c", "issued": "2026-01-01", "proof": \(holdingProof)}]}]}
+                """
+            do {
+                _ = try GraphLoader.load([GraphSource(name: "t.json", bytes: Array(text.utf8))])
+                return []
+            } catch {
+                return error.errors.map { "\($0.path): \($0.message)" }
+            }
+        }
+        #expect(problems("42") == ["learners[0].holds[0].proof: expected a proof: a compact JWS string or a signed credential object, found a number"])
+        #expect(problems("{\"id\": \"x\"}") == ["learners[0].holds[0].proof: expected a proof: a compact JWS string or a signed credential object, found an object without a proof"])
+        #expect(problems("\"a.b.c\"", keys: "\"z6MkNope\"") == ["organizations[0].keys[0]: \"z6MkNope\" is not an Ed25519 Multikey (z6Mk...)"])
+        #expect(problems("\"a.b.c\"", keys: "7") == ["organizations[0].keys[0]: expected a JWK object or a Multikey string, found a number"])
+        #expect(problems("\"a.b.c\"", keys: "\"\(F.issuer.multikey)\"").isEmpty)
     }
 }

@@ -20,6 +20,8 @@ enum GraphProblem: Sendable, Equatable {
     case expectedJWK(found: String)
     case expectedJWKs(found: String)
     case jwkWithoutKty
+    case notAMultikey(String)
+    case expectedProof(found: String)
     case missingKey(String)
     // Values
     case emptyID
@@ -64,8 +66,10 @@ enum GraphProblem: Sendable, Equatable {
         case .expectedLevels(let found): "expected an object of skill id → level 1-4, found \(found)"
         case .expectedHolding(let found): "expected a holding object, found \(found)"
         case .expectedHoldings(let found): "expected an array of holdings, found \(found)"
-        case .expectedJWK(let found): "expected a JWK object, found \(found)"
-        case .expectedJWKs(let found): "expected an array of JWK objects, found \(found)"
+        case .expectedJWK(let found): "expected a JWK object or a Multikey string, found \(found)"
+        case .expectedJWKs(let found): "expected an array of JWK objects or Multikey strings, found \(found)"
+        case .notAMultikey(let text): "\"\(text)\" is not an Ed25519 Multikey (z6Mk...)"
+        case .expectedProof(let found): "expected a proof: a compact JWS string or a signed credential object, found \(found)"
         case .jwkWithoutKty: "a JWK needs a \"kty\" string"
         case .missingKey(let key): "missing required key \"\(key)\""
         case .emptyID: "an id may not be empty"

@@ -53,7 +53,7 @@ public enum GraphWriter {
             let holds = l.holdings.map { h in
                 obj([(Format.Holding.id, s(h.id)), (.credential, s(graph.credentials[h.credential].id)),
                      (.issued, s(h.issued.description)), (.expires, h.expires.map { s($0.description) }),
-                     (.proof, h.proof.map(s))])
+                     (.proof, h.signedCredential.map(JSONValue.object) ?? h.proof.map(s))])
             }
             return obj([(Format.Learner.id, s(l.id)), (.name, s(l.name)), (.role, l.role.map { s(graph.roles[$0].id) }),
                         (.goal, goal), (.holds, holds.isEmpty ? nil : .array(holds))])

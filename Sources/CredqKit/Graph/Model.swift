@@ -194,7 +194,14 @@ public struct Holding: Sendable {
     public var issued: Day
     /// As written in the file; see `Graph.expiry(of:)` for the effective date.
     public var expires: Day?
+    /// A compact JWS, or a signed credential object kept as its JSON text (it starts with `{`).
     public var proof: String?
+
+    /// The signed credential object the proof holds, when it is one.
+    var signedCredential: JSONObject? {
+        guard let proof, proof.hasPrefix("{"), case .object(let o)? = try? JSONParser.parse(Array(proof.utf8)) else { return nil }
+        return o
+    }
 }
 
 /// A learner's goal: a role or a credential.

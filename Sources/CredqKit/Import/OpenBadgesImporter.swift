@@ -50,7 +50,7 @@ public enum OpenBadgesImporter {
 
         var refused: [String] = []
         for file in files {
-            var proof: String?
+            var proof: JSONValue?
             var document: JSONObject
             let text = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if text.hasPrefix("{") {
@@ -62,9 +62,11 @@ public enum OpenBadgesImporter {
                 }
                 guard case .object(let o) = parsed else { refused.append("\(file.name):1:1: error: not a credential: the JSON is not an object"); continue }
                 document = o
+                // A credential with an embedded proof is kept whole, exactly as issued.
+                if o["proof"] != nil { proof = .object(o) }
             } else if let jws = try? CompactJWS(text) {
                 document = obj(jws.payload["vc"]) ?? jws.payload
-                proof = text
+                proof = .string(text)
             } else {
                 refused.append("\(file.name):1:1: error: neither JSON nor a compact JWS")
                 continue
@@ -139,7 +141,7 @@ public enum OpenBadgesImporter {
             let until = (str(document["validUntil"]) ?? str(document["expirationDate"])).flatMap { Day(String($0.prefix(10))) }
             let holding = JSONObject([
                 (Format.Holding.id, s(holdingID)), (.credential, s(achievementID)), (.issued, s(issued.description)),
-                (.expires, until.map { s($0.description) }), (.proof, proof.map(s)),
+                (.expires, until.map { s($0.description) }), (.proof, proof),
             ])
             if learners[holder] == nil {
                 learners[holder] = (str(subject["name"]) ?? holder, [])

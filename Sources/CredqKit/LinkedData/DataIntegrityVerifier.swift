@@ -18,7 +18,8 @@ struct DataIntegrityVerifier {
     /// Contexts the caller adds (`--context URL=FILE`), by URL.
     var contexts: [String: JSONValue] = [:]
     /// Keys the caller trusts (`--key`): a key with no id is tried on every proof, one with an
-    /// id or a controller on the proofs whose verification method it names.
+    /// id only on the proofs whose verification method it names. When a key named for the
+    /// method (by its id, or its controller) does not verify, the credential is tampered.
     var keys: [CredentialFiles.Key] = []
     /// The status lists given (`--status-list`, `--revocation-list`).
     var lists = StatusLists()
@@ -171,8 +172,8 @@ struct DataIntegrityVerifier {
         // controller), then those that name none and are tried on every proof.
         let did = String(method.split(separator: "#", maxSplits: 1).first ?? "")
         let named = keys.filter { k in k.id == method || k.id == did || (k.controller != nil && k.controller == did) }
-        let bare = keys.filter { k in k.id == nil && k.controller == nil }
-        for key in named + bare {
+        let bare = keys.filter { k in k.id == nil }
+        for key in named + bare.filter({ k in !named.contains { $0.source == k.source && $0.id == k.id && $0.controller == k.controller } }) {
             guard case .ed25519(let k) = key.key, holds(Array(k.rawRepresentation)) else { continue }
             // A key from a controller document speaks for its controller, who must be the issuer.
             if let controller = key.controller, let issuer, controller != issuer {

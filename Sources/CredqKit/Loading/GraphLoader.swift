@@ -212,8 +212,15 @@ struct RawReader {
         if let v = o[K.keys.name] {
             if case .array(let items) = v {
                 for (i, key) in items.enumerated() {
-                    guard case .object(let jwk) = key else { fail("\(p).keys[\(i)]", .expectedJWK(found: key.typeName)); continue }
-                    if case .string = jwk["kty"] {} else { fail("\(p).keys[\(i)]", .jwkWithoutKty) }
+                    switch key {
+                    case .object(let jwk):
+                        if case .string = jwk["kty"] {} else { fail("\(p).keys[\(i)]", .jwkWithoutKty) }
+                    case .string(let multikey):
+                        if Multibase.ed25519PublicKey(multikey) == nil { fail("\(p).keys[\(i)]", .notAMultikey(multikey)) }
+                    default:
+                        fail("\(p).keys[\(i)]", .expectedJWK(found: key.typeName))
+                        continue
+                    }
                     keys.append(key)
                 }
             } else {
@@ -365,7 +372,7 @@ struct RawReader {
                     checkKeys(h, hp, list: "holds", H.self)
                     let hid = requiredID(h, hp, H.id), credential = requiredString(h, hp, H.credential)
                     let issued = date(h, hp, H.issued, required: true), expires = date(h, hp, H.expires, required: false)
-                    let proof = optionalString(h, hp, H.proof)
+                    let proof = holdingProof(h, hp)
                     if let issued, let expires, expires < issued {
                         fail("\(hp).expires", .expiresBeforeIssued(expires: expires.description, issued: issued.description))
                     }
@@ -417,6 +424,23 @@ struct RawReader {
         guard let v = o[key.name] else { return nil }
         guard case .string(let s) = v else { fail("\(p).\(key.name)", .expectedString(found: v.typeName)); return nil }
         return s
+    }
+
+    /// A holding's proof: a compact JWS, or a signed credential object, kept as its JSON text.
+    private mutating func holdingProof(_ h: JSONObject, _ p: String) -> String? {
+        switch h[Format.Holding.proof.name] {
+        case nil: return nil
+        case .string(let s)?: return s
+        case .object(let credential)?:
+            guard credential["proof"] != nil else {
+                fail("\(p).\(Format.Holding.proof.name)", .expectedProof(found: "an object without a proof"))
+                return nil
+            }
+            return JSONValue.object(credential).serialized()
+        case let other?:
+            fail("\(p).\(Format.Holding.proof.name)", .expectedProof(found: other.typeName))
+            return nil
+        }
     }
 
     private mutating func requiredEnum<E: RawRepresentable & CaseIterable>(_ o: JSONObject, _ p: String, _ key: some FormatKey) -> E?
