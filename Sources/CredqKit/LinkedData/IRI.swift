@@ -12,6 +12,8 @@ enum IRI {
     static func isWellFormed(_ text: String) -> Bool {
         if text.hasPrefix("_:") { return text.count > 2 }
         guard isAbsolute(text) else { return false }
+        // One fragment at most: a second `#` is not allowed in it.
+        if text.unicodeScalars.filter({ $0 == "#" }).count > 1 { return false }
         return !text.unicodeScalars.contains { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\"" || $0 == "{" || $0 == "}" || $0 == "|" || $0 == "\\" || $0 == "^" || $0 == "`" || $0.value < 0x20 }
     }
 

@@ -169,7 +169,7 @@ struct JSONLD {
                 throw Failure("invalid language-tagged value")
             }
             if let t = result["@type"] {
-                guard case .string(let type) = t, type == "@json" || IRI.isAbsolute(type) else { throw Failure("invalid typed value") }
+                guard case .string(let type) = t, type == "@json" || (IRI.isAbsolute(type) && IRI.isWellFormed(type)) else { throw Failure("invalid typed value") }
             }
         } else if let t = result["@type"], !(t.isArray) {
             result["@type"] = .array([t])
@@ -219,6 +219,12 @@ struct JSONLD {
                     if options.processingMode == "json-ld-1.0" { continue }
                     // Only node objects may be included (a string or a value is an error, not dropped).
                     if Self.array(value).contains(where: { !$0.isObject }) { throw Failure("invalid @included value") }
+                    // A value object or a list object (under any alias) is not a node either.
+                    for case .object(let raw) in Self.array(value) {
+                        for key in raw.members.map(\.key) where ["@value", "@list"].contains(try expandIRI(active, key, vocab: true)) {
+                            throw Failure("invalid @included value")
+                        }
+                    }
                     let items = Self.array(try expand(active, nil, value, baseURL: baseURL))
                     for item in items {
                         guard case .object(let o) = item, o["@value"] == nil, o["@list"] == nil, o["@set"] == nil else {
@@ -348,12 +354,17 @@ struct JSONLD {
             }
         }
         for key in nests {
+            // A nesting term's own context applies to what it nests.
+            var nestContext = active
+            if let scoped = active.terms[key]?.context {
+                nestContext = try process(active, scoped, baseURL: active.terms[key]?.baseURL, overrideProtected: true)
+            }
             for nested in Self.array(element[key]) {
                 guard case .object(let o) = nested,
-                      !o.members.contains(where: { ((try? expandIRI(active, $0.key, vocab: true)) ?? nil) == "@value" }) else {
+                      !o.members.contains(where: { ((try? expandIRI(nestContext, $0.key, vocab: true)) ?? nil) == "@value" }) else {
                     throw Failure("invalid @nest value")
                 }
-                try expandObject(o, active: active, typeScoped: typeScoped, activeProperty: activeProperty, inputType: inputType,
+                try expandObject(o, active: nestContext, typeScoped: typeScoped, activeProperty: activeProperty, inputType: inputType,
                                  baseURL: baseURL, into: &result)
             }
         }

@@ -239,6 +239,14 @@ extension JSONLD {
                 default: throw Failure("invalid reverse property")
                 }
             }
+            // A property-based index works on a reverse property as on any other.
+            if let i = v["@index"] {
+                guard definition.container.contains("@index"), options.processingMode != "json-ld-1.0" else { throw Failure("invalid term definition") }
+                guard case .string(let index) = i, let expanded = try expandIRI(active, index, vocab: true), IRI.isAbsolute(expanded) else {
+                    throw Failure("invalid term definition")
+                }
+                definition.index = index
+            }
             definition.reverse = true
             active.terms[term] = definition
             defined[term] = true
@@ -293,7 +301,11 @@ extension JSONLD {
                 }
                 container.insert(s)
             }
-            if case .array = c, options.processingMode == "json-ld-1.0" { throw Failure("invalid container mapping") }
+            if options.processingMode == "json-ld-1.0", case .array = c { throw Failure("invalid container mapping") }
+            // JSON-LD 1.0 knew only these containers.
+            if options.processingMode == "json-ld-1.0", !container.isSubset(of: ["@index", "@language", "@list", "@set"]) {
+                throw Failure("invalid container mapping")
+            }
             let valid: [Set<String>] = [["@graph"], ["@id"], ["@index"], ["@language"], ["@list"], ["@set"], ["@type"],
                                         ["@graph", "@id"], ["@graph", "@index"], ["@graph", "@set"], ["@graph", "@id", "@set"],
                                         ["@graph", "@index", "@set"], ["@id", "@set"], ["@index", "@set"], ["@language", "@set"],

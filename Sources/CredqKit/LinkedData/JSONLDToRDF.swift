@@ -97,6 +97,17 @@ extension JSONLD {
         default:
             return nil
         }
+        // A direction as a compound literal: a blank node with the value, language and direction.
+        if datatype == nil, case .string(let d)? = o["@direction"], options.rdfDirection == "compound-literal" {
+            let node = Self.term(issuer.fresh())
+            listQuads.append(RDFQuad(subject: node, predicate: .iri(Self.rdf + "value"), object: .literal(lexical, datatype: RDFTerm.xsdString, language: nil), graph: graph))
+            if case .string(let language)? = o["@language"] {
+                listQuads.append(RDFQuad(subject: node, predicate: .iri(Self.rdf + "language"),
+                                         object: .literal(language.lowercased(), datatype: RDFTerm.xsdString, language: nil), graph: graph))
+            }
+            listQuads.append(RDFQuad(subject: node, predicate: .iri(Self.rdf + "direction"), object: .literal(d, datatype: RDFTerm.xsdString, language: nil), graph: graph))
+            return node
+        }
         if case .string(let language)? = o["@language"], datatype == nil {
             if let direction = o["@direction"], case .string(let d) = direction, options.rdfDirection == "i18n-datatype" {
                 return .literal(lexical, datatype: "https://www.w3.org/ns/i18n#\(language.lowercased())_\(d)", language: nil)

@@ -93,7 +93,8 @@ enum NQuads {
     }
 
     /// Reads N-Quads: one statement a line, `#` comments, blank lines.
-    static func parse(_ text: String) throws(SyntaxError) -> [RDFQuad] {
+    /// `generalized` also reads blank-node predicates (generalized RDF, which JSON-LD may produce).
+    static func parse(_ text: String, generalized: Bool = false) throws(SyntaxError) -> [RDFQuad] {
         var quads: [RDFQuad] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var reader = LineReader(scalars: Array(line.unicodeScalars), line: n + 1)
@@ -110,7 +111,11 @@ enum NQuads {
             reader.index += 1
             reader.skipSpace()
             guard reader.atEnd || reader.peek == "#" else { throw SyntaxError(line: n + 1, message: "text after '.'") }
-            guard case .iri = p else { throw SyntaxError(line: n + 1, message: "the predicate is not an IRI") }
+            switch p {
+            case .iri: break
+            case .blank where generalized: break
+            default: throw SyntaxError(line: n + 1, message: "the predicate is not an IRI")
+            }
             if case .literal = s { throw SyntaxError(line: n + 1, message: "a literal subject") }
             quads.append(RDFQuad(subject: s, predicate: p, object: o, graph: g))
         }
