@@ -123,9 +123,10 @@ public enum Help {
           verify as of 2027-06-30         on another day (today by default)
           verify | where status != valid | select learner, credential, status, reason
 
-        Each holding's proof is a compact JWS signed by the credential's provider; it is checked
-        against the keys the provider publishes, the holding's own facts, the provider's
-        revocations and the day. Statuses: valid, tampered, unknown-key, untrusted-key, expired,
+        Each holding's proof is a compact JWS signed by the credential's provider, or the whole
+        signed credential with a Data Integrity proof (eddsa-rdfc-2022, Ed25519Signature2020); it
+        is checked against the keys the provider publishes (JWKs, Multikeys), the holding's own
+        facts, the provider's revocations and the day. Statuses: valid, tampered, unknown-key, untrusted-key, expired,
         not-yet-valid, revoked, suspended, unsigned, unsupported, malformed.
 
         Which holdings count in skills of LEARNER, credentials of LEARNER, holds, holders of, gaps

@@ -4,6 +4,7 @@
 //   swift run -c release credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q]
 //   swift run -c release credq-bench --graph FILE [--queries Q]
 //   swift run -c release credq-bench --ties [--write-ties FOLDER]
+//   swift run -c release credq-bench --verify FILE... [--key KEY]... [--runs N]
 //
 // It prints the load time (parse, validate, index) and the peak memory so far, then the
 // latency of listing and filtering queries (median of 5 runs, output rendered as tsv and
@@ -14,6 +15,8 @@
 // `--ties` runs the planner on graphs made of ties instead (see TieGraphs): n of m free
 // badges, three-level pathways of free badges (tree-shaped, and with badges shared between
 // pools), and a hard role; for each, the time to the answer or to the budget's error.
+//
+// `--verify` times `credq verify`'s work on credential files instead (see VerifySuite).
 
 import CredqKit
 import Foundation
@@ -28,6 +31,9 @@ struct Arguments {
     var planner = true
     var ties = false
     var writeTies: String?
+    var verify: [String] = []
+    var keys: [String] = []
+    var runs = 1000
 
     init(_ argv: [String]) {
         var i = 1
@@ -47,6 +53,9 @@ struct Arguments {
             case "--no-planner": planner = false
             case "--ties": ties = true
             case "--write-ties": writeTies = value()
+            case "--verify": verify.append(value())
+            case "--key": keys.append(value())
+            case "--runs": runs = Int(value())!
             case "-h", "--help":
                 print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] [--no-planner] | --graph FILE")
                 exit(0)
@@ -75,7 +84,20 @@ func peakMiB() -> Int {
     return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
 }
 
-let args = Arguments(CommandLine.arguments)
+var argv = CommandLine.arguments
+// `--verify A B C` takes every file up to the next option.
+if let at = argv.firstIndex(of: "--verify") {
+    var i = at + 2
+    while i < argv.count, !argv[i].hasPrefix("--") {
+        argv.insert("--verify", at: i)
+        i += 2
+    }
+}
+let args = Arguments(argv)
+if !args.verify.isEmpty {
+    runVerifySuite(files: args.verify, keys: args.keys, runs: args.runs)
+    exit(0)
+}
 if args.ties || args.writeTies != nil {
     runTieSuite(writingTo: args.writeTies)
     exit(0)

@@ -42,6 +42,10 @@ import Testing
         let processor = JSONLD(options: options, loader: loader)
         do {
             let quads = try processor.toRDF(document)
+            // With a context cache, twice (the second time from the cache): the same quads.
+            let cached = JSONLD(options: options, loader: loader, cache: JSONLD.ContextCache())
+            let first = try cached.toRDF(document), second = try cached.toRDF(document)
+            guard first == quads, second == quads else { return .failed("a context cache changed the quads") }
             if types.contains("jld:NegativeEvaluationTest") { return .failed("expected \(test["expectErrorCode"] ?? "an error")") }
             guard let expect = test["expect"] as? String else { return .passed }
             let wanted = try NQuads.parse(try String(contentsOf: folder.appendingPathComponent(expect), encoding: .utf8), generalized: options.produceGeneralizedRdf)

@@ -39,11 +39,57 @@ struct JSONLD {
         self.cache = cache
     }
 
+    /// A scoped context processed onto a context: which context, and which term's context.
+    struct ScopedKey: Hashable {
+        var active: Int
+        var base: String?
+        var originalBase: String?
+        var owner: Int
+        var term: String
+        var overrideProtected: Bool
+        var propagate: Bool
+    }
+
+    /// A term's scoped context (property-, type-, nest- or map-scoped) applied to `active`:
+    /// the same every time for the same context and term, so kept for the run when the
+    /// processor has a cache and both contexts have stamps.
+    func processScoped(_ active: JSONLDContext, owner: JSONLDContext, term: String, overrideProtected: Bool = false,
+                       propagate: Bool = true) throws(Failure) -> JSONLDContext {
+        guard let definition = owner.terms[term], let scoped = definition.context else { return active }
+        guard let cache, owner.stamp != 0 else {
+            return try process(active, scoped, baseURL: definition.baseURL, overrideProtected: overrideProtected, propagate: propagate)
+        }
+        let key = ScopedKey(active: active.stamp, base: active.base, originalBase: active.originalBase, owner: owner.stamp, term: term,
+                            overrideProtected: overrideProtected, propagate: propagate)
+        if let hit = cache.scoped(key) { return hit }
+        let result = try process(active, scoped, baseURL: definition.baseURL, overrideProtected: overrideProtected, propagate: propagate)
+        cache.putScoped(key, result)
+        return result
+    }
+
+    /// What a verification run processes once: remote contexts (and lists of them) onto an
+    /// empty context, and scoped contexts onto the contexts they meet. Its processors use the
+    /// default options. It holds at most `limit` scoped results, then starts again.
     final class ContextCache: @unchecked Sendable {
         private let lock = NSLock()
         private var contexts: [String: JSONLDContext] = [:]
+        private var scopedContexts: [ScopedKey: JSONLDContext] = [:]
+        let limit = 20_000
 
         init() {}
+
+        func scoped(_ key: ScopedKey) -> JSONLDContext? {
+            lock.lock()
+            defer { lock.unlock() }
+            return scopedContexts[key]
+        }
+
+        func putScoped(_ key: ScopedKey, _ context: JSONLDContext) {
+            lock.lock()
+            defer { lock.unlock() }
+            if scopedContexts.count >= limit { scopedContexts.removeAll(keepingCapacity: true) }
+            scopedContexts[key] = context
+        }
 
         func get(_ url: String) -> JSONLDContext? {
             lock.lock()
@@ -106,11 +152,12 @@ struct JSONLD {
     func expand(_ active: JSONLDContext, _ activeProperty: String?, _ element: JSONValue, baseURL: String?, fromMap: Bool = false) throws(Failure) -> JSONValue? {
         var active = active
         if case .null = element { return nil }
+        let owner = active
         let definition = activeProperty.flatMap { active.terms[$0] }
         let propertyScoped = definition?.context
         if Self.isScalar(element) {
             if activeProperty == nil || activeProperty == "@graph" { return nil }
-            if let propertyScoped { active = try process(active, propertyScoped, baseURL: definition?.baseURL) }
+            if propertyScoped != nil { active = try processScoped(active, owner: owner, term: activeProperty!) }
             return try expandValue(active, activeProperty!, element)
         }
         if case .array(let items) = element {
@@ -136,15 +183,15 @@ struct JSONLD {
             let loneID = object.members.count == 1 && expandedKeys.first == "@id"
             if !isValue, !loneID { active = previous.context }
         }
-        if let propertyScoped { active = try process(active, propertyScoped, baseURL: definition?.baseURL, overrideProtected: true) }
+        if propertyScoped != nil { active = try processScoped(active, owner: owner, term: activeProperty!, overrideProtected: true) }
         if let c = object["@context"] { active = try process(active, c, baseURL: baseURL) }
         let typeScoped = active
         var inputType: String?
         for (key, value) in object.members.sorted(by: { $0.key < $1.key }) where try expandIRI(active, key, vocab: true) == "@type" {
             let types = Self.array(value).compactMap { if case .string(let s) = $0 { s } else { nil } }.sorted()
             for t in types {
-                if let scoped = typeScoped.terms[t]?.context {
-                    active = try process(active, scoped, baseURL: typeScoped.terms[t]?.baseURL, propagate: false)
+                if typeScoped.terms[t]?.context != nil {
+                    active = try processScoped(active, owner: typeScoped, term: t, propagate: false)
                 }
             }
             if inputType == nil, let last = Self.array(value).last, case .string(let s) = last {
@@ -191,7 +238,7 @@ struct JSONLD {
         var nests: [String] = []
         for (key, value) in element.members.sorted(by: { $0.key < $1.key }) {
             if key == "@context" { continue }
-            guard let property = try expandIRI(active, key, vocab: true), property.contains(":") || Self.keywords.contains(property) else { continue }
+            guard let property = try expandIRI(active, key, vocab: true), property.utf8.contains(UInt8(ascii: ":")) || Self.keywords.contains(property) else { continue }
             if Self.keywords.contains(property) {
                 if activeProperty == "@reverse" { throw Failure("invalid reverse property map") }
                 if result[property] != nil, property != "@included", property != "@type" { throw Failure("colliding keywords", property) }
@@ -305,8 +352,8 @@ struct JSONLD {
                 for (index, indexValue) in map.members.sorted(by: { $0.key < $1.key }) {
                     var mapContext = active
                     if container.contains("@id") || container.contains("@type") { mapContext = active.previous?.context ?? active }
-                    if container.contains("@type"), let scoped = mapContext.terms[index]?.context {
-                        mapContext = try process(mapContext, scoped, baseURL: mapContext.terms[index]?.baseURL)
+                    if container.contains("@type"), mapContext.terms[index]?.context != nil {
+                        mapContext = try processScoped(mapContext, owner: mapContext, term: index)
                     }
                     let expandedIndex = try expandIRI(active, index, vocab: true)
                     for var item in Self.array(try expand(mapContext, key, .array(Self.array(indexValue)), baseURL: baseURL, fromMap: true)) {
@@ -356,8 +403,8 @@ struct JSONLD {
         for key in nests {
             // A nesting term's own context applies to what it nests.
             var nestContext = active
-            if let scoped = active.terms[key]?.context {
-                nestContext = try process(active, scoped, baseURL: active.terms[key]?.baseURL, overrideProtected: true)
+            if active.terms[key]?.context != nil {
+                nestContext = try processScoped(active, owner: active, term: key, overrideProtected: true)
             }
             for nested in Self.array(element[key]) {
                 guard case .object(let o) = nested,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// JSON-LD 1.1 contexts (https://www.w3.org/TR/json-ld11-api/#context-processing-algorithms):
 /// term definitions with their IRI, type and container mappings, scoped and protected terms,
 /// @vocab, @base, @language, @direction, @propagate, @import. Remote contexts come from the
@@ -32,6 +34,10 @@ final class JSONLDContextBox {
 }
 
 struct JSONLDContext {
+    /// Which processed state this is: every context processing that changes a context gives
+    /// the result a new stamp, so that equal stamps (with equal bases) are the same context.
+    /// 0 is a context nothing was processed onto.
+    var stamp = 0
     var terms: [String: JSONLDTerm] = [:]
     var base: String?
     var originalBase: String?
@@ -53,7 +59,9 @@ extension JSONLD {
 
     /// `@` then letters only: reserved for keywords, ignored where not one.
     static func looksLikeKeyword(_ s: String) -> Bool {
-        s.count > 1 && s.hasPrefix("@") && s.dropFirst().allSatisfy { $0.isASCII && $0.isLetter }
+        let u = s.utf8
+        guard u.count > 1, u.first == UInt8(ascii: "@") else { return false }
+        return u.dropFirst().allSatisfy { ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) }
     }
 
     // MARK: - Context processing
@@ -66,7 +74,27 @@ extension JSONLD {
             guard case .bool(let b) = p else { throw Failure("invalid @propagate value") }
             propagate = b
         }
-        if !propagate, result.previous == nil { result.previous = JSONLDContextBox(active) }
+        // Remote contexts (one, or a list: a credential's @context, an embedded credential's)
+        // onto the same context always give the same terms: kept for the run, by the stamp of
+        // the context they were processed onto.
+        var memoKey: String?
+        if let cache, remote.isEmpty, validateScoped, propagate, !overrideProtected {
+            let references: [JSONValue] = if case .array(let items) = local { items } else { [local] }
+            let urls = references.compactMap { if case .string(let u) = $0 { IRI.resolve(u, against: baseURL) } else { nil } }
+            if !urls.isEmpty, urls.count == references.count {
+                let key = "\(active.stamp) " + urls.joined(separator: " ")
+                if var cached = cache.get(key) {
+                    (cached.base, cached.originalBase) = (active.base, active.originalBase)
+                    return cached
+                }
+                memoKey = key
+            }
+        }
+        var changed = false
+        if !propagate, result.previous == nil {
+            result.previous = JSONLDContextBox(active)
+            changed = true
+        }
         let contexts: [JSONValue] = if case .array(let items) = local { items } else { [local] }
         var remote = remote
         for context in contexts {
@@ -76,6 +104,7 @@ extension JSONLD {
                 let previous = result.previous
                 result = JSONLDContext(base: active.originalBase)
                 if !propagate { result.previous = previous }
+                changed = true
                 continue
             case .string(let reference):
                 let iri = IRI.resolve(reference, against: baseURL)
@@ -103,6 +132,7 @@ extension JSONLD {
                 throw Failure("invalid local context")
             }
             guard case .object(var object) = context else { continue }
+            changed = true
             if let version = object["@version"] {
                 guard version == .number(1.1) else { throw Failure("invalid @version value") }
                 if options.processingMode == "json-ld-1.0" { throw Failure("processing mode conflict") }
@@ -168,7 +198,23 @@ extension JSONLD {
                                remote: remote, validateScoped: validateScoped)
             }
         }
+        if changed { result.stamp = Self.stamps.next() }
+        if let memoKey { cache?.put(memoKey, result) }
         return result
+    }
+
+    /// Stamps for processed contexts, unique in the process.
+    static let stamps = StampCounter()
+
+    final class StampCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last = 0
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            last += 1
+            return last
+        }
     }
 
     // MARK: - Term definitions
@@ -228,7 +274,7 @@ extension JSONLD {
                 defined[term] = true
                 return
             }
-            guard let iri = try expandIRI(&active, reverse, vocab: true, local: local, defined: &defined), iri.contains(":") else {
+            guard let iri = try expandIRI(&active, reverse, vocab: true, local: local, defined: &defined), iri.utf8.contains(UInt8(ascii: ":")) else {
                 throw Failure("invalid IRI mapping")
             }
             definition.iri = iri
@@ -261,18 +307,18 @@ extension JSONLD {
                     return
                 }
                 guard let iri = try expandIRI(&active, i, vocab: true, local: local, defined: &defined),
-                      Self.keywords.contains(iri) || iri.contains(":") else {
+                      Self.keywords.contains(iri) || iri.utf8.contains(UInt8(ascii: ":")) else {
                     throw Failure("invalid IRI mapping", term)
                 }
                 if iri == "@context" { throw Failure("invalid keyword alias") }
                 definition.iri = iri
                 let inner = term.dropFirst().dropLast()
-                if inner.contains(":") || term.contains("/") {
+                if inner.utf8.contains(UInt8(ascii: ":")) || term.utf8.contains(UInt8(ascii: "/")) {
                     defined[term] = true
                     let expanded = try expandIRI(&active, term, vocab: true, local: local, defined: &defined)
                     if expanded != iri { throw Failure("invalid IRI mapping", term) }
                 }
-                if !term.contains(":"), !term.contains("/"), simple,
+                if !term.utf8.contains(UInt8(ascii: ":")), !term.utf8.contains(UInt8(ascii: "/")), simple,
                    let last = iri.last, ":/?#[]@".contains(last) || iri.hasPrefix("_:") {
                     definition.prefix = true
                 }
@@ -283,8 +329,8 @@ extension JSONLD {
             let prefix = String(term[..<colon]), suffix = String(term[term.index(after: colon)...])
             if local[prefix] != nil { try defineTerm(&active, local, prefix, &defined, baseURL: baseURL, remote: remote) }
             if let p = active.terms[prefix], let piri = p.iri { definition.iri = piri + suffix } else { definition.iri = term }
-        } else if term.contains("/") {
-            guard let iri = try expandIRI(active, term, vocab: true), iri.contains(":") else { throw Failure("invalid IRI mapping") }
+        } else if term.utf8.contains(UInt8(ascii: "/")) {
+            guard let iri = try expandIRI(active, term, vocab: true), iri.utf8.contains(UInt8(ascii: ":")) else { throw Failure("invalid IRI mapping") }
             definition.iri = iri
         } else if term == "@type" {
             definition.iri = "@type"
@@ -354,7 +400,7 @@ extension JSONLD {
             definition.nest = nest
         }
         if let p = v["@prefix"] {
-            if options.processingMode == "json-ld-1.0" || term.contains(":") || term.contains("/") { throw Failure("invalid term definition") }
+            if options.processingMode == "json-ld-1.0" || term.utf8.contains(UInt8(ascii: ":")) || term.utf8.contains(UInt8(ascii: "/")) { throw Failure("invalid term definition") }
             guard case .bool(let b) = p else { throw Failure("invalid @prefix value") }
             definition.prefix = b
             if b, let iri = definition.iri, Self.keywords.contains(iri) { throw Failure("invalid term definition") }

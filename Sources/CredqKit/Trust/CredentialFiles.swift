@@ -166,8 +166,8 @@ public enum CredentialFiles {
     /// Verifies one credential file against the keys, lists and contexts given.
     public static func verify(_ bytes: [UInt8], name: String, keys: [Key], lists: StatusLists = StatusLists(),
                               contexts: Contexts = Contexts(), on day: Day) -> Outcome {
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.hasPrefix("{") {
+        // JSON, or a token: the first byte that is not white space says which.
+        if bytes.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }) == UInt8(ascii: "{") {
             guard case .object(let object)? = try? JSONParser.parse(bytes) else {
                 return Outcome(file: name, issuer: "", keyID: nil, status: .malformed, reason: "not valid JSON")
             }
@@ -179,6 +179,7 @@ public enum CredentialFiles {
             }
             return Outcome(file: name, issuer: issuer, keyID: nil, status: .unsigned, reason: "a JSON credential without a proof")
         }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let jws: CompactJWS, alg: String, kid: String?
         switch CompactJWS.screen(text) {
         case .success(let screened): (jws, alg, kid) = screened
