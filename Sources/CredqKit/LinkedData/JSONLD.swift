@@ -69,7 +69,7 @@ struct JSONLD {
 
     /// What a verification run processes once: remote contexts (and lists of them) onto an
     /// empty context, and scoped contexts onto the contexts they meet. Its processors use the
-    /// default options. It holds at most `limit` scoped results, then starts again.
+    /// default options. It holds at most `limit` results of each kind, then starts again.
     final class ContextCache: @unchecked Sendable {
         private let lock = NSLock()
         private var contexts: [String: JSONLDContext] = [:]
@@ -100,6 +100,7 @@ struct JSONLD {
         func put(_ url: String, _ context: JSONLDContext) {
             lock.lock()
             defer { lock.unlock() }
+            if contexts.count >= limit { contexts.removeAll(keepingCapacity: true) }
             contexts[url] = context
         }
     }
