@@ -459,3 +459,18 @@ struct TestSigner {
         #expect(problems("\"a.b.c\"", keys: "\"\(F.issuer.multikey)\"").isEmpty)
     }
 }
+
+extension StatusListTests {
+    /// A proof value or key far longer than any signature or Multikey is refused before it is
+    /// decoded (base58 decoding is quadratic in its length).
+    @Test func hostileLengthsAreRefusedBeforeDecoding() throws {
+        var signed = try Self.issuer.sign(Self.credential("long"))
+        guard case .object(var proof)? = signed["proof"] else { throw CancellationError() }
+        proof.set("proofValue", .string("z" + String(repeating: "2", count: 200_000)))
+        signed.set("proof", .object(proof))
+        #expect(DataIntegrityVerifier().verify(signed, on: Self.day).status == .unknownKey)
+        #expect(Multibase.ed25519PublicKey("z6Mk" + String(repeating: "2", count: 200_000)) == nil)
+        let keys = try CredentialFiles.keys(from: Array(JSONValue.object(Self.controllerDocument).serialized().utf8), name: "issuer.json")
+        #expect(DataIntegrityVerifier(keys: keys).verify(signed, on: Self.day).status == .tampered)
+    }
+}

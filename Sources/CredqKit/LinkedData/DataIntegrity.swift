@@ -26,7 +26,8 @@ enum DataIntegrity {
 
     /// Whether the multibase `proofValue` is a valid Ed25519 signature of the input by the key.
     static func verifyEd25519(_ input: Input, proofValue: String, publicKey: [UInt8]) -> Bool {
-        guard let signature = Multibase.decode(proofValue), signature.count == 64,
+        // 64 bytes are at most 88 base58 characters: anything longer is not a signature.
+        guard proofValue.utf8.count <= 128, let signature = Multibase.decode(proofValue), signature.count == 64,
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
         return key.isValidSignature(signature, for: input.signed)
     }

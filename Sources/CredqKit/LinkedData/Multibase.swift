@@ -66,7 +66,9 @@ enum Multibase {
 
     /// The Ed25519 public key a Multikey (`z6Mk...`) holds.
     static func ed25519PublicKey(_ multikey: String) -> [UInt8]? {
-        guard let bytes = decode(multikey), bytes.count == 34, Array(bytes.prefix(2)) == ed25519PublicPrefix else { return nil }
+        // 34 bytes are at most 48 base58 characters; longer text is not one (and base58 is
+        // quadratic in its length, so a hostile one is never decoded).
+        guard multikey.utf8.count <= 64, let bytes = decode(multikey), bytes.count == 34, Array(bytes.prefix(2)) == ed25519PublicPrefix else { return nil }
         return Array(bytes.dropFirst(2))
     }
 
