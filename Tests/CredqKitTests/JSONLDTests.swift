@@ -60,22 +60,27 @@ import Testing
         }
     }
 
-    @Test func toRdfSuite() throws {
-        let data = try Data(contentsOf: Self.folder.appendingPathComponent("toRdf-manifest.jsonld"))
-        let manifest = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        let tests = manifest["sequence"] as! [[String: Any]]
-        var passed = 0, run = 0
-        var report = ""
+    /// Runs a manifest's tests; the count that pass and that were run (JSON-LD 1.0-only ones are
+    /// not), and with `reportVariable` set, a file of the failures.
+    static func runManifest(_ name: String, reportVariable: String, _ run: ([String: Any]) -> Outcome) throws -> (passed: Int, run: Int, total: Int) {
+        let data = try Data(contentsOf: folder.appendingPathComponent(name))
+        let tests = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["sequence"] as! [[String: Any]]
+        var passed = 0, ran = 0, report = ""
         for test in tests {
-            switch Self.run(test) {
+            switch run(test) {
             case .skipped: continue
             case .passed: passed += 1
             case .failed(let why): report += "\(test["@id"]!) \(test["name"] ?? ""): \(why)\n"
             }
-            run += 1
+            ran += 1
         }
-        if let path = ProcessInfo.processInfo.environment["CREDQ_JSONLD_REPORT"] { try report.write(toFile: path, atomically: true, encoding: .utf8) }
-        print("JSON-LD toRdf: \(passed) of \(run) run pass (\(tests.count - run) JSON-LD 1.0-only not run)")
+        if let path = ProcessInfo.processInfo.environment[reportVariable] { try report.write(toFile: path, atomically: true, encoding: .utf8) }
+        return (passed, ran, tests.count)
+    }
+
+    @Test func toRdfSuite() throws {
+        let (passed, run, total) = try Self.runManifest("toRdf-manifest.jsonld", reportVariable: "CREDQ_JSONLD_REPORT", Self.run)
+        print("JSON-LD toRdf: \(passed) of \(run) run pass (\(total - run) JSON-LD 1.0-only not run)")
         #expect(run == 456)
         #expect(passed >= Self.passing, "fewer toRdf tests pass than before: \(passed) < \(Self.passing)")
     }
@@ -126,19 +131,8 @@ import Testing
     }
 
     @Test func expandSuite() throws {
-        let data = try Data(contentsOf: Self.folder.appendingPathComponent("expand-manifest.jsonld"))
-        let tests = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["sequence"] as! [[String: Any]]
-        var passed = 0, run = 0, report = ""
-        for test in tests {
-            switch Self.runExpand(test) {
-            case .skipped: continue
-            case .passed: passed += 1
-            case .failed(let why): report += "\(test["@id"]!) \(test["name"] ?? ""): \(why)\n"
-            }
-            run += 1
-        }
-        if let path = ProcessInfo.processInfo.environment["CREDQ_JSONLD_EXPAND_REPORT"] { try report.write(toFile: path, atomically: true, encoding: .utf8) }
-        print("JSON-LD expand: \(passed) of \(run) run pass (\(tests.count - run) JSON-LD 1.0-only not run)")
+        let (passed, run, total) = try Self.runManifest("expand-manifest.jsonld", reportVariable: "CREDQ_JSONLD_EXPAND_REPORT", Self.runExpand)
+        print("JSON-LD expand: \(passed) of \(run) run pass (\(total - run) JSON-LD 1.0-only not run)")
         #expect(run == 376)
         #expect(passed >= Self.expandPassing, "fewer expand tests pass than before: \(passed) < \(Self.expandPassing)")
     }

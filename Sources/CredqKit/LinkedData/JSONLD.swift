@@ -68,40 +68,38 @@ struct JSONLD {
     }
 
     /// What a verification run processes once: remote contexts (and lists of them) onto an
-    /// empty context, and scoped contexts onto the contexts they meet. Its processors use the
-    /// default options. It holds at most `limit` results of each kind, then starts again.
+    /// empty or a processed context, by URL, and scoped contexts onto the contexts they meet.
+    /// Its processors use the default options.
     final class ContextCache: @unchecked Sendable {
-        private let lock = NSLock()
-        private var contexts: [String: JSONLDContext] = [:]
-        private var scopedContexts: [ScopedKey: JSONLDContext] = [:]
-        let limit = 20_000
+        private let contexts = Memo<String>()
+        private let scopedContexts = Memo<ScopedKey>()
 
         init() {}
 
-        func scoped(_ key: ScopedKey) -> JSONLDContext? {
-            lock.lock()
-            defer { lock.unlock() }
-            return scopedContexts[key]
-        }
+        func get(_ key: String) -> JSONLDContext? { contexts[key] }
+        func put(_ key: String, _ context: JSONLDContext) { contexts[key] = context }
+        func scoped(_ key: ScopedKey) -> JSONLDContext? { scopedContexts[key] }
+        func putScoped(_ key: ScopedKey, _ context: JSONLDContext) { scopedContexts[key] = context }
 
-        func putScoped(_ key: ScopedKey, _ context: JSONLDContext) {
-            lock.lock()
-            defer { lock.unlock() }
-            if scopedContexts.count >= limit { scopedContexts.removeAll(keepingCapacity: true) }
-            scopedContexts[key] = context
-        }
+        /// Processed contexts by key, behind a lock; at most `limit`, then it starts again.
+        final class Memo<Key: Hashable>: @unchecked Sendable {
+            private let lock = NSLock()
+            private var entries: [Key: JSONLDContext] = [:]
+            let limit = 20_000
 
-        func get(_ url: String) -> JSONLDContext? {
-            lock.lock()
-            defer { lock.unlock() }
-            return contexts[url]
-        }
-
-        func put(_ url: String, _ context: JSONLDContext) {
-            lock.lock()
-            defer { lock.unlock() }
-            if contexts.count >= limit { contexts.removeAll(keepingCapacity: true) }
-            contexts[url] = context
+            subscript(key: Key) -> JSONLDContext? {
+                get {
+                    lock.lock()
+                    defer { lock.unlock() }
+                    return entries[key]
+                }
+                set {
+                    lock.lock()
+                    defer { lock.unlock() }
+                    if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+                    entries[key] = newValue
+                }
+            }
         }
     }
 
