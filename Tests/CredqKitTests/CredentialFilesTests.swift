@@ -105,6 +105,16 @@ import Testing
         #expect(CredentialFiles.verify(Array("{nope".utf8), name: "c.json", keys: [], on: Self.day).status == .malformed)
     }
 
+    /// A key file may hold a Multikey or a did:key alone, or as a JSON string.
+    @Test func multikeyFiles() throws {
+        let multikey = "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+        for text in [multikey + "\n", "\"\(multikey)\"", "did:key:\(multikey)"] {
+            let keys = try CredentialFiles.keys(from: Array(text.utf8), name: "k.txt")
+            #expect(keys.count == 1 && keys[0].source == "k.txt" && keys[0].id == nil, "\(text)")
+        }
+        #expect(throws: CredentialFiles.FileError.self) { try CredentialFiles.keys(from: Array("z6MkNope".utf8), name: "k.txt") }
+    }
+
     static func object(_ text: String) throws -> JSONObject {
         guard case .object(let o) = try JSONParser.parse(Array(text.utf8)) else { throw CancellationError() }
         return o

@@ -342,6 +342,18 @@ struct TestSigner {
                 != .clear(unchecked: [])
         }
         #expect(set == [23])
+        // Given without its URL, it stands in for the URL only while it is the only
+        // revocation list given; with a second one, neither does.
+        var bare = StatusLists()
+        let key = CredentialFiles.key(fromText: "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")!
+        let testlist = Array(try Data(contentsOf: folder.appendingPathComponent("bit-string-list-testlist.json")))
+        try bare.add(testlist, name: "testlist", url: nil, keys: [key], on: Self.day)
+        let entry = Self.object([("type", Self.string("BitstringStatusListEntry")), ("statusPurpose", Self.string("revocation")),
+                                 ("statusListIndex", Self.string("23")), ("statusListCredential", Self.string(url))])
+        #expect(bare.check(Self.credential("x", status: [entry]))
+                == .refuted(.revoked, "revoked: entry 23 of the status list https://example.com/credentials/status/3 (the only revocation list given, taken for \(url)) is set"))
+        try bare.add(Array(JSONValue.object(try Self.statusList("revocation", set: [])).serialized().utf8), name: "other", url: nil, keys: [], on: Self.day)
+        #expect(bare.check(Self.credential("x", status: [entry])) == .clear(unchecked: [url]))
     }
 
     /// Writes the command line's fixtures (CREDQ_RECORD=1).

@@ -75,12 +75,11 @@ struct DataIntegrityVerifier {
         let trusted = held.first { $0.trusted }
         let keyID = (trusted ?? held.first)?.method
         // The status lists, then the dates: facts of a credential whose signatures hold.
-        var unchecked: [String] = []
+        var note = ""
         switch lists.check(document) {
         case .refuted(let status, let reason): return Result(status: status, keyID: keyID, reason: reason)
-        case .clear(let urls): unchecked = urls
+        case .clear(let urls, let standIns): note = StatusLists.note(unchecked: urls, standIns: standIns)
         }
-        let note = StatusLists.note(unchecked: unchecked)
         let from = Self.string(document["validFrom"]) ?? Self.string(document["issuanceDate"])
         let until = Self.string(document["validUntil"]) ?? Self.string(document["expirationDate"])
         if let from, let start = Day(String(from.prefix(10))), day < start {

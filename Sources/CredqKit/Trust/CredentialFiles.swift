@@ -47,7 +47,13 @@ public enum CredentialFiles {
             guard let key = pem(text) else { throw .notAKey(name, "a PEM public key that is neither RSA nor P-256") }
             return [Key(key: key, kid: nil, id: nil, source: name)]
         }
-        guard case .object(let object)? = try? JSONParser.parse(bytes) else { throw .notAKey(name, "neither PEM nor a JSON object") }
+        // A Multikey or did:key written in the file, alone or as a JSON string.
+        let bare = text.hasPrefix("\"") && text.hasSuffix("\"") && text.count > 1 ? String(text.dropFirst().dropLast()) : text
+        if var key = key(fromText: bare) {
+            key.source = name
+            return [key]
+        }
+        guard case .object(let object)? = try? JSONParser.parse(bytes) else { throw .notAKey(name, "neither PEM, a Multikey, a did:key nor a JSON object") }
         func string(_ k: String) -> String? { if case .string(let s)? = object[k] { s } else { nil } }
         if case .array(let list)? = object["keys"] {
             var out: [Key] = []
@@ -227,7 +233,7 @@ public enum CredentialFiles {
         var note = ""
         switch lists.check(vc) {
         case .refuted(let status, let reason): return outcome(status, reason)
-        case .clear(let unchecked): note = StatusLists.note(unchecked: unchecked)
+        case .clear(let unchecked, let standIns): note = StatusLists.note(unchecked: unchecked, standIns: standIns)
         }
         if let from = Day(claim: payload["nbf"]) ?? Day(claim: vc["validFrom"]) ?? Day(claim: vc["issuanceDate"]) ?? Day(claim: payload["issuedOn"]), day < from {
             return outcome(.notYetValid, "valid from \(from)")

@@ -13,9 +13,11 @@ public struct StatusLists: Sendable {
     }
 
     private(set) var bitstrings: [String: Bitstring] = [:]
-    /// Revoked credential ids, with the list that names each.
     /// Revocation lists, by URL (or id, or file name): the ids each names as revoked.
     private(set) var revocationLists: [String: Set<String>] = [:]
+    /// The lists given without a URL (`--status-list FILE`), by their id: one that is the only
+    /// list of its kind given stands for a URL no list was given for.
+    private(set) var unaddressed: Set<String> = []
 
     public init() {}
 
@@ -37,7 +39,9 @@ public struct StatusLists: Sendable {
         guard case .object(let object)? = try? JSONParser.parse(bytes) else { throw .notAList(name, "not a JSON object") }
         func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
         if let ids = Self.revocationEntries(object) {
-            revocationLists[url ?? string(object["id"]) ?? name, default: []].formUnion(ids)
+            let key = url ?? string(object["id"]) ?? name
+            revocationLists[key, default: []].formUnion(ids)
+            if url == nil { unaddressed.insert(key) }
             return
         }
         guard case .object(let subject)? = object["credentialSubject"], let encoded = string(subject["encodedList"]) else {
@@ -57,8 +61,11 @@ public struct StatusLists: Sendable {
         case .array(let items)?: items.compactMap { if case .string(let s) = $0 { s } else { nil } }
         default: []
         }
-        // Bitstring Status Lists are multibase (`u` base64url); StatusList2021 is base64url alone.
-        let compressed = encoded.hasPrefix("u") ? Base64URL.decode(encoded.dropFirst()) : Base64URL.decode(encoded[...])
+        // Bitstring Status Lists are multibase (`u` base64url); StatusList2021 is base64url alone
+        // (some lists are written in standard base64, with padding: read as well).
+        let text = (encoded.hasPrefix("u") ? String(encoded.dropFirst()) : encoded)
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let compressed = Base64URL.decode(text[...])
         guard let compressed else { throw .notAList(name, "its encodedList is not base64url") }
         let bits: [UInt8]
         do {
@@ -70,6 +77,23 @@ public struct StatusLists: Sendable {
             throw .notAList(name, "its list has \(bits.count * 8) entries, fewer than the \(Self.minimumEntries) a status list must have")
         }
         bitstrings[listURL] = Bitstring(url: listURL, purposes: purposes, bits: bits)
+        if url == nil { unaddressed.insert(listURL) }
+    }
+
+    /// The bitstring list for a URL a credential names: the one given for it (or with it as
+    /// its id), else the only list of that purpose given without a URL, which then stands
+    /// for it (said in the reason).
+    func bitstring(for url: String, purpose: String) -> (list: Bitstring, standsIn: Bool)? {
+        if let list = bitstrings[url] { return (list, false) }
+        let candidates = bitstrings.values.filter { unaddressed.contains($0.url) && $0.purposes.contains { $0.lowercased() == purpose } }
+        return candidates.count == 1 ? (candidates[0], true) : nil
+    }
+
+    /// The revocation list for a URL a credential names, in the same way.
+    func revocationList(for url: String) -> (name: String, ids: Set<String>, standsIn: Bool)? {
+        if let ids = revocationLists[url] { return (url, ids, false) }
+        let candidates = revocationLists.filter { unaddressed.contains($0.key) }
+        return candidates.count == 1 ? (candidates.first!.key, candidates.first!.value, true) : nil
     }
 
     /// The ids a revocation list names as revoked: Open Badges 2.0 `revokedAssertions`,
@@ -98,8 +122,9 @@ public struct StatusLists: Sendable {
         /// Revoked or suspended, or an entry the list cannot answer (a wrong purpose, an index
         /// past its end): the status and the reason.
         case refuted(VerificationStatus, String)
-        /// Nothing against it; the URLs of lists it names that were not given.
-        case clear(unchecked: [String])
+        /// Nothing against it; the URLs of lists it names that were not given, and the lists
+        /// that stood in for others (`list for URL`).
+        case clear(unchecked: [String], standIns: [String] = [])
     }
 
     /// The revocation list that names `id`, when the credential names no list of its own.
@@ -121,7 +146,7 @@ public struct StatusLists: Sendable {
         if entries.isEmpty, let id, let list = revocationList(naming: id) {
             return .refuted(.revoked, "\(id) is on the revocation list \(list)")
         }
-        var unchecked: [String] = []
+        var unchecked: [String] = [], standIns: [String] = []
         for entry in entries {
             let type: [String] = switch entry["type"] {
             case .string(let s)?: [s]
@@ -130,11 +155,13 @@ public struct StatusLists: Sendable {
             }
             if type.contains("1EdTechRevocationList") {
                 guard let url = string(entry["id"]) else { continue }
-                guard let revoked = revocationLists[url] else {
+                guard let found = revocationList(for: url) else {
                     unchecked.append(url)
                     continue
                 }
-                if let id, revoked.contains(id) { return .refuted(.revoked, "\(id) is on the revocation list \(url)") }
+                let standIn = found.standsIn ? " (the only revocation list given, taken for \(url))" : ""
+                if found.standsIn { standIns.append("\(found.name) for \(url)") }
+                if let id, found.ids.contains(id) { return .refuted(.revoked, "\(id) is on the revocation list \(found.name)\(standIn)") }
                 continue
             }
             guard type.contains("BitstringStatusListEntry") || type.contains("StatusList2021Entry") else { continue }
@@ -143,10 +170,12 @@ public struct StatusLists: Sendable {
             guard let url = string(entry["statusListCredential"]) else {
                 return .refuted(.malformed, "its \(purpose) status entry names no statusListCredential")
             }
-            guard let list = bitstrings[url] else {
+            guard let (list, standsIn) = bitstring(for: url, purpose: purpose) else {
                 unchecked.append(url)
                 continue
             }
+            let standIn = standsIn ? " (the only \(purpose) list given, taken for \(url))" : ""
+            if standsIn { standIns.append("\(list.url) for \(url)") }
             let index: Int? = switch entry["statusListIndex"] {
             case .string(let s)?: Int(s)
             case .number(let n)?: Int(exactly: n)
@@ -165,18 +194,20 @@ public struct StatusLists: Sendable {
                 return .refuted(.malformed, "its \(purpose) status is at \(url), but the list given for it is for \(list.purposes.joined(separator: ", "))")
             }
             guard index < list.entries else {
-                return .refuted(.malformed, "its \(purpose) status index \(index) is past the end of \(url) (\(list.entries) entries)")
+                return .refuted(.malformed, "its \(purpose) status index \(index) is past the end of \(list.url)\(standIn) (\(list.entries) entries)")
             }
             if list.bits[index / 8] & (0x80 >> UInt8(index % 8)) != 0 {
                 let status: VerificationStatus = purpose == "revocation" ? .revoked : .suspended
-                return .refuted(status, "\(status.rawValue): entry \(index) of the status list \(url) is set")
+                return .refuted(status, "\(status.rawValue): entry \(index) of the status list \(list.url)\(standIn) is set")
             }
         }
-        return .clear(unchecked: unchecked)
+        return .clear(unchecked: unchecked, standIns: standIns)
     }
 
-    /// A remark for a reason: the lists a credential names that were not given.
-    static func note(unchecked: [String]) -> String {
-        unchecked.isEmpty ? "" : "; its status at \(unchecked.joined(separator: ", ")) was not checked (give the list with --status-list URL=FILE)"
+    /// A remark for a reason: the lists a credential names that were not given, and those
+    /// that stood in for them.
+    static func note(unchecked: [String], standIns: [String] = []) -> String {
+        (standIns.isEmpty ? "" : "; checked in \(standIns.joined(separator: ", ")), the only list of its kind given")
+            + (unchecked.isEmpty ? "" : "; its status at \(unchecked.joined(separator: ", ")) was not checked (give the list with --status-list URL=FILE)")
     }
 }
