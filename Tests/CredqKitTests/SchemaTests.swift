@@ -54,9 +54,18 @@ import Testing
             try text.write(to: url, atomically: true, encoding: .utf8)
             paths.append(url.path)
         }
+        // A graph whose holding keeps a signed credential and whose issuer publishes a Multikey.
+        let signed = try StatusListTests.fixtures().first { $0.0 == "valid.json" }!.1
+        let withCredential = """
+            {"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "university", "keys": ["\(StatusListTests.issuer.multikey)"]}],
+             "credentials": [{"id": "c", "name": "C", "kind": "badge", "provider": "o"}],
+             "learners": [{"id": "l", "name": "L", "holds": [{"id": "h", "credential": "c", "issued": "2026-01-01", "proof": \(JSONValue.object(signed).serialized())}]}]}
+            """
+        let signedGraph = folder.appendingPathComponent("signed-credential.json")
+        try withCredential.write(to: signedGraph, atomically: true, encoding: .utf8)
         let seeds = ["organizations", "skills", "credentials", "roles", "learners"].map {
             Support.root.appendingPathComponent("seeds/\($0).json").path
-        }
+        } + [signedGraph.path]
         let result = try Self.python(["-c", Self.validator, Self.schema] + seeds + paths)
         #expect(result.status == 0, "\(result.output)")
         let lines = result.output.split(separator: "\n").map(String.init)

@@ -486,3 +486,50 @@ extension StatusListTests {
         #expect(DataIntegrityVerifier(keys: keys).verify(signed, on: Self.day).status == .tampered)
     }
 }
+
+extension StatusListTests {
+    static let pythonCryptography: Bool = {
+        (try? SchemaTests.python(["-c", "import cryptography"]))?.status == 0
+    }()
+
+    /// A second Ed25519 implementation (Python's `cryptography`) signs what credq says a
+    /// proof covers, with the issuer's seed: credq accepts its signature, and (Ed25519 being
+    /// deterministic) it is the signature the fixtures carry.
+    @Test(.enabled(if: pythonCryptography, "needs python3 with cryptography"))
+    func anIndependentSigner() throws {
+        let signed = try Self.fixtures().first { $0.0 == "valid.json" }!.1
+        guard case .object(let proof)? = signed["proof"], case .string(let value)? = proof["proofValue"] else { throw CancellationError() }
+        var unsecured = signed
+        unsecured.members.removeAll { $0.key == "proof" }
+        var config = proof
+        config.members.removeAll { $0.key == "proofValue" }
+        config.members.insert(("@context", signed["@context"]!), at: 0)
+        let processor = JSONLD(loader: DataIntegrityVerifier().loader())
+        let input = try DataIntegrity.input(document: try processor.toRDF(.object(unsecured)), proofConfiguration: try processor.toRDF(.object(config)))
+        let script = """
+            import sys
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+            key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(sys.argv[1]))
+            print(key.sign(bytes.fromhex(sys.argv[2])).hex())
+            """
+        let seed = DataIntegrityTests.hex(Array(SHA256.hash(data: Array("credq test issuer".utf8))))
+        let result = try SchemaTests.python(["-c", script, seed, DataIntegrityTests.hex(input.signed)])
+        #expect(result.status == 0, "\(result.output)")
+        let theirs = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(theirs == DataIntegrityTests.hex(Multibase.decode(value)!), "the same deterministic signature")
+        // Their signature, put in the credential, verifies.
+        var bytes: [UInt8] = []
+        var index = theirs.startIndex
+        while index < theirs.endIndex {
+            let next = theirs.index(index, offsetBy: 2)
+            bytes.append(UInt8(theirs[index..<next], radix: 16)!)
+            index = next
+        }
+        var resigned = proof
+        resigned.set("proofValue", .string(Multibase.base58btcEncode(bytes)))
+        var document = signed
+        document.set("proof", .object(resigned))
+        let keys = try CredentialFiles.keys(from: Array(JSONValue.object(Self.controllerDocument).serialized().utf8), name: "issuer.json")
+        #expect(DataIntegrityVerifier(keys: keys).verify(document, on: Self.day).status == .valid)
+    }
+}
