@@ -182,6 +182,12 @@ public enum Help {
         if let topic = topic?.lowercased(), let t = topics.first(where: { $0.name == topic || $0.name.hasPrefix(topic) }) {
             return t.text + "\n"
         }
+        // A statement's keyword finds the topic that lists it (.help verify is the trust topic).
+        if let topic = topic?.lowercased(), let t = topics.first(where: { t in
+            t.summary.lowercased().split(whereSeparator: { !$0.isLetter }).contains { $0 == topic }
+        }) {
+            return t.text + "\n"
+        }
         var out = ""
         if let topic { out += "no help topic \"\(topic)\".\n\n" }
         out += """

@@ -96,4 +96,12 @@ extension DocumentationTests {
             #expect(all.contains("." + command), ".\(command) is not in .help")
         }
     }
+
+    /// `.help` of a statement's keyword is the topic that lists it.
+    @Test func helpOfAStatementsKeyword() {
+        #expect(Help.text(topic: "verify") == Help.text(topic: "trust"))
+        #expect(Help.text(topic: "nearest") == Help.text(topic: "planning"))
+        #expect(Help.text(topic: "VERIFY") == Help.text(topic: "trust"))
+        #expect(Help.text(topic: "nothing-like-it").hasPrefix("no help topic \"nothing-like-it\"."))
+    }
 }
