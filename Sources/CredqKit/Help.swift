@@ -161,6 +161,8 @@ public enum Help {
           .timer on|off      time statements    .output [FILE]   results to a file, or back
           .read FILE         run a script       .params          parameters and variables
           .maxstates [N]     the planner's budget for one question (default 2000000)
+          .maxrows [N]       table rows shown, the first and last (default: what fits the
+                             screen, on a terminal); .maxrows 0 shows every row
           .trust [any|unrefuted|verified]   which holdings count (.help trust)
           .assumptions       the holdings assumed with assume (.save never writes them)
           .quit              leave (or Ctrl-D)

@@ -29,6 +29,14 @@ extension Session {
             guard let arg else { writeOut("maxstates: \(stateBudget)\n"); return }
             guard let n = Int(arg.replacingOccurrences(of: "_", with: "")), n > 0 else { throw usage("a whole number of states above 0") }
             stateBudget = n
+        case "maxrows":
+            guard let arg else {
+                let shown = maxRows.map { $0 == 0 ? "0 (every row)" : "\($0)" } ?? screenRows.map { "\($0) (what fits the screen)" } ?? "0 (every row: not a terminal)"
+                writeOut("maxrows: \(shown)\n")
+                return
+            }
+            guard let n = Int(arg.replacingOccurrences(of: "_", with: "")), n >= 0 else { throw usage("a whole number of rows, 0 for all") }
+            maxRows = n
         case "load":
             guard let path = arg else { throw usage("the path of a graph file, or --catalog") }
             if path == "--catalog" {

@@ -64,6 +64,17 @@ public final class Session {
         trustLedger = made
         return made
     }
+    /// `.maxrows N`: at most N rows of a `table` answer written to stdout, the first and the
+    /// last; 0 for all; nil for the default, `screenRows`.
+    public var maxRows: Int?
+    /// The rows a table may take on the terminal stdout is (the command line sets it from the
+    /// screen's height); nil when stdout is not a terminal, where every row is written.
+    public var screenRows: Int?
+    /// The row limit the next `table` answer is written with, or nil for all of them.
+    var rowLimit: Int? {
+        guard outputFile == nil, let limit = maxRows ?? screenRows, limit > 0 else { return nil }
+        return limit
+    }
     /// How many states one planning question may take before it stops with an error
     /// (`--max-states`, `.maxstates`).
     public var stateBudget = Planner.Options().stateBudget

@@ -8,14 +8,19 @@ extension Session {
             try stream(table, pending)
             return
         }
-        let table = table.materialized()
         var style = self.style
         if outputFile != nil { style.color = false }
         let text: String
-        do {
-            text = try Renderer.render(table, as: format, style: style, graph: graph)
-        } catch {
-            throw ScriptError(error.problem, error.range ?? range)
+        if format == .table, let limit = rowLimit, table.rowCount > limit {
+            // A long answer on a terminal: its first and last rows, and how many there were.
+            // Only those rows are built, so the first appear at once whatever the count.
+            text = TableRenderer.render(table.firstAndLast(limit), style: style)
+        } else {
+            do {
+                text = try Renderer.render(table.materialized(), as: format, style: style, graph: graph)
+            } catch {
+                throw ScriptError(error.problem, error.range ?? range)
+            }
         }
         let separated = (format == .table || format == .markdown) && answersWritten > 0 ? "\n" + text : text
         answersWritten += 1

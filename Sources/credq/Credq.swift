@@ -77,6 +77,9 @@ struct GlobalOptions: ParsableArguments {
         session.verificationDay = at.flatMap(Day.init)
         session.isInterrupted = { Interrupt.pending }
         if let maxStates { session.stateBudget = maxStates }
+        // On a terminal, a table shows what fits the screen: its header, rule and count line,
+        // the gap's mark, and the prompt take six lines (40 rows when the height is unknown).
+        if Terminal.stdoutIsTerminal { session.screenRows = Terminal.height.map { max(10, $0 - 6) } ?? 40 }
         if let trust = trust.flatMap({ Trust(rawValue: $0.lowercased()) }) { session.trust = trust }
         if ProgressLine.wanted(format: chosen) {
             let line = ProgressLine()

@@ -27,6 +27,14 @@ enum Terminal {
         return Int(size.ws_col)
     }
 
+    /// The height of the terminal on stdout, in lines, when it is one.
+    static var height: Int? {
+        guard stdoutIsTerminal else { return nil }
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
+        return Int(size.ws_row)
+    }
+
     static func writeOut(_ text: String) {
         write(text, to: STDOUT_FILENO)
     }

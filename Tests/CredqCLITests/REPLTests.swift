@@ -19,6 +19,25 @@ import Testing
         #expect(term.exitStatus() == 0)
     }
 
+    /// On a terminal (this one is 40 lines high) a long table shows what fits the screen, its
+    /// first and last rows, and says how many there were; `.maxrows` changes how many.
+    @Test func aLongTableShowsWhatFitsTheScreen() throws {
+        let folder = try Harness.temporaryFolder()
+        let term = try Terminal(environment: Self.environment(history: folder.appendingPathComponent("history")))
+        #expect(term.waitFor("credq> "))
+        term.type(".maxrows\r")
+        #expect(term.waitFor("maxrows: 34 (what fits the screen)"))
+        term.type("credentials | select id\r")
+        #expect(term.waitFor(" rows, 34 shown: .maxrows 0 or -f tsv for all)"))
+        term.expectPrompt()
+        term.type(".maxrows 4\r")
+        term.type("skills | select id\r")
+        #expect(term.waitFor(" rows, 4 shown: .maxrows 0 or -f tsv for all)"))
+        term.expectPrompt()
+        term.type("\u{4}")
+        #expect(term.exitStatus() == 0)
+    }
+
     /// readline's editing keys: Ctrl-A to the start, arrows, Ctrl-U to clear, Up for history.
     @Test func editingKeysChangeTheLineBeforeItRuns() throws {
         let folder = try Harness.temporaryFolder()

@@ -82,6 +82,14 @@ public struct Table: Sendable {
     var rowNoun = "row"
     /// What the answer left out, said on stderr after it ("3 roles no stack reaches ...").
     var notes: [String] = []
+    /// Rows a long answer on a terminal leaves out, between its first and last ones.
+    var omitted: Omission?
+
+    struct Omission: Sendable, Equatable {
+        /// How many rows come before the gap.
+        var after: Int
+        var count: Int
+    }
 
     public enum Shape: Sendable {
         case table
@@ -102,6 +110,21 @@ public struct Table: Sendable {
 
     /// How many rows, built or not.
     public var rowCount: Int { pending?.indexes.count ?? rows.count }
+
+    /// The first and last rows of a longer answer, `limit` in all, with the count of those
+    /// left out between them.
+    func firstAndLast(_ limit: Int) -> Table {
+        let total = rowCount, head = (limit + 1) / 2, tail = limit / 2
+        var shown = self
+        shown.pending = nil
+        if let pending {
+            shown.rows = pending.rows(0..<head) + pending.rows((total - tail)..<total)
+        } else {
+            shown.rows = Array(rows[0..<head] + rows[(total - tail)..<total])
+        }
+        shown.omitted = Omission(after: head, count: total - head - tail)
+        return shown
+    }
 
     /// The table with every row built.
     public func materialized() -> Table {

@@ -23,7 +23,7 @@ public enum Keywords {
                                 "using", "limit", "max"]
 
     /// The REPL's and scripts' meta-commands, without their dot.
-    public static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "output",
+    public static let metaCommands = ["help", "format", "load", "save", "schema", "stats", "timer", "trust", "maxstates", "maxrows", "output",
                                       "read", "params", "assumptions", "quit"]
 
     /// The first word of each, for suggestions and the parser's choice of rule.

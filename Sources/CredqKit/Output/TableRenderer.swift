@@ -45,7 +45,12 @@ enum TableRenderer {
         let header = table.columns.enumerated().map { fit(.text($1), widths[$0]) }
         out += bold + line(header).dropLast() + reset + "\n"
         out += dim + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + reset + "\n"
-        for row in table.rows {
+        for (r, row) in table.rows.enumerated() {
+            if let omitted = table.omitted, r == omitted.after {
+                // Where rows were left out: a mark in each column.
+                let marks = (0..<columns).map { c in pad("⋮", c) }
+                out += dim + String(marks.joined(separator: "  ").trimmingSuffix { $0 == " " }) + reset + "\n"
+            }
             let split = row.values.map(lines)
             let height = split.map(\.count).max() ?? 1
             for l in 0..<height {
@@ -53,6 +58,11 @@ enum TableRenderer {
                 for c in cells.indices where c != columns - 1 || numeric[c] { cells[c] = pad(cells[c], c) }
                 out += String(cells.joined(separator: "  ").trimmingSuffix { $0 == " " }) + "\n"
             }
+        }
+        if let omitted = table.omitted {
+            let total = table.rows.count + omitted.count
+            out += dim + "(\(total) rows, \(table.rows.count) shown: .maxrows 0 or -f tsv for all)" + reset + "\n"
+            return out
         }
         let n = table.rows.count
         out += dim + "(\(n) row\(n == 1 ? "" : "s"))" + reset + "\n"

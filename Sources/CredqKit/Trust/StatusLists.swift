@@ -129,7 +129,7 @@ public struct StatusLists: Sendable {
 
     /// The revocation list that names `id`, when the credential names no list of its own.
     func revocationList(naming id: String) -> String? {
-        revocationLists.first { $0.value.contains(id) }?.key
+        revocationLists.keys.sorted().first { revocationLists[$0]!.contains(id) }
     }
 
     /// Checks a credential (its JSON, with `id` and `credentialStatus`) against the lists. A
