@@ -13,6 +13,9 @@ import Testing
         "| group by kind", "| distinct", "| where name ~ data | limit 2 | sort by id desc",
         "| where cost < 500 | limit 4", "| where name ~ a | limit 0 | count", "| where name ~ e | limit 100000",
         "| sort by weeks | limit 5", "| sort by weeks desc | limit 5", "| sort by kind | limit 9",
+        "| select id, name | limit 5", "| select name as title, id | sort by title | limit 3", "| select NAME, id, id",
+        "| select id | sort by name | limit 4", "| select id, holders | where holders > 0", "| select id, cost * 2 | limit 3",
+        "| select name | distinct | count",
     ]
 
     @Test(arguments: [OutputFormat.table, .tsv, .csv, .json, .ndjson, .markdown])

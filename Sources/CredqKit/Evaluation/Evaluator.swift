@@ -162,6 +162,24 @@ struct Evaluator {
             pending.indexes = Self.stablySorted(keyed, by: keys)
         case .limit(let n, _):
             pending.indexes = Array(pending.indexes.prefix(try count(n, "limit")))
+        case .select(let items, _):
+            // Fields alone are read as the listing's columns are, when a row is built: a
+            // long answer is still built only as far as it is written.
+            var fields: [FieldSpec] = []
+            for item in items {
+                guard case .field(let f) = item.expression else { return false }
+                if let column = table.index(of: f.name), column < pending.fields.count {
+                    fields.append(pending.fields[column])
+                } else if let spec = Schema.field(f.name, of: kind) {
+                    fields.append(spec)
+                } else {
+                    return false  // the built path says what is wrong
+                }
+            }
+            pending.fields = fields
+            table.columns = items.map(\.column)
+            table.enumeratedColumns = table.enumeratedColumns.intersection(items.compactMap { $0.alias == nil ? $0.expression.text : nil })
+            table.shape = .table
         case .count:
             table = Table(columns: ["count"], rows: [Row([.number(Double(pending.indexes.count))])])
             return true
