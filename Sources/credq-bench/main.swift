@@ -141,33 +141,27 @@ do {
         "credentials teaching \(skill) | limit 10", "credentials | sort by cost | limit 5",
         "count learners where name = \"no such learner\"",
     ]
-    print("queries (median of 5 runs; output as tsv, discarded):")
-    for query in queries {
-        var times: [Double] = []
-        for _ in 0..<5 {
-            let t = now()
-            session.run(query, name: "bench")
-            times.append(now() - t)
+    /// Each query's median time over 5 runs, and its first run's.
+    func time(_ queries: [String], in session: Session) {
+        for query in queries {
+            var times: [Double] = []
+            for _ in 0..<5 {
+                let t = now()
+                session.run(query, name: "bench")
+                times.append(now() - t)
+            }
+            let first = times[0]
+            times.sort()
+            print("  \(query.padding(toLength: 58, withPad: " ", startingAt: 0)) \(ms(times[2]))  (first run \(ms(first)))")
         }
-        let first = times[0]
-        times.sort()
-        print("  \(query.padding(toLength: 58, withPad: " ", startingAt: 0)) \(ms(times[2]))  (first run \(ms(first)))")
     }
+    print("queries (median of 5 runs; output as tsv, discarded):")
+    time(queries, in: session)
     // On a terminal: a table shows its first and last rows (34 on a 40-line screen).
     let screen = Session(graph: graph, sources: [source], format: .table, out: { sink.bytes += $0.utf8.count }, err: { sink.errors += $0 })
     screen.screenRows = 34
     print("on a terminal (table format, 34 rows shown; median of 5 runs):")
-    for query in ["credentials", "learners", "credentials where cost < 50", "credentials | sort by cost desc"] {
-        var times: [Double] = []
-        for _ in 0..<5 {
-            let t = now()
-            screen.run(query, name: "bench")
-            times.append(now() - t)
-        }
-        let first = times[0]
-        times.sort()
-        print("  \(query.padding(toLength: 58, withPad: " ", startingAt: 0)) \(ms(times[2]))  (first run \(ms(first)))")
-    }
+    time(["credentials", "credentials | select id, name, cost", "learners", "credentials where cost < 50", "credentials | sort by cost desc"], in: screen)
     if !sink.errors.isEmpty { print("errors:\n\(sink.errors)") }
     print("peak memory after queries: \(peakMiB()) MiB")
 }

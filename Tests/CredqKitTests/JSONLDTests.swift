@@ -27,10 +27,10 @@ import Testing
 
     enum Outcome: Equatable { case passed, failed(String), skipped }
 
-    static func run(_ test: [String: Any]) -> Outcome {
-        let types = test["@type"] as? [String] ?? []
+    /// A test's kind, input and processor options; nil for a JSON-LD 1.0-only test.
+    static func setUp(_ test: [String: Any]) -> (types: [String], input: String, options: JSONLD.Options)? {
         let option = test["option"] as? [String: Any] ?? [:]
-        if option["specVersion"] as? String == "json-ld-1.0" { return .skipped }
+        if option["specVersion"] as? String == "json-ld-1.0" { return nil }
         let input = test["input"] as! String
         var options = JSONLD.Options()
         options.base = (option["base"] as? String) ?? suiteBase + input
@@ -38,6 +38,11 @@ import Testing
         options.rdfDirection = option["rdfDirection"] as? String
         options.produceGeneralizedRdf = option["produceGeneralizedRdf"] as? Bool ?? false
         if let context = option["expandContext"] as? String { options.expandContext = json(context) }
+        return (test["@type"] as? [String] ?? [], input, options)
+    }
+
+    static func run(_ test: [String: Any]) -> Outcome {
+        guard let (types, input, options) = setUp(test) else { return .skipped }
         guard let document = json(input) else { return .failed("input not read") }
         let processor = JSONLD(options: options, loader: loader)
         do {
@@ -109,14 +114,7 @@ import Testing
     }
 
     static func runExpand(_ test: [String: Any]) -> Outcome {
-        let types = test["@type"] as? [String] ?? []
-        let option = test["option"] as? [String: Any] ?? [:]
-        if option["specVersion"] as? String == "json-ld-1.0" { return .skipped }
-        let input = test["input"] as! String
-        var options = JSONLD.Options()
-        options.base = (option["base"] as? String) ?? suiteBase + input
-        if let mode = option["processingMode"] as? String { options.processingMode = mode }
-        if let context = option["expandContext"] as? String { options.expandContext = json(context) }
+        guard let (types, input, options) = setUp(test) else { return .skipped }
         guard let document = json(input) else { return .failed("input not read") }
         do {
             let expanded = JSONValue.array(try JSONLD(options: options, loader: loader).expand(document))
