@@ -15,7 +15,8 @@ import Testing
         "| sort by weeks | limit 5", "| sort by weeks desc | limit 5", "| sort by kind | limit 9",
         "| select id, name | limit 5", "| select name as title, id | sort by title | limit 3", "| select NAME, id, id",
         "| select id | sort by name | limit 4", "| select id, holders | where holders > 0", "| select id, cost * 2 | limit 3",
-        "| select name | distinct | count",
+        "| select name | distinct | count", "| sort by cost desc", "| sort by WEEKS | select id, weeks",
+        "| where cost > 100 | sort by cost",
     ]
 
     @Test(arguments: [OutputFormat.table, .tsv, .csv, .json, .ndjson, .markdown])

@@ -154,6 +154,17 @@ struct Evaluator {
             pending.indexes = try kept(pending.indexes.lazy.map { Int($0) }, kind, keep, atMost: atMost)
         case .sort(let keys, _):
             guard let getters = entityGetters(keys, kind) else { return false }
+            // A credential's cost or weeks alone: sorted from its flat array, ties in their order.
+            if keys.count == 1, let flat = flatNumbers(keys[0], kind) {
+                let values = pending.indexes.map { flat[Int($0)] }
+                let descending = keys[0].descending
+                let order = values.indices.sorted { a, b in
+                    values[a] != values[b] ? (descending ? values[a] > values[b] : values[a] < values[b]) : a < b
+                }
+                if isInterrupted() { throw ScriptError(.interrupted, nil) }
+                pending.indexes = order.map { pending.indexes[$0] }
+                break
+            }
             let keyed = pending.indexes.map { i in
                 let row = Row([], entity: EntityRef(kind: kind, index: Int(i)))
                 return (i, getters.map { $0(row) })
@@ -190,6 +201,18 @@ struct Evaluator {
         return true
     }
 
+    /// A credential's cost or weeks as a sort key: its flat array, when it is built.
+    private func flatNumbers(_ key: SortKey, _ kind: EntityKind) -> [Double]? {
+        guard kind == .credential, let field = key.field else { return nil }
+        let flat: [Double]
+        switch field.name.lowercased() {
+        case "cost": flat = graph.costByCredential
+        case "weeks": flat = graph.weeksByCredential
+        default: return nil
+        }
+        return flat.count == graph.credentials.count ? flat : nil
+    }
+
     /// The first `n` pending rows in the order of `keys` (ties in their current order), or
     /// false when a key is not a field of the rows' entities.
     private func topRows(_ keys: [SortKey], _ n: Int, in table: inout Table) throws(ScriptError) -> Bool {
@@ -198,15 +221,7 @@ struct Evaluator {
         var best: [(index: Int32, key: [Value])] = []  // sorted, at most n
         best.reserveCapacity(n + 1)
         // A credential's cost or weeks as the first key: read from its flat array.
-        var flat: [Double]?
-        if kind == .credential, let key = keys.first?.field {
-            switch key.name.lowercased() {
-            case "cost": flat = graph.costByCredential
-            case "weeks": flat = graph.weeksByCredential
-            default: break
-            }
-            if flat?.count != graph.credentials.count { flat = nil }
-        }
+        let flat = keys.first.flatMap { flatNumbers($0, kind) }
         for (position, i) in pending.indexes.enumerated() {
             if position & 4095 == 0, isInterrupted() { throw ScriptError(.interrupted, nil) }
             if n == 0 { break }
