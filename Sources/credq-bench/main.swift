@@ -161,7 +161,8 @@ do {
     let screen = Session(graph: graph, sources: [source], format: .table, out: { sink.bytes += $0.utf8.count }, err: { sink.errors += $0 })
     screen.screenRows = 34
     print("on a terminal (table format, 34 rows shown; median of 5 runs):")
-    time(["credentials", "credentials | select id, name, cost", "learners", "credentials where cost < 50", "credentials | sort by cost desc"], in: screen)
+    time(["credentials", "credentials | select id, name, cost", "learners", "credentials where cost < 50", "credentials | sort by cost desc",
+          "credentials | sort by name desc"], in: screen)
     if !sink.errors.isEmpty { print("errors:\n\(sink.errors)") }
     print("peak memory after queries: \(peakMiB()) MiB")
 }

@@ -16,7 +16,8 @@ import Testing
         "| select id, name | limit 5", "| select name as title, id | sort by title | limit 3", "| select NAME, id, id",
         "| select id | sort by name | limit 4", "| select id, holders | where holders > 0", "| select id, cost * 2 | limit 3",
         "| select name | distinct | count", "| sort by cost desc", "| sort by WEEKS | select id, weeks",
-        "| where cost > 100 | sort by cost",
+        "| where cost > 100 | sort by cost", "| sort by name desc", "| sort by kind, name desc | select id, kind, name",
+        "| sort by provider desc, cost",
     ]
 
     @Test(arguments: [OutputFormat.table, .tsv, .csv, .json, .ndjson, .markdown])
@@ -86,5 +87,36 @@ import Testing
         }
         #expect(Support.run("credentials | limit 0", format: .json).output == "[]\n")
         #expect(Support.run("credentials | limit 0", format: .tsv).output.split(separator: "\n").count == 1)
+    }
+}
+
+extension PendingRowsTests {
+    /// Sorting lowers each text key once: the order is `Evaluator.order`'s, compared pair by
+    /// pair, on random keys of every kind mixed (nulls, numbers, dates, text in any case,
+    /// booleans, lists), ascending and descending, with ties kept in their order.
+    @Test func sortingAgreesWithTheOrderItPrepares() {
+        var rng = SystemRandomNumberGenerator()
+        let texts = ["apple", "Apple", "APPLE", "banana", "Cherry", "10", "9", "", "éclair", "Zed", "yes"]
+        func random() -> Value {
+            switch Int.random(in: 0..<7, using: &rng) {
+            case 0: .null
+            case 1: .number(Double(Int.random(in: -3...12, using: &rng)))
+            case 2: .date(Day(daysSince1970: Int.random(in: 19000...19005, using: &rng)))
+            case 3, 4: .text(texts.randomElement(using: &rng)!)
+            case 5: .bool(Bool.random(using: &rng))
+            default: .list([.text(texts.randomElement(using: &rng)!)])
+            }
+        }
+        let field = Expression.field(Field(name: "x", range: SourceRange(0, 1)))
+        for _ in 0..<200 {
+            let width = Int.random(in: 1...3, using: &rng)
+            let keys = (0..<width).map { _ in SortKey(expression: field, descending: Bool.random(using: &rng)) }
+            let keyed = (0..<Int.random(in: 0...40, using: &rng)).map { i in (i, (0..<width).map { _ in random() }) }
+            let reference = keyed.enumerated().sorted { a, b in
+                let o = Evaluator.order(a.element.1, b.element.1, by: keys)
+                return o != 0 ? o < 0 : a.offset < b.offset
+            }.map(\.element.0)
+            #expect(Evaluator.stablySorted(keyed, by: keys) == reference)
+        }
     }
 }
