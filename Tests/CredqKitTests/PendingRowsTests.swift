@@ -89,34 +89,3 @@ import Testing
         #expect(Support.run("credentials | limit 0", format: .tsv).output.split(separator: "\n").count == 1)
     }
 }
-
-extension PendingRowsTests {
-    /// Sorting lowers each text key once: the order is `Evaluator.order`'s, compared pair by
-    /// pair, on random keys of every kind mixed (nulls, numbers, dates, text in any case,
-    /// booleans, lists), ascending and descending, with ties kept in their order.
-    @Test func sortingAgreesWithTheOrderItPrepares() {
-        var rng = SystemRandomNumberGenerator()
-        let texts = ["apple", "Apple", "APPLE", "banana", "Cherry", "10", "9", "", "éclair", "Zed", "yes"]
-        func random() -> Value {
-            switch Int.random(in: 0..<7, using: &rng) {
-            case 0: .null
-            case 1: .number(Double(Int.random(in: -3...12, using: &rng)))
-            case 2: .date(Day(daysSince1970: Int.random(in: 19000...19005, using: &rng)))
-            case 3, 4: .text(texts.randomElement(using: &rng)!)
-            case 5: .bool(Bool.random(using: &rng))
-            default: .list([.text(texts.randomElement(using: &rng)!)])
-            }
-        }
-        let field = Expression.field(Field(name: "x", range: SourceRange(0, 1)))
-        for _ in 0..<200 {
-            let width = Int.random(in: 1...3, using: &rng)
-            let keys = (0..<width).map { _ in SortKey(expression: field, descending: Bool.random(using: &rng)) }
-            let keyed = (0..<Int.random(in: 0...40, using: &rng)).map { i in (i, (0..<width).map { _ in random() }) }
-            let reference = keyed.enumerated().sorted { a, b in
-                let o = Evaluator.order(a.element.1, b.element.1, by: keys)
-                return o != 0 ? o < 0 : a.offset < b.offset
-            }.map(\.element.0)
-            #expect(Evaluator.stablySorted(keyed, by: keys) == reference)
-        }
-    }
-}

@@ -459,45 +459,10 @@ struct Evaluator {
 
     /// Items in the order of their sort keys; items with equal keys keep their order.
     static func stablySorted<T>(_ keyed: [(T, [Value])], by keys: [SortKey]) -> [T] {
-        // Each text key lowered once, not at every comparison: the same order as `order`.
-        let prepared = keyed.map { $0.1.map(SortValue.init) }
-        return keyed.indices.sorted { a, b in
-            for (k, key) in keys.enumerated() {
-                let o = prepared[a][k].order(prepared[b][k], descending: key.descending)
-                if o != 0 { return o < 0 }
-            }
-            return a < b
-        }.map { keyed[$0].0 }
-    }
-
-    /// A sort key's value with its text lowered ahead, for the values `order` compares as text.
-    struct SortValue {
-        let value: Value
-        let lowered: String?
-
-        init(_ value: Value) {
-            self.value = value
-            switch value {
-            case .null, .number, .date: lowered = nil
-            default: lowered = value.plainText.lowercased()
-            }
-        }
-
-        /// `Evaluator.order(_:_:descending:)`, on prepared values.
-        func order(_ other: SortValue, descending: Bool) -> Int {
-            let o: Int
-            switch (value, other.value) {
-            case (.null, .null): return 0
-            case (.null, _): return 1
-            case (_, .null): return -1
-            case (.number(let x), .number(let y)): o = x < y ? -1 : x > y ? 1 : 0
-            case (.date(let x), .date(let y)): o = x < y ? -1 : x > y ? 1 : 0
-            default:
-                let x = lowered ?? value.plainText.lowercased(), y = other.lowered ?? other.value.plainText.lowercased()
-                o = x < y ? -1 : x > y ? 1 : 0
-            }
-            return descending ? -o : o
-        }
+        keyed.enumerated().sorted { a, b in
+            let o = order(a.element.1, b.element.1, by: keys)
+            return o != 0 ? o < 0 : a.offset < b.offset
+        }.map(\.element.0)
     }
 
     /// Two rows' sort key values compared key by key, each ascending or descending.
