@@ -67,7 +67,7 @@ struct TestSigner {
     /// The document with one more proof: a set when it already has one, a chain link when
     /// `previous` names the proof it follows.
     func sign(_ document: JSONObject, type: String = "DataIntegrityProof", id: String? = nil, previous: String? = nil,
-              contexts: [String: JSONValue] = [:]) throws -> JSONObject {
+              expires: String? = nil, contexts: [String: JSONValue] = [:]) throws -> JSONObject {
         var unsecured = document
         var existing: [JSONValue] = []
         switch document["proof"] {
@@ -87,6 +87,7 @@ struct TestSigner {
         config.members += [("created", .string("2026-01-01T00:00:00Z")), ("verificationMethod", .string(method)),
                            ("proofPurpose", .string("assertionMethod"))]
         if let previous { config.members.append(("previousProof", .string(previous))) }
+        if let expires { config.members.append(("expires", .string(expires))) }
         let processor = JSONLD(loader: DataIntegrityVerifier(contexts: contexts).loader())
         let input = try DataIntegrity.input(document: try processor.toRDF(.object(signed)), proofConfiguration: try processor.toRDF(.object(config)))
         var proof = config
@@ -473,6 +474,29 @@ struct TestSigner {
 }
 
 extension StatusListTests {
+    /// A proof may expire before the credential does; its `created` must be a date and time;
+    /// its purpose must be assertionMethod.
+    @Test func theProofsOwnDatesAndPurpose() throws {
+        let keys = try CredentialFiles.keys(from: Array(JSONValue.object(Self.controllerDocument).serialized().utf8), name: "issuer.json")
+        let verifier = DataIntegrityVerifier(keys: keys)
+        let expiring = try Self.issuer.sign(Self.credential("proof-expires"), expires: "2026-06-01T00:00:00Z")
+        let r = verifier.verify(expiring, on: Self.day)
+        #expect(r.status == .expired && r.reason == "the proof expired on 2026-06-01", "\(r.reason)")
+        #expect(verifier.verify(expiring, on: Day("2026-05-01")!).status == .valid)
+        var badCreated = try Self.issuer.sign(Self.credential("bad-created"))
+        if case .object(var proof)? = badCreated["proof"] {
+            proof.set("created", .string("yesterday"))
+            badCreated.set("proof", .object(proof))
+        }
+        #expect(verifier.verify(badCreated, on: Self.day).status == .malformed)
+        var purpose = try Self.issuer.sign(Self.credential("purpose"))
+        if case .object(var proof)? = purpose["proof"] {
+            proof.set("proofPurpose", .string("authentication"))
+            purpose.set("proof", .object(proof))
+        }
+        #expect(verifier.verify(purpose, on: Self.day).reason == "the proof's purpose is not assertionMethod")
+    }
+
     /// A proof value or key far longer than any signature or Multikey is refused before it is
     /// decoded (base58 decoding is quadratic in its length).
     @Test func hostileLengthsAreRefusedBeforeDecoding() throws {
