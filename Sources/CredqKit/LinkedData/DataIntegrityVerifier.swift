@@ -23,6 +23,8 @@ struct DataIntegrityVerifier {
     var keys: [CredentialFiles.Key] = []
     /// The status lists given (`--status-list`, `--revocation-list`).
     var lists = StatusLists()
+    /// What to do about a key nothing ties to the issuer, said in `untrusted-key` reasons.
+    var keyAdvice = "give its key with --key"
 
     func loader() -> JSONLD.Loader {
         let extra = contexts
@@ -56,9 +58,7 @@ struct DataIntegrityVerifier {
         }
         var unsecured = document
         unsecured.members.removeAll { $0.key == "proof" }
-        let issuer = Self.string(document["issuer"]) ?? document["issuer"].flatMap { v -> String? in
-            if case .object(let o) = v { Self.string(o["id"]) } else { nil }
-        }
+        let issuer = Self.issuerID(of: document)
         let outcomes = proofs.map { check($0, among: proofs, unsecured: unsecured, issuer: issuer, on: day) }
         // A proof that fails, or that cannot be checked, decides.
         for status in [VerificationStatus.tampered, .malformed, .unsupported, .unknownKey, .expired] {
@@ -96,6 +96,15 @@ struct DataIntegrityVerifier {
     }
 
     private static func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
+
+    /// The id of a credential's issuer: the `issuer` string, or its object's `id`.
+    static func issuerID(of credential: JSONObject) -> String? {
+        switch credential["issuer"] {
+        case .string(let s)?: s
+        case .object(let o)?: string(o["id"])
+        default: nil
+        }
+    }
 
     private func check(_ proof: JSONObject, among all: [JSONObject], unsecured: JSONObject, issuer: String?, on day: Day) -> ProofOutcome {
         let type = Self.string(proof["type"])
@@ -170,9 +179,10 @@ struct DataIntegrityVerifier {
         // The keys the caller gave: those that name this method (by its id, its DID or its
         // controller), then those that name none and are tried on every proof.
         let did = String(method.split(separator: "#", maxSplits: 1).first ?? "")
-        let named = keys.filter { k in k.id == method || k.id == did || (k.controller != nil && k.controller == did) }
-        let bare = keys.filter { k in k.id == nil }
-        for key in named + bare.filter({ k in !named.contains { $0.source == k.source && $0.id == k.id && $0.controller == k.controller } }) {
+        func isNamed(_ k: CredentialFiles.Key) -> Bool { k.id == method || k.id == did || (k.controller != nil && k.controller == did) }
+        let named = keys.filter(isNamed)
+        let bare = keys.filter { $0.id == nil && !isNamed($0) }
+        for key in named + bare {
             guard case .ed25519(let k) = key.key, holds(Array(k.rawRepresentation)) else { continue }
             // A key from a controller document speaks for its controller, who must be the issuer.
             if let controller = key.controller, let issuer, controller != issuer {
@@ -192,10 +202,10 @@ struct DataIntegrityVerifier {
                 return .holds(method: method, trusted: true, detail: "\(suite) signature by \(did), the issuer")
             }
             if didKey != nil {
-                return .holds(method: method, trusted: false, detail: "signed by \(did), which is not the issuer \(issuer ?? "named") (give its key with --key)")
+                return .holds(method: method, trusted: false, detail: "signed by \(did), which is not the issuer \(issuer ?? "named") (\(keyAdvice))")
             }
             return .holds(method: method, trusted: false,
-                          detail: "the signature holds with the key in \(method), which nothing ties to the issuer (give its key with --key)")
+                          detail: "the signature holds with the key in \(method), which nothing ties to the issuer (\(keyAdvice))")
         }
         if !named.isEmpty {
             return .fails(.tampered, method: method, reason: "the \(suite) signature does not match the credential with the key given for \(method)")

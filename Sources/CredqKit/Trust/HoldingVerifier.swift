@@ -102,8 +102,7 @@ struct HoldingVerifier {
     /// Multikeys), or the did:key that is the provider itself; then its claims against the
     /// holding, as for a token.
     private func verify(_ signed: JSONObject, learner: Int, holding: Holding, issuer: Organization, on day: Day) -> Result {
-        func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
-        let signer: String? = string(signed["issuer"]) ?? { if case .object(let o)? = signed["issuer"] { string(o["id"]) } else { nil } }()
+        let signer = DataIntegrityVerifier.issuerID(of: signed)
         // The provider's keys speak for the provider, under the id the credential gives it.
         let controller = signer.flatMap { $0 == issuer.id || $0 == issuer.url ? $0 : nil } ?? issuer.id
         var keys: [CredentialFiles.Key] = []
@@ -122,7 +121,9 @@ struct HoldingVerifier {
             default: continue
             }
         }
-        let r = DataIntegrityVerifier(keys: keys).verify(signed, on: day)
+        var verifier = DataIntegrityVerifier(keys: keys)
+        verifier.keyAdvice = "\(issuer.name) publishes no key that verifies it"
+        let r = verifier.verify(signed, on: day)
         switch r.status {
         case .tampered, .malformed, .unsupported, .unknownKey, .unsigned:
             return Result(status: r.status, keyID: r.keyID, reason: r.reason)
@@ -132,13 +133,10 @@ struct HoldingVerifier {
         if let signer, signer != issuer.id, signer != issuer.url {
             return Result(status: .tampered, keyID: r.keyID, reason: "the credential was issued by \(signer), not by \(issuer.name)")
         }
-        if let disagreement = claimsDisagree(signed, learner: learner, holding: holding) {
-            return Result(status: .tampered, keyID: r.keyID, reason: disagreement.replacingOccurrences(of: "the token", with: "the credential"))
+        if let disagreement = claimsDisagree(signed, learner: learner, holding: holding, what: "the credential") {
+            return Result(status: .tampered, keyID: r.keyID, reason: disagreement)
         }
         if let refuted = standing(holding, issuer, on: day, keyID: r.keyID) { return refuted }
-        if r.status == .untrustedKey {
-            return Result(status: .untrustedKey, keyID: r.keyID, reason: r.reason.replacingOccurrences(of: "give its key with --key", with: "\(issuer.name) publishes no key that verifies it"))
-        }
         return Result(status: r.status, keyID: r.keyID, reason: r.status == .valid ? "signed by \(issuer.name) (a Data Integrity proof)" : r.reason)
     }
 
@@ -158,7 +156,8 @@ struct HoldingVerifier {
     }
 
     /// Why the signed claims and the holding disagree, or nil when they agree.
-    private func claimsDisagree(_ payload: JSONObject, learner: Int, holding: Holding) -> String? {
+    /// `what` names the signed thing in the reason: the token, or the credential.
+    private func claimsDisagree(_ payload: JSONObject, learner: Int, holding: Holding, what: String = "the token") -> String? {
         func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
         func object(_ v: JSONValue?) -> JSONObject? { if case .object(let o)? = v { o } else { nil } }
         let vc = object(payload["vc"]) ?? payload
@@ -170,23 +169,23 @@ struct HoldingVerifier {
             holding.id.hasPrefix(id + "#") && holding.id.dropFirst(id.count + 1).allSatisfy(\.isNumber) && holding.id.count > id.count + 1
         }
         if let jti = string(payload["jti"]) ?? string(vc["id"]), jti != holding.id, !isCopy(jti) {
-            return "the token is for holding \(jti), not \(holding.id)"
+            return "\(what) is for holding \(jti), not \(holding.id)"
         }
-        guard let sub = string(payload["sub"]) ?? string(subject?["id"]) else { return "the token names no subject" }
-        if sub != learnerID { return "the token was issued to \(sub), not \(learnerID)" }
+        guard let sub = string(payload["sub"]) ?? string(subject?["id"]) else { return "\(what) names no subject" }
+        if sub != learnerID { return "\(what) was issued to \(sub), not \(learnerID)" }
         guard let achievement = string(object(subject?["achievement"])?["id"]) ?? string(payload["achievement"]) else {
-            return "the token names no achievement"
+            return "\(what) names no achievement"
         }
         if achievement != credential.id, achievement != credential.url {
-            return "the token is for achievement \(achievement), not \(credential.id)"
+            return "\(what) is for achievement \(achievement), not \(credential.id)"
         }
         guard let issued = Day(claim: payload["nbf"]) ?? Day(claim: vc["validFrom"]) ?? Day(claim: vc["issuanceDate"]) else {
-            return "the token has no issue date"
+            return "\(what) has no issue date"
         }
-        if issued != holding.issued { return "the token was issued \(issued), the holding says \(holding.issued)" }
+        if issued != holding.issued { return "\(what) was issued \(issued), the holding says \(holding.issued)" }
         if let expires = Day(claim: payload["exp"]) ?? Day(claim: vc["validUntil"]) ?? Day(claim: vc["expirationDate"]),
            let holdingExpiry = graph.expiry(of: holding), expires != holdingExpiry {
-            return "the token expires \(expires), the holding says \(holdingExpiry)"
+            return "\(what) expires \(expires), the holding says \(holdingExpiry)"
         }
         return nil
     }
