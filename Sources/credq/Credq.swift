@@ -123,7 +123,7 @@ struct Credq: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "credq \(Keywords.version)",
-        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, VerifyCommand.self, ImportCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, VerifyCommand.self, ImportCommand.self, SnapshotCommand.self]
     )
 
     @OptionGroup var options: GlobalOptions
@@ -242,6 +242,7 @@ struct ValidateCommand: ParsableCommand {
             let loaded = try GraphLoader.load(sources)
             for w in loaded.warnings { Terminal.writeErr("\(w)\n") }
             let g = loaded.graph
+            try GraphLoader.checkSnapshot(g)
             let holdings = g.learners.reduce(0) { $0 + $1.holdings.count }
             Terminal.writeOut("""
                 valid: \(sources.count) file\(sources.count == 1 ? "" : "s")

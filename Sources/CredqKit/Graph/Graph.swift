@@ -2,11 +2,11 @@ import Foundation
 
 /// A loaded, validated credential graph with the indexes queries need, built once at load.
 public struct Graph: Sendable {
-    public internal(set) var organizations: [Organization] = []
-    public internal(set) var skills: [Skill] = []
-    public internal(set) var credentials: [Credential] = []
-    public internal(set) var roles: [Role] = []
-    public internal(set) var learners: [Learner] = []
+    public internal(set) var organizations: EntityTable<Organization> = []
+    public internal(set) var skills: EntityTable<Skill> = []
+    public internal(set) var credentials: EntityTable<Credential> = []
+    public internal(set) var roles: EntityTable<Role> = []
+    public internal(set) var learners: EntityTable<Learner> = []
 
     /// The files the graph was loaded from, in order.
     public internal(set) var sources: [String] = []
@@ -18,13 +18,26 @@ public struct Graph: Sendable {
     /// skill → the credentials that teach it, with their level, highest level first.
     var taughtBy: [[(credential: Int, level: Int)]] { links.taughtBy }
     /// credential → (learner, holding index) of everyone who holds it.
-    var holders: HolderIndex { lazyHolders.get { HolderIndex(credentials: credentials.count, learners: learners) } }
+    var holders: HolderIndex {
+        lazyHolders.get {
+            if let snapshot, snapshotHolders { return snapshot.holderIndex() }
+            return HolderIndex(credentials: credentials.count, learners: learners)
+        }
+    }
     private var lazyHolders = Lazy<HolderIndex>()
     /// learner → where its assumed holdings start (see `assuming`); empty in a loaded graph.
     var assumedFrom: [Int: Int] = [:]
 
     /// Forgets who holds what, after learners' holdings change.
-    mutating func resetHolders() { lazyHolders = Lazy() }
+    mutating func resetHolders() {
+        lazyHolders = Lazy()
+        snapshotHolders = false
+    }
+
+    /// The snapshot the graph was opened from, whose indexes it uses instead of building them.
+    var snapshot: SnapshotFile?
+    /// Whether the snapshot's holders are still the graph's (no holdings changed since).
+    private var snapshotHolders = true
     /// credential → the cheapest stack toward it from nothing (`total_cost`), found on first use.
     let totals = Totals()
     /// credential → the composites whose stack rule names it.
@@ -57,7 +70,7 @@ public struct Graph: Sendable {
         var requiredBy: [[Int]] = []
         var provided: [[Int]] = []
     }
-    private var links: Links { lazyLinks.get { buildLinks() } }
+    private var links: Links { lazyLinks.get { snapshot?.links() ?? buildLinks() } }
     private var lazyLinks = Lazy<Links>()
     /// lowercased name or alias → entities with that exact name.
     var names: NameIndex { lazyNames.get { buildNames() } }
@@ -67,6 +80,7 @@ public struct Graph: Sendable {
 
     func credentials(of kind: CredentialKind) -> [Int] {
         lazyKinds.get {
+            if let snapshot { return snapshot.lists(.kindsStart, .kinds) }
             var lists = [[Int]](repeating: [], count: CredentialKind.allCases.count)
             for (c, credential) in credentials.enumerated() {
                 lists[CredentialKind.allCases.firstIndex(of: credential.kind)!].append(c)
@@ -86,13 +100,13 @@ public struct Graph: Sendable {
         DispatchQueue.global(qos: .utility).async {
             _ = graph.links
             _ = graph.holders
-            _ = graph.names
+            if let snapshot = graph.snapshot { _ = snapshot.candidates(named: "") } else { _ = graph.names }
             _ = graph.credentials(of: .badge)
         }
     }
 
     /// Whether every index `warmIndexes` builds is built.
-    var indexesBuilt: Bool { lazyLinks.isBuilt && lazyHolders.isBuilt && lazyNames.isBuilt && lazyKinds.isBuilt }
+    var indexesBuilt: Bool { lazyLinks.isBuilt && lazyHolders.isBuilt && (snapshot != nil || lazyNames.isBuilt) && lazyKinds.isBuilt }
 
     public func index(of id: String, kind: EntityKind) -> Int? { ids[kind]?.index(of: id) }
 
@@ -181,7 +195,12 @@ public struct Graph: Sendable {
 
     /// The entities whose name or an alias is `lowered`, ignoring case.
     func entities(named lowered: String) -> [EntityRef] {
-        names.find(lowered) { ref in [name(of: ref)] + aliases(of: ref) }
+        if let snapshot {
+            return snapshot.candidates(named: lowered).filter { ref in
+                ([name(of: ref)] + aliases(of: ref)).contains { NameIndex.lowered($0) == lowered }
+            }
+        }
+        return names.find(lowered) { ref in [name(of: ref)] + aliases(of: ref) }
     }
 
     // MARK: - Entity facts

@@ -73,6 +73,13 @@ final class HoldingStore: Sendable {
         proofs = builder.proofs
     }
 
+    /// A store of holdings already packed (as a snapshot keeps them).
+    init(packed: [Packed], longIDs: [String], proofs: [String]) {
+        self.packed = packed
+        self.longIDs = longIDs
+        self.proofs = proofs
+    }
+
     func holding(at i: Int) -> Holding {
         let p = packed[i]
         return Holding(

@@ -261,8 +261,11 @@ struct KeyArena {
 struct IDLookup: Sendable {
     var table: IDTable
     var entity: [Int32]?
+    /// Where the ids are looked up instead, for a graph opened from a snapshot.
+    var external: (@Sendable (String) -> Int?)?
 
     func index(of id: String) -> Int? {
+        if let external { return external(id) }
         guard let n = table.find(id) else { return nil }
         return entity.map { Int($0[n]) } ?? n
     }
@@ -277,6 +280,11 @@ struct IDLookup: Sendable {
     init(table: IDTable, entity: [Int32]?) {
         self.table = table
         self.entity = entity
+    }
+
+    init(external: @escaping @Sendable (String) -> Int?) {
+        table = IDTable()
+        self.external = external
     }
 }
 

@@ -12,7 +12,13 @@ struct HolderIndex: Sendable {
 
     init() {}
 
-    init(credentials: Int, learners: [Learner]) {
+    /// The index as a snapshot keeps it.
+    init(start: [Int32], entries: [Entry]) {
+        self.start = start
+        self.entries = entries
+    }
+
+    init(credentials: Int, learners: EntityTable<Learner>) {
         var start = [Int32](repeating: 0, count: credentials + 1)
         for learner in learners {
             for credential in learner.holdings.credentials { start[credential + 1] += 1 }

@@ -242,11 +242,11 @@ extension FastGraphReader {
         LoadTrace.mark("resolve: references and cycles, catalog \(catalogTook) ms and learners \(learnersTook) ms,")
         var graph = Graph()
         graph.sources = sources
-        graph.organizations = organizations
-        graph.skills = skills
-        graph.credentials = credentials
-        graph.roles = roles
-        graph.learners = learners
+        graph.organizations = EntityTable(organizations)
+        graph.skills = EntityTable(skills)
+        graph.credentials = EntityTable(credentials)
+        graph.roles = EntityTable(roles)
+        graph.learners = EntityTable(learners)
         graph.buildIndexes(ids: [
             .organization: IDLookup(table: tables.organization, entity: nil), .skill: IDLookup(table: tables.skill, entity: nil),
             .credential: IDLookup(table: tables.credential, entity: nil), .role: IDLookup(table: tables.role, entity: nil),

@@ -24,13 +24,13 @@ struct GraphBuilder {
 
         var graph = Graph()
         graph.sources = sources
-        graph.organizations = raw.organizations.map { o in
+        graph.organizations = EntityTable(raw.organizations.map { o in
             Organization(id: o.id, name: o.name, kind: o.kind, url: o.url, keys: o.keys, revoked: o.revoked)
-        }
-        graph.skills = raw.skills.map { s in
+        })
+        graph.skills = EntityTable(raw.skills.map { s in
             Skill(id: s.id, name: s.name, aliases: s.aliases, category: s.category,
                   broader: s.broader.flatMap { resolve($0, .skill, s.origin, "\(s.origin.path).broader") })
-        }
+        })
         var currency: (code: String, origin: Origin)?
         // A credential that names no currency has the graph's: the one others name, else USD.
         let graphCurrency = raw.credentials.lazy.compactMap(\.currency).first ?? "USD"
@@ -65,12 +65,12 @@ struct GraphBuilder {
                 validMonths: c.validMonths, url: c.url)
         }
         let taughtStore = SkillLevelStore(taught)
-        graph.credentials = credentials.map {
+        graph.credentials = EntityTable(credentials.map {
             var credential = $0
             credential.teaches = credential.teaches.placed(in: taughtStore)
             return credential
-        }
-        graph.roles = raw.roles.map { r in
+        })
+        graph.roles = EntityTable(raw.roles.map { r in
             Role(id: r.id, name: r.name, aliases: r.aliases,
                  needs: r.needs.compactMap { n in
                      resolve(n.skill, .skill, r.origin, "\(r.origin.path).needs.\(n.skill)").map { SkillLevel(skill: $0, level: n.level) }
@@ -78,7 +78,7 @@ struct GraphBuilder {
                  onet: r.onet,
                  related: refs(r.related, .role, r.origin, "\(r.origin.path).related"),
                  uses: refs(r.uses, .skill, r.origin, "\(r.origin.path).uses"))
-        }
+        })
         // Every learner's holdings go into one store, which each learner's `Holdings` names
         // once it is made.
         var holdings = HoldingStore.Builder()
@@ -103,11 +103,11 @@ struct GraphBuilder {
                 holdings: Holdings(store: .empty, first: first, end: holdings.count))
         }
         let store = holdings.finished()
-        graph.learners = learners.map {
+        graph.learners = EntityTable(learners.map {
             var learner = $0
             learner.holdings = learner.holdings.moved(to: store, by: 0)
             return learner
-        }
+        })
         checkCycles(in: graph)
         if !diagnostics.contains(where: { $0.severity == .error }) { graph.buildIndexes() }
         return graph

@@ -21,6 +21,12 @@ public struct GraphSource: Sendable {
         return source
     }
 
+    /// Whether the source is a snapshot file (named `.cqs`, or starting as one does).
+    var isSnapshot: Bool {
+        guard let path else { return false }
+        return path.hasSuffix(".cqs") || SnapshotFile.looksLikeSnapshot(path: path)
+    }
+
     /// The whole text: the bytes, or the file read now.
     func contents() throws -> [UInt8] {
         guard let path else { return bytes }
@@ -38,6 +44,22 @@ public enum GraphLoader {
     }
 
     public static func load(_ sources: [GraphSource]) throws(GraphLoadError) -> Loaded {
+        if sources.contains(where: \.isSnapshot) {
+            // One snapshot opens as it is; one merged with other files is read back as the
+            // graph it holds, then merged as a file would be.
+            if sources.count == 1, let path = sources[0].path { return Loaded(graph: try SnapshotFile.open(path: path), warnings: []) }
+            var expanded: [GraphSource] = []
+            for source in sources {
+                if source.isSnapshot, let path = source.path {
+                    let graph = try SnapshotFile.open(path: path)
+                    try SnapshotFile.checkAll(graph)
+                    expanded.append(GraphSource(name: source.name, bytes: Array(GraphWriter.json(graph).utf8)))
+                } else {
+                    expanded.append(source)
+                }
+            }
+            return try load(expanded)
+        }
         if let graph = FastGraphReader.load(sources) { return Loaded(graph: graph, warnings: []) }
         return try loadThoroughly(sources)
     }

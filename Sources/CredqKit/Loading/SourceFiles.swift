@@ -77,7 +77,7 @@ public enum SourceFiles {
         }
     }
 
-    static func describe(ioError error: Error) -> String {
+    public static func describe(ioError error: Error) -> String {
         let ns = error as NSError
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {

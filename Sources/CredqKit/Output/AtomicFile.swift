@@ -4,6 +4,11 @@ import Foundation
 /// goes to a temporary file in the same folder, is flushed to disk, then renamed over the target.
 public enum AtomicFile {
     public static func write(_ text: String, to path: String) throws {
+        try write(parts: [Array(text.utf8)], to: path)
+    }
+
+    /// Writes the parts one after another as the file's new contents, all or nothing.
+    public static func write(parts: [[UInt8]], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temp = folder + "/.\(url.lastPathComponent).credq-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -13,17 +18,18 @@ public enum AtomicFile {
         defer {
             if !ok { unlink(temp) }
         }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        for bytes in parts {
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let code = errno
+                    close(fd)
+                    throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+                }
+                written += n
             }
-            written += n
         }
         guard fsync(fd) == 0, close(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         guard rename(temp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }

@@ -6,8 +6,8 @@ import Foundation
 /// memoized per query, computed only for the credentials the search touches.
 struct Feasibility {
     /// What feasibility depends on, kept apart from the planner so that copies stay cheap.
-    private let credentials: [Credential]
-    private let organizations: [Organization]
+    private let credentials: EntityTable<Credential>
+    private let organizations: EntityTable<Organization>
     private let held: Set<Int>
     private let options: Planner.Options
     /// Reusable arrays for the lower bound, one slot per credential.

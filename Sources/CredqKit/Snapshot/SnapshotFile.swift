@@ -1,0 +1,526 @@
+import Foundation
+
+/// What happens when a section of an open snapshot turns out damaged as a query first uses
+/// it: the message is written and credq leaves with status 4 (invalid graph data). A query
+/// cannot go on without the data, and a wrong answer is worse than none.
+public enum SnapshotDamageHandler {
+    nonisolated(unsafe) public static var handle: @Sendable (String) -> Never = { message in
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(4)
+    }
+}
+
+/// An open snapshot: its header read and checked, its sections mapped, each checked (size,
+/// checksum, every index it holds) the first time it is used.
+final class SnapshotFile: @unchecked Sendable {
+    struct Entry {
+        var offset: Int, size: Int, checksum: UInt64
+    }
+
+    let path: String
+    let file: MappedFile
+    let writtenBy: String
+    /// The seed of the name table's hash.
+    let seed: UInt64
+    let counts: [Int]
+    let sources: [SourceIdentity]
+    private let table: [SnapshotSection: Entry]
+
+    private let lock = NSRecursiveLock()
+    private var checked: [SnapshotSection: UnsafeRawBufferPointer] = [:]
+    private let teachesStore = Lazy<SkillLevelStore>()
+    private let holdingStore = Lazy<HoldingStore>()
+
+    func count(_ kind: EntityKind) -> Int { counts[EntityKind.allCases.firstIndex(of: kind)!] }
+
+    /// Whether the file starts as a snapshot does.
+    static func looksLikeSnapshot(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: SnapshotFormat.magic.count)) ?? Data()
+        return Array(head) == SnapshotFormat.magic
+    }
+
+    /// Opens a snapshot, reading only its header: the magic, the version, the sizes, the
+    /// header's checksum, and a section table that fits the file.
+    init(path: String, file: MappedFile) throws(SnapshotDamage) {
+        self.path = path
+        self.file = file
+        let bytes = file.bytes
+        var r = ByteReader(bytes, what: "the header")
+        guard bytes.count >= SnapshotFormat.fixedHeaderSize else {
+            if bytes.count >= 8, Array(bytes.prefix(8)) == SnapshotFormat.magic { throw SnapshotDamage(reason: "it is cut short (\(bytes.count) bytes)") }
+            throw SnapshotDamage(reason: "it is not a credq snapshot")
+        }
+        guard Array(bytes.prefix(8)) == SnapshotFormat.magic else { throw SnapshotDamage(reason: "it is not a credq snapshot") }
+        r.at = 8
+        let version = try r.u32()
+        guard version == SnapshotFormat.version else {
+            throw SnapshotDamage(reason: "it is in snapshot format version \(version); this credq (\(Keywords.version)) reads version \(SnapshotFormat.version)")
+        }
+        let headerSize = Int(try r.u32())
+        let fileSize = try r.u64()
+        guard fileSize == UInt64(bytes.count) else {
+            throw SnapshotDamage(reason: fileSize > UInt64(bytes.count)
+                ? "it is cut short (\(bytes.count) of \(fileSize) bytes)" : "it has \(UInt64(bytes.count) - fileSize) bytes more than it should")
+        }
+        guard headerSize >= SnapshotFormat.fixedHeaderSize, headerSize <= bytes.count else {
+            throw SnapshotDamage(reason: "its header size (\(headerSize)) does not fit the file")
+        }
+        let checksum = try r.u64()
+        let sum = SnapshotWriter.headerChecksum(fixed: Array(bytes.prefix(24)),
+                                                rest: Array(bytes[SnapshotFormat.fixedHeaderSize..<headerSize]))
+        guard sum == checksum else { throw SnapshotDamage(reason: "its header fails its checksum") }
+
+        r = ByteReader(bytes, from: SnapshotFormat.fixedHeaderSize, to: headerSize, what: "the header")
+        writtenBy = try r.string()
+        seed = try r.u64()
+        var counts: [Int] = []
+        for _ in EntityKind.allCases {
+            let n = try r.u64()
+            guard n < 1 << 29 else { throw SnapshotDamage(reason: "the header counts \(n) entities of a kind") }
+            counts.append(Int(n))
+        }
+        self.counts = counts
+        var sources: [SourceIdentity] = []
+        for _ in 0..<(try r.count(each: 28)) {
+            sources.append(SourceIdentity(path: try r.string(), size: try r.u64(), modified: try r.i64(), contentHash: try r.u64()))
+        }
+        self.sources = sources
+        var table: [SnapshotSection: Entry] = [:]
+        for _ in 0..<(try r.count(each: 28)) {
+            let name = try r.string()
+            let offset = try r.u64(), size = try r.u64(), sum = try r.u64()
+            guard offset >= UInt64(headerSize), offset % UInt64(SnapshotFormat.alignment) == 0,
+                  size <= UInt64(bytes.count), offset <= UInt64(bytes.count) - size
+            else { throw SnapshotDamage(reason: "section \(name) lies outside the file") }
+            // A section this version does not know is left alone.
+            guard let section = SnapshotSection(rawValue: name) else { continue }
+            guard table[section] == nil else { throw SnapshotDamage(reason: "section \(name) is there twice") }
+            table[section] = Entry(offset: Int(offset), size: Int(size), checksum: sum)
+        }
+        guard r.isAtEnd else { throw SnapshotDamage(reason: "its header has bytes after the section table") }
+        if let missing = SnapshotSection.allCases.first(where: { table[$0] == nil }) {
+            throw SnapshotDamage(reason: "section \(missing.rawValue) is missing")
+        }
+        self.table = table
+    }
+
+    /// Leaves with the damage handler's message.
+    func damaged(_ damage: SnapshotDamage) -> Never {
+        SnapshotDamageHandler.handle("\(path): error: damaged snapshot: \(damage.reason); write it again with credq snapshot")
+    }
+
+    /// A section's bytes, checked on first use.
+    func section(_ name: SnapshotSection) -> UnsafeRawBufferPointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let done = checked[name] { return done }
+        let e = table[name]!
+        let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
+        guard SnapshotFormat.checksum(bytes) == e.checksum else {
+            damaged(SnapshotDamage(reason: "section \(name.rawValue) fails its checksum"))
+        }
+        do {
+            try check(name, bytes)
+        } catch {
+            damaged(SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)"))
+        }
+        checked[name] = bytes
+        return bytes
+    }
+
+    /// Checks every section now (`credq validate`, and a cache before it is trusted).
+    func checkAll() throws(SnapshotDamage) {
+        for name in SnapshotSection.allCases {
+            let e = table[name]!
+            let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
+            guard SnapshotFormat.checksum(bytes) == e.checksum else {
+                throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+            }
+            do {
+                try check(name, bytes)
+            } catch {
+                throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
+            }
+        }
+        // Every record decodes.
+        for kind in EntityKind.allCases {
+            for i in 0..<count(kind) { _ = try record(kind, i) }
+        }
+    }
+
+    // MARK: - Columns
+
+    func u32(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Int {
+        Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+    }
+
+    func i32(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Int32 {
+        Int32(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+    }
+
+    func u64(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> UInt64 {
+        UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+    }
+
+    /// A column of f64, copied.
+    func doubles(_ name: SnapshotSection) -> [Double] {
+        let bytes = section(name)
+        return (0..<(bytes.count / 8)).map { Double(bitPattern: u64(bytes, $0)) }
+    }
+
+    /// Lists (of numbers, or of pairs) by row, from a start column and its items.
+    func lists(_ start: SnapshotSection, _ items: SnapshotSection) -> [[Int]] {
+        let s = section(start), b = section(items)
+        return (0..<(s.count / 4 - 1)).map { row in (u32(s, row)..<u32(s, row + 1)).map { Int(i32(b, $0)) } }
+    }
+
+    func pairs(_ start: SnapshotSection, _ items: SnapshotSection) -> [[(Int, Int)]] {
+        let s = section(start), b = section(items)
+        return (0..<(s.count / 4 - 1)).map { row in
+            (u32(s, row)..<u32(s, row + 1)).map { (Int(i32(b, 2 * $0)), Int(i32(b, 2 * $0 + 1))) }
+        }
+    }
+
+    // MARK: - Checks
+
+    private func check(_ name: SnapshotSection, _ b: UnsafeRawBufferPointer) throws(SnapshotDamage) {
+        let credentials = count(.credential), learners = count(.learner), skills = count(.skill)
+        func size(_ expected: Int) throws(SnapshotDamage) {
+            guard b.count == expected else { throw SnapshotDamage(reason: "it has \(b.count) bytes where \(expected) were expected") }
+        }
+        func items(_ each: Int) throws(SnapshotDamage) -> Int {
+            guard b.count % each == 0 else { throw SnapshotDamage(reason: "its size is not a multiple of \(each)") }
+            return b.count / each
+        }
+        /// A start column of u32 (rows + 1): from 0, never decreasing, to `end`.
+        func starts(rows: Int, end: Int) throws(SnapshotDamage) {
+            try size((rows + 1) * 4)
+            guard u32(b, 0) == 0, u32(b, rows) == end else { throw SnapshotDamage(reason: "its starts do not span its items") }
+            for i in 0..<rows where u32(b, i) > u32(b, i + 1) { throw SnapshotDamage(reason: "its starts go back at row \(i)") }
+        }
+        func offsets(rows: Int, end: Int) throws(SnapshotDamage) {
+            try size((rows + 1) * 8)
+            guard u64(b, 0) == 0, u64(b, rows) == UInt64(end) else { throw SnapshotDamage(reason: "its offsets do not span its bytes") }
+            for i in 0..<rows where u64(b, i) > u64(b, i + 1) { throw SnapshotDamage(reason: "its offsets go back at row \(i)") }
+        }
+        func below(_ limit: Int, _ values: some Sequence<Int32>) throws(SnapshotDamage) {
+            for v in values where v < 0 || Int(v) >= limit { throw SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
+        }
+        func level(_ v: Int32) throws(SnapshotDamage) {
+            guard (1...4).contains(v) else { throw SnapshotDamage(reason: "it holds a skill level of \(v)") }
+        }
+        switch name {
+        case .organizationOffsets, .skillOffsets, .credentialOffsets, .roleOffsets, .learnerOffsets:
+            let kind = EntityKind.allCases.first { SnapshotSection.offsets($0) == name }!
+            try offsets(rows: count(kind), end: table[.records(kind)]!.size)
+        case .organizationRecords, .skillRecords, .credentialRecords, .roleRecords, .learnerRecords:
+            break  // each record is read with every read checked
+        case .organizationIDs, .skillIDs, .credentialIDs, .roleIDs, .learnerIDs:
+            let kind = EntityKind.allCases.first { SnapshotSection.byID($0) == name }!
+            try size(count(kind) * 4)
+            try below(count(kind), (0..<count(kind)).lazy.map { self.i32(b, $0) })
+        case .costs, .weeks:
+            try size(credentials * 8)
+        case .teachesStart:
+            try starts(rows: credentials, end: table[.teaches]!.size / 8)
+        case .teaches, .taughtBy:
+            let n = try items(8)
+            try below(name == .teaches ? skills : credentials, (0..<n).lazy.map { self.i32(b, 2 * $0) })
+            for i in 0..<n { try level(i32(b, 2 * i + 1)) }
+        case .holdingsStart:
+            try starts(rows: learners, end: table[.holdings]!.size / 24)
+        case .holdings:
+            let n = try items(24)
+            let longIDs = table[.longIDOffsets]!.size / 8 - 1, proofs = table[.proofOffsets]!.size / 8 - 1
+            for i in 0..<n {
+                let at = i * 24
+                let id = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                if id & HoldingStore.long != 0, id & ~HoldingStore.long >= UInt64(max(longIDs, 0)) {
+                    throw SnapshotDamage(reason: "holding \(i) refers to long id \(id & ~HoldingStore.long) of \(longIDs)")
+                }
+                let credential = i32(b, at / 4 + 2), proof = i32(b, at / 4 + 5)
+                try below(credentials, CollectionOfOne(credential))
+                if proof != -1 { try below(max(proofs, 0), CollectionOfOne(proof)) }
+            }
+        case .longIDOffsets:
+            try offsets(rows: b.count / 8 - 1, end: table[.longIDs]!.size)
+        case .proofOffsets:
+            try offsets(rows: b.count / 8 - 1, end: table[.proofs]!.size)
+        case .longIDs, .proofs, .names:
+            break  // names: each entry is checked as a lookup finds it
+        case .holdersStart:
+            try starts(rows: credentials, end: table[.holders]!.size / 8)
+        case .holders:
+            let n = try items(8)
+            let held = section(.holdingsStart)
+            for i in 0..<n {
+                let l = i32(b, 2 * i), h = i32(b, 2 * i + 1)
+                try below(learners, CollectionOfOne(l))
+                try below(u32(held, Int(l) + 1) - u32(held, Int(l)), CollectionOfOne(h))
+            }
+        case .taughtByStart:
+            try starts(rows: skills, end: table[.taughtBy]!.size / 8)
+        case .partOfStart:
+            try starts(rows: credentials, end: table[.partOf]!.size / 4)
+        case .requiredByStart:
+            try starts(rows: credentials, end: table[.requiredBy]!.size / 4)
+        case .providedStart:
+            try starts(rows: count(.organization), end: table[.provided]!.size / 4)
+        case .kindsStart:
+            try starts(rows: CredentialKind.allCases.count, end: table[.kinds]!.size / 4)
+        case .partOf, .requiredBy, .provided, .kinds:
+            try below(credentials, (0..<(try items(4))).lazy.map { self.i32(b, $0) })
+        }
+    }
+
+    // MARK: - Entities
+
+    /// The bytes of record `i` of a kind.
+    private func recordBytes(_ kind: EntityKind, _ i: Int) -> ByteReader {
+        let offsets = section(.offsets(kind)), records = section(.records(kind))
+        return ByteReader(records, from: Int(u64(offsets, i)), to: Int(u64(offsets, i + 1)), what: "\(kind.rawValue) \(i)")
+    }
+
+    /// The id of entity `i`, read without the rest of its record.
+    func id(_ kind: EntityKind, _ i: Int) -> String {
+        var r = recordBytes(kind, i)
+        do { return try r.string() } catch { damaged(error) }
+    }
+
+    func record(_ kind: EntityKind, _ i: Int) throws(SnapshotDamage) -> Any {
+        switch kind {
+        case .organization: try organization(i)
+        case .skill: try skill(i)
+        case .credential: try credential(i)
+        case .role: try role(i)
+        case .learner: try learner(i)
+        }
+    }
+
+    func organization(_ i: Int) throws(SnapshotDamage) -> Organization {
+        var r = recordBytes(.organization, i)
+        let id = try r.string(), name = try r.string()
+        let kind = try pick(OrganizationKind.allCases, try r.u8(), &r)
+        let url = try r.optionalString()
+        let keysText = try r.string()
+        var keys: [JSONValue] = []
+        if !keysText.isEmpty {
+            guard case .array(let list)? = try? JSONParser.parse(Array(keysText.utf8)) else {
+                throw SnapshotDamage(reason: "organization \(i) holds keys that are not a JSON array")
+            }
+            keys = list
+        }
+        let revoked = try r.strings()
+        try end(r)
+        return Organization(id: id, name: name, kind: kind, url: url, keys: keys, revoked: revoked)
+    }
+
+    func skill(_ i: Int) throws(SnapshotDamage) -> Skill {
+        var r = recordBytes(.skill, i)
+        let s = Skill(id: try r.string(), name: try r.string(), aliases: try r.strings(), category: try r.optionalString(),
+                      broader: try r.index(below: count(.skill), optional: true))
+        try end(r)
+        return s
+    }
+
+    func credential(_ i: Int) throws(SnapshotDamage) -> Credential {
+        var r = recordBytes(.credential, i)
+        let credentials = count(.credential), organizations = count(.organization)
+        let id = try r.string(), name = try r.string()
+        let kind = try pick(CredentialKind.allCases, try r.u8(), &r)
+        let provider = try r.index(below: organizations)
+        let platform = try r.index(below: organizations, optional: true)
+        let weeks = try r.f64()
+        let hours: Double? = try flag(&r) ? try r.f64() : nil
+        let cost = try r.f64()
+        let currency = try r.string()
+        let credits = try r.f64()
+        let requires = try r.indexes(below: credentials)
+        let stack: StackRule? = try flag(&r) ? try rule(&r, depth: 0) : nil
+        let accreditedBy = try r.indexes(below: organizations)
+        let recognizedBy = try r.indexes(below: organizations)
+        var validMonths: Int?
+        if try flag(&r) {
+            let months = try r.i64()
+            guard months >= 0, months < 1 << 31 else { throw SnapshotDamage(reason: "credential \(i) is valid for \(months) months") }
+            validMonths = Int(months)
+        }
+        let url = try r.optionalString()
+        try end(r)
+        let start = section(.teachesStart)
+        let teaches = SkillLevels(store: teachingLevels(), first: u32(start, i), end: u32(start, i + 1))
+        return Credential(id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
+                          weeks: weeks, hours: hours, cost: cost, currency: currency, credits: credits, requires: requires,
+                          stack: stack, accreditedBy: accreditedBy, recognizedBy: recognizedBy, validMonths: validMonths, url: url)
+    }
+
+    func role(_ i: Int) throws(SnapshotDamage) -> Role {
+        var r = recordBytes(.role, i)
+        let id = try r.string(), name = try r.string(), aliases = try r.strings()
+        var needs: [SkillLevel] = []
+        for _ in 0..<(try r.count(each: 8)) {
+            let skill = try r.index(below: count(.skill))
+            let level = try r.i32()
+            guard (1...4).contains(level) else { throw SnapshotDamage(reason: "role \(i) needs a skill at level \(level)") }
+            needs.append(SkillLevel(skill: skill, level: Int(level)))
+        }
+        let onet = try r.optionalString()
+        let related = try r.indexes(below: count(.role)), uses = try r.indexes(below: count(.skill))
+        try end(r)
+        return Role(id: id, name: name, aliases: aliases, needs: needs, onet: onet, related: related, uses: uses)
+    }
+
+    func learner(_ i: Int) throws(SnapshotDamage) -> Learner {
+        var r = recordBytes(.learner, i)
+        let id = try r.string(), name = try r.string()
+        let role = try r.index(below: count(.role), optional: true)
+        let goalKind = try r.u8()
+        let goal: Goal?
+        switch goalKind {
+        case 0:
+            guard try r.i32() == -1 else { throw SnapshotDamage(reason: "learner \(i) has a goal of no kind") }
+            goal = nil
+        case 1: goal = .role(try r.index(below: count(.role)))
+        case 2: goal = .credential(try r.index(below: count(.credential)))
+        default: throw SnapshotDamage(reason: "learner \(i) has a goal of kind \(goalKind)")
+        }
+        try end(r)
+        let start = section(.holdingsStart)
+        let holdings = Holdings(store: holdingsStore(), first: u32(start, i), end: u32(start, i + 1))
+        return Learner(id: id, name: name, role: role, goal: goal, holdings: holdings)
+    }
+
+    private func flag(_ r: inout ByteReader) throws(SnapshotDamage) -> Bool {
+        switch try r.u8() {
+        case 0: return false
+        case 1: return true
+        default: throw SnapshotDamage(reason: "\(r.what) holds a bad flag")
+        }
+    }
+
+    private func pick<T>(_ cases: [T], _ n: UInt8, _ r: inout ByteReader) throws(SnapshotDamage) -> T {
+        guard Int(n) < cases.count else { throw SnapshotDamage(reason: "\(r.what) holds kind \(n) of \(cases.count)") }
+        return cases[Int(n)]
+    }
+
+    private func end(_ r: ByteReader) throws(SnapshotDamage) {
+        guard r.isAtEnd else { throw SnapshotDamage(reason: "\(r.what) is longer than its fields") }
+    }
+
+    private func rule(_ r: inout ByteReader, depth: Int) throws(SnapshotDamage) -> StackRule {
+        guard depth < JSONParser.maxDepth else { throw SnapshotDamage(reason: "\(r.what) nests its stack rule too deep") }
+        let credentials = count(.credential)
+        func items(_ r: inout ByteReader) throws(SnapshotDamage) -> [StackRule] {
+            var out: [StackRule] = []
+            for _ in 0..<(try r.count(each: 5)) { out.append(try rule(&r, depth: depth + 1)) }
+            return out
+        }
+        switch try r.u8() {
+        case 0: return .credential(try r.index(below: credentials))
+        case 1: return .all(try items(&r))
+        case 2: return .any(try items(&r))
+        case 3:
+            let n = try r.i64()
+            guard n >= 0, n < 1 << 31 else { throw SnapshotDamage(reason: "\(r.what) holds a rule of \(n) of its parts") }
+            return .atLeast(Int(n), try items(&r))
+        case 4: return .credits(try r.f64(), try r.indexes(below: credentials))
+        default: throw SnapshotDamage(reason: "\(r.what) holds a rule of no kind")
+        }
+    }
+
+    /// Every credential's skill levels, made once.
+    private func teachingLevels() -> SkillLevelStore {
+        teachesStore.get {
+            let b = section(.teaches)
+            return SkillLevelStore((0..<(b.count / 8)).map { SkillLevel(skill: Int(i32(b, 2 * $0)), level: Int(i32(b, 2 * $0 + 1))) })
+        }
+    }
+
+    /// Every holding, made once.
+    private func holdingsStore() -> HoldingStore {
+        holdingStore.get {
+            let b = section(.holdings)
+            let packed = (0..<(b.count / 24)).map { i in
+                HoldingStore.Packed(id: u64(b, 3 * i), credential: i32(b, 6 * i + 2), issued: i32(b, 6 * i + 3),
+                                    expires: i32(b, 6 * i + 4), proof: i32(b, 6 * i + 5))
+            }
+            return HoldingStore(packed: packed, longIDs: strings(.longIDOffsets, .longIDs), proofs: strings(.proofOffsets, .proofs))
+        }
+    }
+
+    private func strings(_ offsets: SnapshotSection, _ bytes: SnapshotSection) -> [String] {
+        let o = section(offsets), b = section(bytes)
+        return (0..<(o.count / 8 - 1)).map { i in
+            String(decoding: UnsafeRawBufferPointer(rebasing: b[Int(u64(o, i))..<Int(u64(o, i + 1))]), as: UTF8.self)
+        }
+    }
+
+    // MARK: - Lookups
+
+    /// The entity whose id is `id`, by binary search over the ids in byte order.
+    func index(of id: String, kind: EntityKind) -> Int? {
+        let order = section(.byID(kind))
+        var key = id
+        return key.withUTF8 { key -> Int? in
+            var lo = 0, hi = count(kind)
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let n = Int(i32(order, mid))
+                var r = recordBytes(kind, n)
+                let c: Int
+                do throws(SnapshotDamage) {
+                    let length = Int(try r.u32())
+                    guard length <= r.end - r.at else { throw SnapshotDamage(reason: "\(kind.rawValue) \(n) ends too soon") }
+                    let common = min(length, key.count)
+                    let m = common == 0 ? 0 : Int(memcmp(r.bytes.baseAddress! + r.at, key.baseAddress!, common))
+                    c = m != 0 ? m : length - key.count
+                } catch {
+                    damaged(error)
+                }
+                if c == 0 { return n }
+                if c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+    }
+
+    /// The entities a name or alias may belong to (to be confirmed by their names), in the
+    /// order the graph's own name index gives them.
+    func candidates(named lowered: String) -> [EntityRef] {
+        let b = section(.names)
+        let n = b.count / 16
+        let h = SnapshotNames.hash(lowered, seed: seed)
+        var lo = 0, hi = n
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if u64(b, 2 * mid) < h { lo = mid + 1 } else { hi = mid }
+        }
+        var out: [EntityRef] = []
+        while lo < n, u64(b, 2 * lo) == h {
+            let code = u64(b, 2 * lo + 1)
+            let kind = Int(code >> 29), index = Int(code & (1 << 29 - 1))
+            guard kind < EntityKind.allCases.count, index < counts[kind] else {
+                damaged(SnapshotDamage(reason: "section names refers to an entity that is not there"))
+            }
+            out.append(NameIndex.decode(code))
+            lo += 1
+        }
+        return out
+    }
+}
+
+/// The hash of a name or alias in a snapshot's name table: of its lowercase form, as the
+/// graph's name index compares names, under the snapshot's own seed.
+enum SnapshotNames {
+    static func hash(_ label: String, seed: UInt64) -> UInt64 {
+        var h = 0xCBF2_9CE4_8422_2325 ^ seed
+        if label.utf8.allSatisfy({ $0 < 0x80 }) {
+            for b in label.utf8 { h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01B3 }
+        } else {
+            for b in label.lowercased().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        }
+        return KeyedHash.finish(h)
+    }
+}

@@ -1,0 +1,250 @@
+/// The binary snapshot format (`.cqs`), version 1: a graph as it is once loaded, to open
+/// without parsing.
+///
+/// Every number is little-endian. The file is:
+///
+///     magic        8 bytes  89 43 51 53 0D 0A 1A 0A  ("\x89CQS\r\n\x1a\n": a text-mode
+///                           copy or a truncated download shows at once)
+///     version      u32      the format version (1)
+///     header size  u32      bytes from the start of the file to the end of the header
+///     file size    u64      the whole file, so a truncated copy is known before any read
+///     checksum     u64      of the header: these 24 bytes above it, then the rest of it
+///     the rest of the header (see `SnapshotHeader`): the credq version that wrote it, the
+///     hash seed of its name table, the count of each entity kind, the source files'
+///     identity, and the section table (name, offset, size, checksum of each section)
+///     the sections, each starting at a multiple of 8
+///
+/// A section is a column: fixed-width numbers, or the records of one entity kind (see
+/// `SnapshotRecords`). Sections are checked (size, checksum, every index they hold) when
+/// first used, so opening a large snapshot reads only its header.
+enum SnapshotFormat {
+    static let magic: [UInt8] = [0x89, 0x43, 0x51, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
+    static let version: UInt32 = 1
+    /// Magic, version, header size, file size, checksum.
+    static let fixedHeaderSize = 32
+    /// Where every section starts: a multiple of this.
+    static let alignment = 8
+
+    /// A 64-bit checksum of bytes: four lanes of multiply-xor over 32-byte blocks, then the
+    /// tail, then the length (not cryptographic: it finds damage, not forgery).
+    static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+        let m: UInt64 = 0x9FB2_1C65_1E98_DF25
+        var a = seed ^ 0x9E37_79B9_7F4A_7C15, b = seed &+ 0x6A09_E667_F3BC_C909
+        var c = seed &+ 0xBB67_AE85_84CA_A73B, d = seed &+ 0x3C6E_F372_FE94_F82B
+        let count = bytes.count
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 32 <= count {
+                a = (a ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* m
+                b = (b ^ base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* m
+                c = (c ^ base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* m
+                d = (d ^ base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* m
+                a ^= a >> 29
+                b ^= b >> 29
+                c ^= c >> 29
+                d ^= d >> 29
+                i += 32
+            }
+            while i < count {
+                a = (a ^ UInt64(base.load(fromByteOffset: i, as: UInt8.self))) &* m
+                a ^= a >> 29
+                i += 1
+            }
+        }
+        var h = a ^ (b &* 3) ^ (c &* 5) ^ (d &* 7) ^ UInt64(count)
+        h = (h ^ (h >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { checksum($0) } }
+}
+
+/// What a snapshot's sections are named, one per column.
+enum SnapshotSection: String, CaseIterable, Sendable {
+    case organizationOffsets = "organization.offsets", organizationRecords = "organization.records"
+    case skillOffsets = "skill.offsets", skillRecords = "skill.records"
+    case credentialOffsets = "credential.offsets", credentialRecords = "credential.records"
+    case roleOffsets = "role.offsets", roleRecords = "role.records"
+    case learnerOffsets = "learner.offsets", learnerRecords = "learner.records"
+    /// credential → where its skill levels start in `teaches` (u32, count + 1), and the levels (i32 skill, i32 level).
+    case teachesStart = "credential.teaches.start", teaches = "credential.teaches"
+    /// credential → its cost, its weeks (f64).
+    case costs = "credential.cost", weeks = "credential.weeks"
+    /// learner → where its holdings start (u32, count + 1); the holdings (24 bytes each); the
+    /// ids longer than eight bytes and the proofs, as string columns.
+    case holdingsStart = "learner.holdings.start", holdings = "holding.packed"
+    case longIDOffsets = "holding.long-ids.offsets", longIDs = "holding.long-ids"
+    case proofOffsets = "holding.proofs.offsets", proofs = "holding.proofs"
+    /// Entity numbers in the order of their ids' bytes (u32), one per kind, for lookups by id.
+    case organizationIDs = "organization.by-id", skillIDs = "skill.by-id", credentialIDs = "credential.by-id"
+    case roleIDs = "role.by-id", learnerIDs = "learner.by-id"
+    /// Every name and alias: (hash of the lowercased label, entity code) pairs in hash order.
+    case names = "names"
+    /// credential → holders (u32 start, count + 1; then i32 learner, i32 holding pairs).
+    case holdersStart = "holders.start", holders = "holders"
+    /// skill → teaching credentials with their level, in the planner's order.
+    case taughtByStart = "taught-by.start", taughtBy = "taught-by"
+    /// credential → composites naming it; credential → credentials requiring it; organization → credentials it provides.
+    case partOfStart = "part-of.start", partOf = "part-of"
+    case requiredByStart = "required-by.start", requiredBy = "required-by"
+    case providedStart = "provided.start", provided = "provided"
+    /// Credential kind → its credentials, in order.
+    case kindsStart = "kinds.start", kinds = "kinds"
+
+    static func offsets(_ kind: EntityKind) -> SnapshotSection {
+        switch kind {
+        case .organization: .organizationOffsets
+        case .skill: .skillOffsets
+        case .credential: .credentialOffsets
+        case .role: .roleOffsets
+        case .learner: .learnerOffsets
+        }
+    }
+
+    static func records(_ kind: EntityKind) -> SnapshotSection {
+        switch kind {
+        case .organization: .organizationRecords
+        case .skill: .skillRecords
+        case .credential: .credentialRecords
+        case .role: .roleRecords
+        case .learner: .learnerRecords
+        }
+    }
+
+    static func byID(_ kind: EntityKind) -> SnapshotSection {
+        switch kind {
+        case .organization: .organizationIDs
+        case .skill: .skillIDs
+        case .credential: .credentialIDs
+        case .role: .roleIDs
+        case .learner: .learnerIDs
+        }
+    }
+}
+
+/// Appends little-endian numbers and length-prefixed strings to a byte array.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    mutating func f64(_ v: Double) { u64(v.bitPattern) }
+    /// An entity index, or -1 for none.
+    mutating func index(_ v: Int?) { i32(Int32(truncatingIfNeeded: v ?? -1)) }
+
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func optionalString(_ s: String?) {
+        guard let s else { return u8(0) }
+        u8(1)
+        string(s)
+    }
+
+    mutating func strings(_ list: [String]) {
+        u32(UInt32(list.count))
+        for s in list { string(s) }
+    }
+
+    mutating func indexes(_ list: [Int]) {
+        u32(UInt32(list.count))
+        for i in list { index(i) }
+    }
+}
+
+/// A snapshot that cannot be used, and why: the message names the file and what is wrong.
+struct SnapshotDamage: Error, Sendable {
+    var reason: String
+}
+
+/// Reads little-endian numbers and strings from bytes, every read checked against the end.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var at: Int
+    let end: Int
+    /// What the bytes are, for messages.
+    let what: String
+
+    init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil, what: String) {
+        self.bytes = bytes
+        self.at = start
+        self.end = end ?? bytes.count
+        self.what = what
+    }
+
+    var isAtEnd: Bool { at == end }
+
+    private mutating func take(_ n: Int) throws(SnapshotDamage) -> Int {
+        guard n >= 0, n <= end - at else { throw SnapshotDamage(reason: "\(what) ends too soon") }
+        defer { at += n }
+        return at
+    }
+
+    mutating func u8() throws(SnapshotDamage) -> UInt8 { bytes[try take(1)] }
+    mutating func u32() throws(SnapshotDamage) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(4), as: UInt32.self))
+    }
+    mutating func i32() throws(SnapshotDamage) -> Int32 { Int32(bitPattern: try u32()) }
+    mutating func u64() throws(SnapshotDamage) -> UInt64 {
+        UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(8), as: UInt64.self))
+    }
+    mutating func i64() throws(SnapshotDamage) -> Int64 { Int64(bitPattern: try u64()) }
+    mutating func f64() throws(SnapshotDamage) -> Double { Double(bitPattern: try u64()) }
+
+    /// A count of items that each take at least `size` bytes, checked against what is left.
+    mutating func count(each size: Int) throws(SnapshotDamage) -> Int {
+        let n = Int(try u32())
+        guard n <= (end - at) / max(size, 1) else { throw SnapshotDamage(reason: "\(what) holds a count larger than itself") }
+        return n
+    }
+
+    mutating func string() throws(SnapshotDamage) -> String {
+        let n = Int(try u32())
+        let start = try take(n)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + n)]), as: UTF8.self)
+    }
+
+    mutating func optionalString() throws(SnapshotDamage) -> String? {
+        switch try u8() {
+        case 0: return nil
+        case 1: return try string()
+        default: throw SnapshotDamage(reason: "\(what) holds a bad flag")
+        }
+    }
+
+    mutating func strings() throws(SnapshotDamage) -> [String] {
+        let n = try count(each: 4)
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try string()) }
+        return out
+    }
+
+    /// An index below `limit`, or -1 (nil) when `optional`.
+    mutating func index(below limit: Int, optional: Bool = false) throws(SnapshotDamage) -> Int? {
+        let v = Int(try i32())
+        if v == -1, optional { return nil }
+        guard v >= 0, v < limit else { throw SnapshotDamage(reason: "\(what) refers to entity \(v) of \(limit)") }
+        return v
+    }
+
+    mutating func index(below limit: Int) throws(SnapshotDamage) -> Int {
+        try index(below: limit, optional: false)!
+    }
+
+    mutating func indexes(below limit: Int) throws(SnapshotDamage) -> [Int] {
+        let n = try count(each: 4)
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try index(below: limit)) }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+extension Graph {
+    /// The graph a snapshot holds, its entities read from the file as they are asked for.
+    init(snapshot: SnapshotFile) {
+        self.init()
+        func reader<E>(_ kind: EntityKind, _ make: @escaping @Sendable (Int) throws(SnapshotDamage) -> E) -> EntityTable<E> {
+            EntityTable(reader: EntityTable<E>.Reader(count: snapshot.count(kind)) { i in
+                do throws(SnapshotDamage) { return try make(i) } catch { snapshot.damaged(error) }
+            })
+        }
+        organizations = reader(.organization, snapshot.organization)
+        skills = reader(.skill, snapshot.skill)
+        credentials = reader(.credential, snapshot.credential)
+        roles = reader(.role, snapshot.role)
+        learners = reader(.learner, snapshot.learner)
+        sources = [snapshot.path]
+        var ids: [EntityKind: IDLookup] = [:]
+        for kind in EntityKind.allCases {
+            ids[kind] = IDLookup { snapshot.index(of: $0, kind: kind) }
+        }
+        buildIndexes(ids: ids, costs: snapshot.doubles(.costs), weeks: snapshot.doubles(.weeks))
+        self.snapshot = snapshot
+    }
+}
+
+extension SnapshotFile {
+    /// Opens a snapshot file as a graph, or says why it cannot be.
+    static func open(path: String) throws(GraphLoadError) -> Graph {
+        let file: MappedFile
+        do {
+            file = try MappedFile(path: path)
+        } catch {
+            throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: path, path: "",
+                                                               message: SourceFiles.describe(ioError: error))], isIOError: true)
+        }
+        do {
+            return Graph(snapshot: try SnapshotFile(path: path, file: file))
+        } catch {
+            throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: path, path: "",
+                                                               message: "not a usable snapshot: \(error.reason)")], isIOError: false)
+        }
+    }
+
+    /// Checks every section and record of a graph's snapshot now, as an error to report.
+    static func checkAll(_ graph: Graph) throws(GraphLoadError) {
+        guard let snapshot = graph.snapshot else { return }
+        do {
+            try snapshot.checkAll()
+        } catch {
+            throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: snapshot.path, path: "",
+                                                               message: "not a usable snapshot: \(error.reason)")], isIOError: false)
+        }
+    }
+
+    func holderIndex() -> HolderIndex {
+        let s = section(.holdersStart), b = section(.holders)
+        return HolderIndex(start: (0..<(s.count / 4)).map { Int32(u32(s, $0)) },
+                           entries: (0..<(b.count / 8)).map { HolderIndex.Entry(learner: i32(b, 2 * $0), holding: i32(b, 2 * $0 + 1)) })
+    }
+
+    func links() -> Graph.Links {
+        var links = Graph.Links()
+        links.taughtBy = pairs(.taughtByStart, .taughtBy).map { $0.map { (credential: $0.0, level: $0.1) } }
+        links.partOf = lists(.partOfStart, .partOf)
+        links.requiredBy = lists(.requiredByStart, .requiredBy)
+        links.provided = lists(.providedStart, .provided)
+        return links
+    }
+}
+
+extension GraphLoader {
+    /// Checks every section and record of the snapshot a graph was opened from, if any
+    /// (`credq validate`): opening checks only the header, queries check what they use.
+    public static func checkSnapshot(_ graph: Graph) throws(GraphLoadError) {
+        try SnapshotFile.checkAll(graph)
+    }
+
+    /// Whether the graph was opened from a snapshot.
+    public static func isSnapshot(_ graph: Graph) -> Bool { graph.snapshot != nil }
+}

@@ -1,0 +1,369 @@
+import Foundation
+
+/// The identity of a file a snapshot was made from: whether the file is still the same.
+public struct SourceIdentity: Equatable, Sendable {
+    public var path: String
+    public var size: UInt64
+    /// Modification time, in nanoseconds since 1970.
+    public var modified: Int64
+    /// `SnapshotFormat.checksum` of the whole file.
+    public var contentHash: UInt64
+
+    /// The identity of the file at `path` now.
+    public static func of(path: String) throws -> SourceIdentity {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return SourceIdentity(path: path, size: UInt64(info.st_size), modified: modified,
+                              contentHash: try MappedFile.checksum(path: path))
+    }
+}
+
+/// Writes a loaded graph as a snapshot (see `SnapshotFormat`).
+public enum SnapshotWriter {
+    /// The snapshot's bytes, in parts to write one after another.
+    public static func parts(of graph: Graph, sources: [SourceIdentity]) -> [[UInt8]] {
+        let seed = UInt64.random(in: .min ... .max)
+        var sections: [(SnapshotSection, [UInt8])] = []
+        func add(_ name: SnapshotSection, _ bytes: [UInt8]) { sections.append((name, bytes)) }
+
+        for kind in EntityKind.allCases {
+            let (offsets, records) = self.records(of: kind, in: graph)
+            add(.offsets(kind), offsets)
+            add(.records(kind), records)
+            add(.byID(kind), byID(kind, in: graph))
+        }
+        add(.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern }))
+        add(.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern }))
+        var teaches = CSR()
+        for credential in graph.credentials {
+            teaches.row(credential.teaches.map { (Int32($0.skill), Int32($0.level)) })
+        }
+        add(.teachesStart, teaches.startBytes)
+        add(.teaches, teaches.pairBytes)
+        let (holdingsStart, packed, longOffsets, longIDs, proofOffsets, proofs) = holdings(of: graph)
+        add(.holdingsStart, holdingsStart)
+        add(.holdings, packed)
+        add(.longIDOffsets, longOffsets)
+        add(.longIDs, longIDs)
+        add(.proofOffsets, proofOffsets)
+        add(.proofs, proofs)
+        add(.names, names(of: graph, seed: seed))
+
+        var holders = CSR()
+        for c in graph.credentials.indices { holders.row(graph.holders[c].map { (Int32($0.learner), Int32($0.holding)) }) }
+        add(.holdersStart, holders.startBytes)
+        add(.holders, holders.pairBytes)
+        var taughtBy = CSR()
+        for list in graph.taughtBy { taughtBy.row(list.map { (Int32($0.credential), Int32($0.level)) }) }
+        add(.taughtByStart, taughtBy.startBytes)
+        add(.taughtBy, taughtBy.pairBytes)
+        for (startName, listName, lists) in [(SnapshotSection.partOfStart, SnapshotSection.partOf, graph.partOf),
+                                             (.requiredByStart, .requiredBy, graph.requiredBy),
+                                             (.providedStart, .provided, graph.provided),
+                                             (.kindsStart, .kinds, CredentialKind.allCases.map { graph.credentials(of: $0) })] {
+            var csr = CSR()
+            for list in lists { csr.row(list.map(Int32.init)) }
+            add(startName, csr.startBytes)
+            add(listName, csr.itemBytes)
+        }
+
+        var header = ByteWriter()
+        header.string(Keywords.version)
+        header.u64(seed)
+        for kind in EntityKind.allCases { header.u64(UInt64(graph.count(of: kind))) }
+        header.u32(UInt32(sources.count))
+        for s in sources {
+            header.string(s.path)
+            header.u64(s.size)
+            header.i64(s.modified)
+            header.u64(s.contentHash)
+        }
+        // The section table: its own size is known before the offsets it holds.
+        let tableSize = 4 + sections.reduce(0) { $0 + 4 + $1.0.rawValue.utf8.count + 24 }
+        let headerSize = SnapshotFormat.fixedHeaderSize + header.bytes.count + tableSize
+        var offset = aligned(headerSize)
+        header.u32(UInt32(sections.count))
+        for (name, bytes) in sections {
+            header.string(name.rawValue)
+            header.u64(UInt64(offset))
+            header.u64(UInt64(bytes.count))
+            header.u64(SnapshotFormat.checksum(bytes))
+            offset = aligned(offset + bytes.count)
+        }
+        let fileSize = offset
+
+        var fixed = ByteWriter()
+        fixed.bytes = SnapshotFormat.magic
+        fixed.u32(SnapshotFormat.version)
+        fixed.u32(UInt32(headerSize))
+        fixed.u64(UInt64(fileSize))
+        fixed.u64(headerChecksum(fixed: fixed.bytes, rest: header.bytes))
+
+        var parts = [fixed.bytes + header.bytes]
+        var written = headerSize
+        for (_, bytes) in sections {
+            let pad = aligned(written) - written
+            if pad > 0 { parts.append([UInt8](repeating: 0, count: pad)) }
+            parts.append(bytes)
+            written = aligned(written) + bytes.count
+        }
+        let pad = aligned(written) - written
+        if pad > 0 { parts.append([UInt8](repeating: 0, count: pad)) }
+        return parts
+    }
+
+    /// Writes the snapshot to `path`, replacing it only once it is whole.
+    public static func write(_ graph: Graph, sources: [SourceIdentity], to path: String) throws {
+        try AtomicFile.write(parts: parts(of: graph, sources: sources), to: path)
+    }
+
+    static func aligned(_ n: Int) -> Int { (n + SnapshotFormat.alignment - 1) / SnapshotFormat.alignment * SnapshotFormat.alignment }
+
+    /// The checksum of the header: its first 24 bytes, then everything after the checksum.
+    static func headerChecksum(fixed: [UInt8], rest: [UInt8]) -> UInt64 {
+        (Array(fixed.prefix(24)) + rest).withUnsafeBytes { SnapshotFormat.checksum($0) }
+    }
+
+    // MARK: - Columns
+
+    static func column<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(values.count * MemoryLayout<T>.size)
+        for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    /// Lists of numbers or pairs, one per row, as a start column and the items one after another.
+    struct CSR {
+        var start: [UInt32] = [0]
+        var items: [Int32] = []
+
+        mutating func row(_ list: [Int32]) {
+            items.append(contentsOf: list)
+            start.append(UInt32(items.count))
+        }
+
+        mutating func row(_ pairs: [(Int32, Int32)]) {
+            for (a, b) in pairs {
+                items.append(a)
+                items.append(b)
+            }
+            start.append(UInt32(items.count / 2))
+        }
+
+        var startBytes: [UInt8] { SnapshotWriter.column(start) }
+        var itemBytes: [UInt8] { SnapshotWriter.column(items) }
+        var pairBytes: [UInt8] { SnapshotWriter.column(items) }
+    }
+
+    /// Strings as a start column (u64, count + 1) and their bytes.
+    static func strings(_ list: [String]) -> (offsets: [UInt8], bytes: [UInt8]) {
+        var offsets: [UInt64] = [0]
+        var bytes: [UInt8] = []
+        for var s in list {
+            s.withUTF8 { bytes.append(contentsOf: $0) }
+            offsets.append(UInt64(bytes.count))
+        }
+        return (column(offsets), bytes)
+    }
+
+    // MARK: - Entities
+
+    static func records(of kind: EntityKind, in graph: Graph) -> (offsets: [UInt8], records: [UInt8]) {
+        var offsets: [UInt64] = [0]
+        var w = ByteWriter()
+        func end() { offsets.append(UInt64(w.bytes.count)) }
+        switch kind {
+        case .organization:
+            for o in graph.organizations {
+                w.string(o.id)
+                w.string(o.name)
+                w.u8(UInt8(OrganizationKind.allCases.firstIndex(of: o.kind)!))
+                w.optionalString(o.url)
+                w.string(o.keys.isEmpty ? "" : JSONValue.array(o.keys).serialized())
+                w.strings(o.revoked)
+                end()
+            }
+        case .skill:
+            for s in graph.skills {
+                w.string(s.id)
+                w.string(s.name)
+                w.strings(s.aliases)
+                w.optionalString(s.category)
+                w.index(s.broader)
+                end()
+            }
+        case .credential:
+            for c in graph.credentials {
+                w.string(c.id)
+                w.string(c.name)
+                w.u8(UInt8(CredentialKind.allCases.firstIndex(of: c.kind)!))
+                w.index(c.provider)
+                w.index(c.platform)
+                w.f64(c.weeks)
+                if let hours = c.hours {
+                    w.u8(1)
+                    w.f64(hours)
+                } else {
+                    w.u8(0)
+                }
+                w.f64(c.cost)
+                w.string(c.currency)
+                w.f64(c.credits)
+                w.indexes(c.requires)
+                if let stack = c.stack {
+                    w.u8(1)
+                    rule(stack, &w)
+                } else {
+                    w.u8(0)
+                }
+                w.indexes(c.accreditedBy)
+                w.indexes(c.recognizedBy)
+                if let months = c.validMonths {
+                    w.u8(1)
+                    w.i64(Int64(months))
+                } else {
+                    w.u8(0)
+                }
+                w.optionalString(c.url)
+                end()
+            }
+        case .role:
+            for r in graph.roles {
+                w.string(r.id)
+                w.string(r.name)
+                w.strings(r.aliases)
+                w.u32(UInt32(r.needs.count))
+                for n in r.needs {
+                    w.index(n.skill)
+                    w.i32(Int32(n.level))
+                }
+                w.optionalString(r.onet)
+                w.indexes(r.related)
+                w.indexes(r.uses)
+                end()
+            }
+        case .learner:
+            for l in graph.learners {
+                w.string(l.id)
+                w.string(l.name)
+                w.index(l.role)
+                switch l.goal {
+                case nil: w.u8(0); w.index(nil)
+                case .role(let r): w.u8(1); w.index(r)
+                case .credential(let c): w.u8(2); w.index(c)
+                }
+                end()
+            }
+        }
+        return (column(offsets), w.bytes)
+    }
+
+    /// A stack rule: a tag, then its parts.
+    static func rule(_ r: StackRule, _ w: inout ByteWriter) {
+        switch r {
+        case .credential(let c):
+            w.u8(0)
+            w.index(c)
+        case .all(let items), .any(let items):
+            if case .all = r { w.u8(1) } else { w.u8(2) }
+            w.u32(UInt32(items.count))
+            for item in items { rule(item, &w) }
+        case .atLeast(let n, let items):
+            w.u8(3)
+            w.i64(Int64(n))
+            w.u32(UInt32(items.count))
+            for item in items { rule(item, &w) }
+        case .credits(let credits, let items):
+            w.u8(4)
+            w.f64(credits)
+            w.indexes(items)
+        }
+    }
+
+    /// Entity numbers in the byte order of their ids.
+    static func byID(_ kind: EntityKind, in graph: Graph) -> [UInt8] {
+        let count = graph.count(of: kind)
+        var offsets = [Int](repeating: 0, count: count + 1)
+        var arena: [UInt8] = []
+        for i in 0..<count {
+            var id = graph.id(of: EntityRef(kind: kind, index: i))
+            id.withUTF8 { arena.append(contentsOf: $0) }
+            offsets[i + 1] = arena.count
+        }
+        var order = [UInt32](0..<UInt32(count))
+        arena.withUnsafeBufferPointer { a in
+            order.sort { x, y in
+                let (xs, xe, ys, ye) = (offsets[Int(x)], offsets[Int(x) + 1], offsets[Int(y)], offsets[Int(y) + 1])
+                let n = min(xe - xs, ye - ys)
+                let c = n == 0 ? 0 : memcmp(a.baseAddress! + xs, a.baseAddress! + ys, n)
+                return c != 0 ? c < 0 : (xe - xs != ye - ys ? xe - xs < ye - ys : x < y)
+            }
+        }
+        return column(order)
+    }
+
+    /// Every holding, placed learner by learner.
+    static func holdings(of graph: Graph) -> (start: [UInt8], packed: [UInt8], longOffsets: [UInt8], longIDs: [UInt8],
+                                              proofOffsets: [UInt8], proofs: [UInt8]) {
+        var start: [UInt32] = [0]
+        var packed = ByteWriter()
+        var longIDs: [String] = [], proofs: [String] = []
+        for learner in graph.learners {
+            let h = learner.holdings
+            for i in Int(h.lower)..<Int(h.upper) {
+                let p = h.store.packed[i]
+                var id = p.id
+                if id & HoldingStore.long != 0 {
+                    longIDs.append(h.store.longIDs[Int(truncatingIfNeeded: id & ~HoldingStore.long)])
+                    id = HoldingStore.long | UInt64(longIDs.count - 1)
+                }
+                var proof: Int32 = -1
+                if p.proof >= 0 {
+                    proofs.append(h.store.proofs[Int(p.proof)])
+                    proof = Int32(proofs.count - 1)
+                }
+                packed.u64(id)
+                packed.i32(p.credential)
+                packed.i32(p.issued)
+                packed.i32(p.expires)
+                packed.i32(proof)
+            }
+            start.append(start.last! + UInt32(h.count))
+        }
+        let long = strings(longIDs), proof = strings(proofs)
+        return (column(start), packed.bytes, long.offsets, long.bytes, proof.offsets, proof.bytes)
+    }
+
+    /// Every name and alias, as the graph's name index holds them, by the hash of its
+    /// lowercase form under `seed` (ties in the order the index adds them).
+    static func names(of graph: Graph, seed: UInt64) -> [UInt8] {
+        var entries: [(hash: UInt64, code: UInt64)] = []
+        func add(_ label: String, _ ref: EntityRef) { entries.append((SnapshotNames.hash(label, seed: seed), NameIndex.encode(ref))) }
+        func add(_ name: String, _ aliases: [String], _ ref: EntityRef) {
+            add(name, ref)
+            var seen = [NameIndex.lowered(name)]
+            for alias in aliases {
+                let key = NameIndex.lowered(alias)
+                if !seen.contains(key) {
+                    seen.append(key)
+                    add(alias, ref)
+                }
+            }
+        }
+        for (i, e) in graph.credentials.enumerated() { add(e.name, EntityRef(kind: .credential, index: i)) }
+        for (i, e) in graph.roles.enumerated() { add(e.name, e.aliases, EntityRef(kind: .role, index: i)) }
+        for (i, e) in graph.skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
+        for (i, e) in graph.learners.enumerated() { add(e.name, EntityRef(kind: .learner, index: i)) }
+        for (i, e) in graph.organizations.enumerated() { add(e.name, EntityRef(kind: .organization, index: i)) }
+        let order = entries.indices.sorted { a, b in entries[a].hash != entries[b].hash ? entries[a].hash < entries[b].hash : a < b }
+        var w = ByteWriter()
+        w.bytes.reserveCapacity(order.count * 16)
+        for i in order {
+            w.u64(entries[i].hash)
+            w.u64(entries[i].code)
+        }
+        return w.bytes
+    }
+}
