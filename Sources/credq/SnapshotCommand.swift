@@ -37,6 +37,7 @@ struct SnapshotCommand: ParsableCommand {
         do {
             // The identity of each file on disk, for --cache to tell whether it changed.
             let identities = try files.filter { $0 != "-" }.map { try SourceIdentity.of(path: $0) }
+            DebugTrace.load?("snapshot: identity of \(identities.count) files\n")
             try SnapshotWriter.write(loaded.graph, sources: identities, to: output)
         } catch {
             Terminal.writeErr("\(output): error: \(SourceFiles.describe(ioError: error))\n")

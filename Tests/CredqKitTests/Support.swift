@@ -14,9 +14,9 @@ enum Support {
     /// Runs a script on the default catalog and returns what it wrote to stdout and stderr,
     /// in order, with the session's outcome.
     static func run(_ script: String, name: String = "test.cq", format: OutputFormat = .table,
-                    parameters: [String: String] = [:], keepGoing: Bool = false) -> (output: String, outcome: Session.Outcome) {
+                    parameters: [String: String] = [:], keepGoing: Bool = false, graph: Graph? = nil) -> (output: String, outcome: Session.Outcome) {
         let box = OutputBox()
-        let session = Session(graph: catalog, sources: SourceFiles.defaultCatalogSources, format: format,
+        let session = Session(graph: graph ?? catalog, sources: SourceFiles.defaultCatalogSources, format: format,
                               parameters: parameters, out: { box.text += $0 }, err: { box.text += $0 })
         // Holdings are verified on one fixed day, so that answers do not change as the days pass.
         session.verificationDay = Day("2026-11-30")

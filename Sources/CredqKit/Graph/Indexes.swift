@@ -7,8 +7,8 @@ struct HolderIndex: Sendable {
     }
 
     /// Credential c's holders are `entries[start[c]..<start[c + 1]]`.
-    private var start: [Int32] = [0]
-    private var entries: [Entry] = []
+    private(set) var start: [Int32] = [0]
+    private(set) var entries: [Entry] = []
 
     init() {}
 

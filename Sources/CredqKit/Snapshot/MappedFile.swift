@@ -4,6 +4,17 @@ import Foundation
 final class MappedFile: @unchecked Sendable {
     let path: String
     let bytes: UnsafeRawBufferPointer
+    /// Whether the bytes are a copy in memory (`init(copying:)`) rather than a mapping.
+    private var copied = false
+
+    /// Bytes held in memory as if they were a mapped file (the fuzzer, the tests).
+    init(copying source: [UInt8], path: String = "<memory>") {
+        self.path = path
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        source.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(buffer)
+        copied = true
+    }
 
     /// Maps the whole file; an empty file maps to no bytes.
     init(path: String) throws {
@@ -26,6 +37,10 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
+        if copied {
+            bytes.deallocate()
+            return
+        }
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 

@@ -223,6 +223,14 @@ final class SnapshotFile: @unchecked Sendable {
             try below(count(kind), (0..<count(kind)).lazy.map { self.i32(b, $0) })
         case .costs, .weeks:
             try size(credentials * 8)
+            for i in 0..<credentials {
+                let v = Double(bitPattern: u64(b, i))
+                guard v.isFinite, v >= 0 else { throw SnapshotDamage(reason: "credential \(i) has \(v)") }
+            }
+        case .requiresRank, .stackRank:
+            try size(credentials * 4)
+        case .broaderRank:
+            try size(skills * 4)
         case .teachesStart:
             try starts(rows: credentials, end: table[.teaches]!.size / 8)
         case .teaches, .taughtBy:
@@ -248,8 +256,16 @@ final class SnapshotFile: @unchecked Sendable {
             try offsets(rows: b.count / 8 - 1, end: table[.longIDs]!.size)
         case .proofOffsets:
             try offsets(rows: b.count / 8 - 1, end: table[.proofs]!.size)
-        case .longIDs, .proofs, .names:
-            break  // names: each entry is checked as a lookup finds it
+        case .longIDs, .proofs:
+            break
+        case .names:
+            for i in 0..<(try items(16)) {
+                let code = u64(b, 2 * i + 1)
+                let kind = Int(code >> 29), index = Int(code & (1 << 29 - 1))
+                guard code >> 32 == 0, kind < EntityKind.allCases.count, index < counts[kind] else {
+                    throw SnapshotDamage(reason: "it refers to an entity that is not there")
+                }
+            }
         case .holdersStart:
             try starts(rows: credentials, end: table[.holders]!.size / 8)
         case .holders:
@@ -322,6 +338,7 @@ final class SnapshotFile: @unchecked Sendable {
         let s = Skill(id: try r.string(), name: try r.string(), aliases: try r.strings(), category: try r.optionalString(),
                       broader: try r.index(below: count(.skill), optional: true))
         try end(r)
+        if let b = s.broader { try lower(.broaderRank, b, than: i, "skill \(i)'s broader skill") }
         return s
     }
 
@@ -332,11 +349,11 @@ final class SnapshotFile: @unchecked Sendable {
         let kind = try pick(CredentialKind.allCases, try r.u8(), &r)
         let provider = try r.index(below: organizations)
         let platform = try r.index(below: organizations, optional: true)
-        let weeks = try r.f64()
-        let hours: Double? = try flag(&r) ? try r.f64() : nil
-        let cost = try r.f64()
+        let weeks = try amount(&r)
+        let hours: Double? = try flag(&r) ? try amount(&r) : nil
+        let cost = try amount(&r)
         let currency = try r.string()
-        let credits = try r.f64()
+        let credits = try amount(&r)
         let requires = try r.indexes(below: credentials)
         let stack: StackRule? = try flag(&r) ? try rule(&r, depth: 0) : nil
         let accreditedBy = try r.indexes(below: organizations)
@@ -344,11 +361,15 @@ final class SnapshotFile: @unchecked Sendable {
         var validMonths: Int?
         if try flag(&r) {
             let months = try r.i64()
-            guard months >= 0, months < 1 << 31 else { throw SnapshotDamage(reason: "credential \(i) is valid for \(months) months") }
-            validMonths = Int(months)
+            guard months >= 0, months < 1 << 31, let valid = Format.validMonths(Double(months)) else {
+                throw SnapshotDamage(reason: "credential \(i) is valid for \(months) months")
+            }
+            validMonths = valid
         }
         let url = try r.optionalString()
         try end(r)
+        for p in requires { try lower(.requiresRank, p, than: i, "credential \(i)'s prerequisite") }
+        for p in stack?.credentials ?? [] { try lower(.stackRank, p, than: i, "credential \(i)'s stack rule") }
         let start = section(.teachesStart)
         let teaches = SkillLevels(store: teachingLevels(), first: u32(start, i), end: u32(start, i + 1))
         return Credential(id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
@@ -392,6 +413,19 @@ final class SnapshotFile: @unchecked Sendable {
         return Learner(id: id, name: name, role: role, goal: goal, holdings: holdings)
     }
 
+    /// A number the graph format allows for an amount: finite, not negative.
+    private func amount(_ r: inout ByteReader) throws(SnapshotDamage) -> Double {
+        let v = try r.f64()
+        guard v.isFinite, v >= 0 else { throw SnapshotDamage(reason: "\(r.what) holds the amount \(v)") }
+        return v
+    }
+
+    /// Checks that a reference points lower in a rank column, as every reference of an acyclic graph does.
+    private func lower(_ ranks: SnapshotSection, _ target: Int, than from: Int, _ what: String) throws(SnapshotDamage) {
+        let b = section(ranks)
+        guard u32(b, target) < u32(b, from) else { throw SnapshotDamage(reason: "\(what) makes a cycle") }
+    }
+
     private func flag(_ r: inout ByteReader) throws(SnapshotDamage) -> Bool {
         switch try r.u8() {
         case 0: return false
@@ -423,9 +457,9 @@ final class SnapshotFile: @unchecked Sendable {
         case 2: return .any(try items(&r))
         case 3:
             let n = try r.i64()
-            guard n >= 0, n < 1 << 31 else { throw SnapshotDamage(reason: "\(r.what) holds a rule of \(n) of its parts") }
-            return .atLeast(Int(n), try items(&r))
-        case 4: return .credits(try r.f64(), try r.indexes(below: credentials))
+            guard let k = Format.itemCount(Double(n)) else { throw SnapshotDamage(reason: "\(r.what) holds a rule of \(n) of its parts") }
+            return .atLeast(k, try items(&r))
+        case 4: return .credits(try amount(&r), try r.indexes(below: credentials))
         default: throw SnapshotDamage(reason: "\(r.what) holds a rule of no kind")
         }
     }
@@ -499,12 +533,7 @@ final class SnapshotFile: @unchecked Sendable {
         }
         var out: [EntityRef] = []
         while lo < n, u64(b, 2 * lo) == h {
-            let code = u64(b, 2 * lo + 1)
-            let kind = Int(code >> 29), index = Int(code & (1 << 29 - 1))
-            guard kind < EntityKind.allCases.count, index < counts[kind] else {
-                damaged(SnapshotDamage(reason: "section names refers to an entity that is not there"))
-            }
-            out.append(NameIndex.decode(code))
+            out.append(NameIndex.decode(u64(b, 2 * lo + 1)))
             lo += 1
         }
         return out

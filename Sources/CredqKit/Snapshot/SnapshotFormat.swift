@@ -90,6 +90,9 @@ enum SnapshotSection: String, CaseIterable, Sendable {
     case providedStart = "provided.start", provided = "provided"
     /// Credential kind → its credentials, in order.
     case kindsStart = "kinds.start", kinds = "kinds"
+    /// Each credential's depth in its prerequisites and in its stack rules, each skill's under
+    /// broader skills (u32): every reference read must point lower, so no cycle can be read.
+    case requiresRank = "credential.requires-rank", stackRank = "credential.stack-rank", broaderRank = "skill.broader-rank"
 
     static func offsets(_ kind: EntityKind) -> SnapshotSection {
         switch kind {
@@ -122,24 +125,69 @@ enum SnapshotSection: String, CaseIterable, Sendable {
     }
 }
 
-/// Appends little-endian numbers and length-prefixed strings to a byte array.
+/// Appends little-endian numbers and length-prefixed strings to a growing buffer (a snapshot
+/// of a million credentials writes some hundred million numbers, each stored in place).
 struct ByteWriter {
-    var bytes: [UInt8] = []
+    private final class Buffer {
+        var base: UnsafeMutableRawPointer?
+        var count = 0, capacity = 0
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
-    mutating func f64(_ v: Double) { u64(v.bitPattern) }
+        deinit { base?.deallocate() }
+
+        @inline(__always)
+        func reserve(_ n: Int) -> UnsafeMutableRawPointer {
+            if count + n > capacity {
+                let grown = max(64, capacity * 2, count + n)
+                let fresh = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+                if let base {
+                    fresh.copyMemory(from: base, byteCount: count)
+                    base.deallocate()
+                }
+                base = fresh
+                capacity = grown
+            }
+            defer { count += n }
+            return base! + count
+        }
+    }
+
+    private let buffer = Buffer()
+
+    init(capacity: Int = 0) { if capacity > 0 { _ = buffer.reserve(capacity); buffer.count = 0 } }
+
+    var count: Int { buffer.count }
+
+    /// The bytes written so far, copied out.
+    var bytes: [UInt8] {
+        [UInt8](UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))
+    }
+
+    @inline(__always)
+    private mutating func put<T: FixedWidthInteger>(_ v: T) {
+        buffer.reserve(MemoryLayout<T>.size).storeBytes(of: v.littleEndian, as: T.self)
+    }
+
+    mutating func u8(_ v: UInt8) { put(v) }
+    mutating func u32(_ v: UInt32) { put(v) }
+    mutating func i32(_ v: Int32) { put(v) }
+    mutating func u64(_ v: UInt64) { put(v) }
+    mutating func i64(_ v: Int64) { put(v) }
+    mutating func f64(_ v: Double) { put(v.bitPattern) }
     /// An entity index, or -1 for none.
     mutating func index(_ v: Int?) { i32(Int32(truncatingIfNeeded: v ?? -1)) }
+
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        buffer.reserve(bytes.count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+    }
+
+    mutating func raw(_ bytes: [UInt8]) { bytes.withUnsafeBytes { raw($0) } }
 
     mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
             u32(UInt32(utf8.count))
-            bytes.append(contentsOf: utf8)
+            raw(UnsafeRawBufferPointer(utf8))
         }
     }
 

@@ -31,13 +31,19 @@ public enum SnapshotWriter {
             let (offsets, records) = self.records(of: kind, in: graph)
             add(.offsets(kind), offsets)
             add(.records(kind), records)
+            LoadTrace.mark("snapshot: \(kind.rawValue) records")
             add(.byID(kind), byID(kind, in: graph))
+            LoadTrace.mark("snapshot: \(kind.rawValue) id order")
         }
         add(.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern }))
         add(.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern }))
         var teaches = CSR()
         for credential in graph.credentials {
-            teaches.row(credential.teaches.map { (Int32($0.skill), Int32($0.level)) })
+            for t in credential.teaches {
+                teaches.items.append(Int32(truncatingIfNeeded: t.skill))
+                teaches.items.append(Int32(truncatingIfNeeded: t.level))
+            }
+            teaches.start.append(UInt32(teaches.items.count / 2))
         }
         add(.teachesStart, teaches.startBytes)
         add(.teaches, teaches.pairBytes)
@@ -48,14 +54,29 @@ public enum SnapshotWriter {
         add(.longIDs, longIDs)
         add(.proofOffsets, proofOffsets)
         add(.proofs, proofs)
+        LoadTrace.mark("snapshot: holdings")
         add(.names, names(of: graph, seed: seed))
+        LoadTrace.mark("snapshot: names")
 
-        var holders = CSR()
-        for c in graph.credentials.indices { holders.row(graph.holders[c].map { (Int32($0.learner), Int32($0.holding)) }) }
-        add(.holdersStart, holders.startBytes)
-        add(.holders, holders.pairBytes)
+        let holders = graph.holders
+        add(.holdersStart, column(holders.start))
+        add(.holders, holders.entries.withUnsafeBufferPointer { entries in
+            var w = ByteWriter(capacity: entries.count * 8)
+            for e in entries {
+                w.i32(e.learner)
+                w.i32(e.holding)
+            }
+            return w.bytes
+        })
+        LoadTrace.mark("snapshot: holders")
         var taughtBy = CSR()
-        for list in graph.taughtBy { taughtBy.row(list.map { (Int32($0.credential), Int32($0.level)) }) }
+        for list in graph.taughtBy {
+            for t in list {
+                taughtBy.items.append(Int32(truncatingIfNeeded: t.credential))
+                taughtBy.items.append(Int32(truncatingIfNeeded: t.level))
+            }
+            taughtBy.start.append(UInt32(taughtBy.items.count / 2))
+        }
         add(.taughtByStart, taughtBy.startBytes)
         add(.taughtBy, taughtBy.pairBytes)
         for (startName, listName, lists) in [(SnapshotSection.partOfStart, SnapshotSection.partOf, graph.partOf),
@@ -63,11 +84,20 @@ public enum SnapshotWriter {
                                              (.providedStart, .provided, graph.provided),
                                              (.kindsStart, .kinds, CredentialKind.allCases.map { graph.credentials(of: $0) })] {
             var csr = CSR()
-            for list in lists { csr.row(list.map(Int32.init)) }
+            csr.items.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+            for list in lists { csr.row(list) }
             add(startName, csr.startBytes)
             add(listName, csr.itemBytes)
         }
 
+        LoadTrace.mark("snapshot: links")
+        let requires = graph.credentials.map(\.requires), members = graph.credentials.map { $0.stack?.credentials ?? [] }
+        add(.requiresRank, column(ranks(requires.count) { requires[$0] }))
+        add(.stackRank, column(ranks(members.count) { members[$0] }))
+        let broader = graph.skills.map { $0.broader.map { [$0] } ?? [] }
+        add(.broaderRank, column(ranks(broader.count) { broader[$0] }))
+
+        LoadTrace.mark("snapshot: ranks")
         var header = ByteWriter()
         header.string(Keywords.version)
         header.u64(seed)
@@ -81,7 +111,7 @@ public enum SnapshotWriter {
         }
         // The section table: its own size is known before the offsets it holds.
         let tableSize = 4 + sections.reduce(0) { $0 + 4 + $1.0.rawValue.utf8.count + 24 }
-        let headerSize = SnapshotFormat.fixedHeaderSize + header.bytes.count + tableSize
+        let headerSize = SnapshotFormat.fixedHeaderSize + header.count + tableSize
         var offset = aligned(headerSize)
         header.u32(UInt32(sections.count))
         for (name, bytes) in sections {
@@ -94,7 +124,7 @@ public enum SnapshotWriter {
         let fileSize = offset
 
         var fixed = ByteWriter()
-        fixed.bytes = SnapshotFormat.magic
+        fixed.raw(SnapshotFormat.magic)
         fixed.u32(SnapshotFormat.version)
         fixed.u32(UInt32(headerSize))
         fixed.u64(UInt64(fileSize))
@@ -128,10 +158,13 @@ public enum SnapshotWriter {
     // MARK: - Columns
 
     static func column<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(values.count * MemoryLayout<T>.size)
-        for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        return out
+        #if _endian(little)
+        return values.withUnsafeBytes { [UInt8]($0) }
+        #else
+        var w = ByteWriter(capacity: values.count * MemoryLayout<T>.size)
+        for v in values { w.u64(UInt64(v)) }
+        return w.bytes
+        #endif
     }
 
     /// Lists of numbers or pairs, one per row, as a start column and the items one after another.
@@ -139,17 +172,9 @@ public enum SnapshotWriter {
         var start: [UInt32] = [0]
         var items: [Int32] = []
 
-        mutating func row(_ list: [Int32]) {
-            items.append(contentsOf: list)
+        mutating func row(_ list: some Collection<Int>) {
+            for x in list { items.append(Int32(truncatingIfNeeded: x)) }
             start.append(UInt32(items.count))
-        }
-
-        mutating func row(_ pairs: [(Int32, Int32)]) {
-            for (a, b) in pairs {
-                items.append(a)
-                items.append(b)
-            }
-            start.append(UInt32(items.count / 2))
         }
 
         var startBytes: [UInt8] { SnapshotWriter.column(start) }
@@ -168,12 +193,37 @@ public enum SnapshotWriter {
         return (column(offsets), bytes)
     }
 
+    /// Each node's depth in an acyclic graph: one more than the deepest node it points to.
+    static func ranks(_ count: Int, _ edges: (Int) -> [Int]) -> [UInt32] {
+        var rank = [UInt32](repeating: 0, count: count)
+        var state = [UInt8](repeating: 0, count: count)  // 0 new, 1 on the path, 2 done
+        for start in 0..<count where state[start] == 0 {
+            var stack: [(node: Int, next: [Int])] = [(start, edges(start))]
+            state[start] = 1
+            while let top = stack.last {
+                if let n = top.next.last {
+                    stack[stack.count - 1].next.removeLast()
+                    if state[n] == 0 {
+                        state[n] = 1
+                        stack.append((n, edges(n)))
+                    }
+                } else {
+                    stack.removeLast()
+                    state[top.node] = 2
+                    rank[top.node] = edges(top.node).reduce(0) { max($0, rank[$1] + 1) }
+                }
+            }
+        }
+        return rank
+    }
+
     // MARK: - Entities
 
     static func records(of kind: EntityKind, in graph: Graph) -> (offsets: [UInt8], records: [UInt8]) {
         var offsets: [UInt64] = [0]
+        offsets.reserveCapacity(graph.count(of: kind) + 1)
         var w = ByteWriter()
-        func end() { offsets.append(UInt64(w.bytes.count)) }
+        func end() { offsets.append(UInt64(w.count)) }
         switch kind {
         case .organization:
             for o in graph.organizations {
@@ -308,7 +358,8 @@ public enum SnapshotWriter {
     static func holdings(of graph: Graph) -> (start: [UInt8], packed: [UInt8], longOffsets: [UInt8], longIDs: [UInt8],
                                               proofOffsets: [UInt8], proofs: [UInt8]) {
         var start: [UInt32] = [0]
-        var packed = ByteWriter()
+        start.reserveCapacity(graph.learners.count + 1)
+        var packed = ByteWriter(capacity: graph.learners.reduce(0) { $0 + $1.holdings.count } * 24)
         var longIDs: [String] = [], proofs: [String] = []
         for learner in graph.learners {
             let h = learner.holdings
@@ -339,8 +390,14 @@ public enum SnapshotWriter {
     /// Every name and alias, as the graph's name index holds them, by the hash of its
     /// lowercase form under `seed` (ties in the order the index adds them).
     static func names(of graph: Graph, seed: UInt64) -> [UInt8] {
-        var entries: [(hash: UInt64, code: UInt64)] = []
-        func add(_ label: String, _ ref: EntityRef) { entries.append((SnapshotNames.hash(label, seed: seed), NameIndex.encode(ref))) }
+        struct Entry {
+            var hash: UInt64, code: UInt64, order: Int
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(graph.credentials.count + graph.learners.count + graph.organizations.count + graph.skills.count)
+        func add(_ label: String, _ ref: EntityRef) {
+            entries.append(Entry(hash: SnapshotNames.hash(label, seed: seed), code: NameIndex.encode(ref), order: entries.count))
+        }
         func add(_ name: String, _ aliases: [String], _ ref: EntityRef) {
             add(name, ref)
             var seen = [NameIndex.lowered(name)]
@@ -357,12 +414,11 @@ public enum SnapshotWriter {
         for (i, e) in graph.skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
         for (i, e) in graph.learners.enumerated() { add(e.name, EntityRef(kind: .learner, index: i)) }
         for (i, e) in graph.organizations.enumerated() { add(e.name, EntityRef(kind: .organization, index: i)) }
-        let order = entries.indices.sorted { a, b in entries[a].hash != entries[b].hash ? entries[a].hash < entries[b].hash : a < b }
-        var w = ByteWriter()
-        w.bytes.reserveCapacity(order.count * 16)
-        for i in order {
-            w.u64(entries[i].hash)
-            w.u64(entries[i].code)
+        entries.sort { a, b in a.hash != b.hash ? a.hash < b.hash : a.order < b.order }
+        var w = ByteWriter(capacity: entries.count * 16)
+        for e in entries {
+            w.u64(e.hash)
+            w.u64(e.code)
         }
         return w.bytes
     }
