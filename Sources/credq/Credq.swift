@@ -28,6 +28,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Which holdings count in answers about learners: any, unrefuted (default: all but tampered, revoked, suspended, expired, not yet valid or malformed) or verified.", valueName: "any|unrefuted|verified"))
     var trust: String?
 
+    @Flag(name: .long, help: ArgumentHelp("Keep a snapshot of the -g files under $XDG_CACHE_HOME/credq and open it instead while the files are unchanged (path, size, modification time, content)."))
+    var cache = false
+
     @Option(name: .customLong("max-states"), help: ArgumentHelp("How many states a planning question may take before it stops with an error (default 2000000; .maxstates in a session).", valueName: "n"))
     var maxStates: Int?
 
@@ -60,7 +63,14 @@ struct GlobalOptions: ParsableArguments {
         let loaded: GraphLoader.Loaded
         do {
             sources = try SourceFiles.read(graph, catalog: catalog)
-            loaded = try GraphLoader.load(sources)
+            if cache, !graph.isEmpty {
+                let outcome: SnapshotCache.Outcome
+                (loaded, outcome) = try SnapshotCache.load(sources)
+                DebugTrace.load?("cache: \(outcome)\n")
+                if case .notWritten(let reason) = outcome { Terminal.writeErr("credq: the cache was not written: \(reason)\n") }
+            } else {
+                loaded = try GraphLoader.load(sources)
+            }
         } catch {
             for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
             if error.errors.count > 1 { Terminal.writeErr("\(error.errors.count) errors\n") }

@@ -39,6 +39,7 @@ struct SnapshotCommand: ParsableCommand {
             let identities = try files.filter { $0 != "-" }.map { try SourceIdentity.of(path: $0) }
             DebugTrace.load?("snapshot: identity of \(identities.count) files\n")
             try SnapshotWriter.write(loaded.graph, sources: identities, to: output)
+            DebugTrace.load?("snapshot: written\n")
         } catch {
             Terminal.writeErr("\(output): error: \(SourceFiles.describe(ioError: error))\n")
             throw ExitWith(status: .io)

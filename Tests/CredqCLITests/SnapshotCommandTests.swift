@@ -139,3 +139,51 @@ import Testing
         }
     }
 }
+
+/// `--cache`: written on the first load, opened while the files are unchanged, written again
+/// when a file changes or the cache is damaged, and never in the way of an answer.
+@Suite struct SnapshotCacheTests {
+    @Test func theCacheFollowsItsFiles() throws {
+        let folder = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let graph = folder.appendingPathComponent("g.json").path
+        func write(_ cost: Int) throws {
+            try #"{"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "platform"}], "credentials": [{"id": "c", "name": "C", "kind": "badge", "provider": "o", "cost": \#(cost)}]}"#
+                .write(toFile: graph, atomically: true, encoding: .utf8)
+        }
+        try write(10)
+        let env = ["XDG_CACHE_HOME": folder.appendingPathComponent("cache").path, "CREDQ_DEBUG_LOAD": "1"]
+        func run() throws -> (outcome: String, answer: String, status: Int32) {
+            let r = try Harness.run(["--cache", "-g", graph, "-c", "credentials | select name, cost"], environment: env)
+            let outcome = r.stderr.split(separator: "\n").first { $0.hasPrefix("cache: ") }.map { String($0.dropFirst(7)) } ?? "none"
+            return (outcome, r.stdout, r.status)
+        }
+        #expect(try run() == ("written", "name\tcost\nC\t10\n", 0))
+        #expect(try run() == ("opened", "name\tcost\nC\t10\n", 0))
+        // The cache is a snapshot like any other, named for the file's path.
+        let caches = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("cache/credq").path)
+        #expect(caches.count == 1 && caches[0].hasSuffix(".cqs"))
+        // A changed file: loaded again, and cached again.
+        try write(20)
+        #expect(try run() == ("written", "name\tcost\nC\t20\n", 0))
+        #expect(try run() == ("opened", "name\tcost\nC\t20\n", 0))
+        // A damaged cache: rebuilt without a word.
+        let cache = folder.appendingPathComponent("cache/credq/\(caches[0])")
+        var bytes = [UInt8](try Data(contentsOf: cache))
+        bytes[bytes.count - 20] ^= 0xFF
+        try Data(bytes).write(to: cache)
+        #expect(try run() == ("written", "name\tcost\nC\t20\n", 0))
+        try Data(bytes.prefix(100)).write(to: cache)
+        #expect(try run() == ("written", "name\tcost\nC\t20\n", 0))
+        #expect(try run() == ("opened", "name\tcost\nC\t20\n", 0))
+        // A cache folder that cannot be made: the answer, and a warning.
+        try "".write(to: folder.appendingPathComponent("blocked"), atomically: true, encoding: .utf8)
+        let blocked = try Harness.run(["--cache", "-g", graph, "-c", "count credentials"],
+                                      environment: ["XDG_CACHE_HOME": folder.appendingPathComponent("blocked").path])
+        #expect(blocked.status == 0 && blocked.stdout == "count\n1\n")
+        #expect(blocked.stderr.hasPrefix("credq: the cache was not written: "))
+        // Without -g (the built-in catalog) there is nothing to cache.
+        let builtIn = try Harness.run(["--cache", "-c", "count credentials"], environment: env)
+        #expect(builtIn.status == 0 && builtIn.stdout == "count\n104\n" && !builtIn.stderr.contains("cache: "))
+    }
+}

@@ -8,7 +8,10 @@ public enum AtomicFile {
     }
 
     /// Writes the parts one after another as the file's new contents, all or nothing.
-    public static func write(parts: [[UInt8]], to path: String) throws {
+    /// `durable: false` skips flushing to disk before the rename, for files that carry their
+    /// own checksums (a snapshot): a crash may then leave a damaged file, which is refused
+    /// when read, never a half-written one taken for whole.
+    public static func write(parts: [[UInt8]], to path: String, durable: Bool = true) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temp = folder + "/.\(url.lastPathComponent).credq-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -31,7 +34,7 @@ public enum AtomicFile {
                 written += n
             }
         }
-        guard fsync(fd) == 0, close(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard !durable || fsync(fd) == 0, close(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         guard rename(temp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         ok = true
     }

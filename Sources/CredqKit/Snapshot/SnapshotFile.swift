@@ -27,7 +27,7 @@ final class SnapshotFile: @unchecked Sendable {
     private let table: [SnapshotSection: Entry]
 
     private let lock = NSRecursiveLock()
-    private var checked: [SnapshotSection: UnsafeRawBufferPointer] = [:]
+    private var verified: [SnapshotSection: UnsafeRawBufferPointer] = [:]
     private let teachesStore = Lazy<SkillLevelStore>()
     private let holdingStore = Lazy<HoldingStore>()
 
@@ -113,38 +113,36 @@ final class SnapshotFile: @unchecked Sendable {
 
     /// A section's bytes, checked on first use.
     func section(_ name: SnapshotSection) -> UnsafeRawBufferPointer {
+        do { return try checked(name) } catch { damaged(error) }
+    }
+
+    /// A section's bytes once its checksum and structure are checked (once).
+    private func checked(_ name: SnapshotSection) throws(SnapshotDamage) -> UnsafeRawBufferPointer {
         lock.lock()
         defer { lock.unlock() }
-        if let done = checked[name] { return done }
+        if let done = verified[name] { return done }
         let e = table[name]!
         let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
         guard SnapshotFormat.checksum(bytes) == e.checksum else {
-            damaged(SnapshotDamage(reason: "section \(name.rawValue) fails its checksum"))
+            throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
         }
         do {
             try check(name, bytes)
         } catch {
-            damaged(SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)"))
+            throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
         }
-        checked[name] = bytes
+        verified[name] = bytes
         return bytes
     }
 
-    /// Checks every section now (`credq validate`, and a cache before it is trusted).
+    /// Checks every section now (a cache before it is trusted): checksums and structure.
+    func checkSections() throws(SnapshotDamage) {
+        for name in SnapshotSection.allCases { _ = try checked(name) }
+    }
+
+    /// Checks every section and every record now (`credq validate`).
     func checkAll() throws(SnapshotDamage) {
-        for name in SnapshotSection.allCases {
-            let e = table[name]!
-            let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
-            guard SnapshotFormat.checksum(bytes) == e.checksum else {
-                throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
-            }
-            do {
-                try check(name, bytes)
-            } catch {
-                throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
-            }
-        }
-        // Every record decodes.
+        try checkSections()
         for kind in EntityKind.allCases {
             for i in 0..<count(kind) { _ = try record(kind, i) }
         }

@@ -24,80 +24,15 @@ public enum SnapshotWriter {
     /// The snapshot's bytes, in parts to write one after another.
     public static func parts(of graph: Graph, sources: [SourceIdentity]) -> [[UInt8]] {
         let seed = UInt64.random(in: .min ... .max)
-        var sections: [(SnapshotSection, [UInt8])] = []
-        func add(_ name: SnapshotSection, _ bytes: [UInt8]) { sections.append((name, bytes)) }
-
-        for kind in EntityKind.allCases {
-            let (offsets, records) = self.records(of: kind, in: graph)
-            add(.offsets(kind), offsets)
-            add(.records(kind), records)
-            LoadTrace.mark("snapshot: \(kind.rawValue) records")
-            add(.byID(kind), byID(kind, in: graph))
-            LoadTrace.mark("snapshot: \(kind.rawValue) id order")
+        // Two halves of about equal work, one per core: the entities, their id order and
+        // names; then holdings and every index.
+        let halves = Halves()
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            halves.set(half, half == 0 ? entitySections(of: graph, seed: seed) : indexSections(of: graph))
         }
-        add(.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern }))
-        add(.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern }))
-        var teaches = CSR()
-        for credential in graph.credentials {
-            for t in credential.teaches {
-                teaches.items.append(Int32(truncatingIfNeeded: t.skill))
-                teaches.items.append(Int32(truncatingIfNeeded: t.level))
-            }
-            teaches.start.append(UInt32(teaches.items.count / 2))
-        }
-        add(.teachesStart, teaches.startBytes)
-        add(.teaches, teaches.pairBytes)
-        let (holdingsStart, packed, longOffsets, longIDs, proofOffsets, proofs) = holdings(of: graph)
-        add(.holdingsStart, holdingsStart)
-        add(.holdings, packed)
-        add(.longIDOffsets, longOffsets)
-        add(.longIDs, longIDs)
-        add(.proofOffsets, proofOffsets)
-        add(.proofs, proofs)
-        LoadTrace.mark("snapshot: holdings")
-        add(.names, names(of: graph, seed: seed))
-        LoadTrace.mark("snapshot: names")
+        let sections = halves.all
+        LoadTrace.mark("snapshot: sections")
 
-        let holders = graph.holders
-        add(.holdersStart, column(holders.start))
-        add(.holders, holders.entries.withUnsafeBufferPointer { entries in
-            var w = ByteWriter(capacity: entries.count * 8)
-            for e in entries {
-                w.i32(e.learner)
-                w.i32(e.holding)
-            }
-            return w.bytes
-        })
-        LoadTrace.mark("snapshot: holders")
-        var taughtBy = CSR()
-        for list in graph.taughtBy {
-            for t in list {
-                taughtBy.items.append(Int32(truncatingIfNeeded: t.credential))
-                taughtBy.items.append(Int32(truncatingIfNeeded: t.level))
-            }
-            taughtBy.start.append(UInt32(taughtBy.items.count / 2))
-        }
-        add(.taughtByStart, taughtBy.startBytes)
-        add(.taughtBy, taughtBy.pairBytes)
-        for (startName, listName, lists) in [(SnapshotSection.partOfStart, SnapshotSection.partOf, graph.partOf),
-                                             (.requiredByStart, .requiredBy, graph.requiredBy),
-                                             (.providedStart, .provided, graph.provided),
-                                             (.kindsStart, .kinds, CredentialKind.allCases.map { graph.credentials(of: $0) })] {
-            var csr = CSR()
-            csr.items.reserveCapacity(lists.reduce(0) { $0 + $1.count })
-            for list in lists { csr.row(list) }
-            add(startName, csr.startBytes)
-            add(listName, csr.itemBytes)
-        }
-
-        LoadTrace.mark("snapshot: links")
-        let requires = graph.credentials.map(\.requires), members = graph.credentials.map { $0.stack?.credentials ?? [] }
-        add(.requiresRank, column(ranks(requires.count) { requires[$0] }))
-        add(.stackRank, column(ranks(members.count) { members[$0] }))
-        let broader = graph.skills.map { $0.broader.map { [$0] } ?? [] }
-        add(.broaderRank, column(ranks(broader.count) { broader[$0] }))
-
-        LoadTrace.mark("snapshot: ranks")
         var header = ByteWriter()
         header.string(Keywords.version)
         header.u64(seed)
@@ -143,9 +78,117 @@ public enum SnapshotWriter {
         return parts
     }
 
+    /// Times each part of a half for `CREDQ_DEBUG_LOAD` (the load trace's clock is one thread's).
+    struct Stopwatch {
+        private var last = DispatchTime.now().uptimeNanoseconds
+
+        mutating func mark(_ what: String) {
+            guard let sink = DebugTrace.load else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            sink("snapshot: \(what) \((now - last) / 1_000_000) ms\n")
+            last = now
+        }
+    }
+
+    /// The sections two threads made, each half in its order.
+    private final class Halves: @unchecked Sendable {
+        private let lock = NSLock()
+        private var halves: [[(SnapshotSection, [UInt8])]] = [[], []]
+
+        func set(_ half: Int, _ sections: [(SnapshotSection, [UInt8])]) {
+            lock.lock()
+            halves[half] = sections
+            lock.unlock()
+        }
+
+        var all: [(SnapshotSection, [UInt8])] { halves[0] + halves[1] }
+    }
+
+    /// Each entity kind's records and id order, the names, and the credentials' flat columns.
+    static func entitySections(of graph: Graph, seed: UInt64) -> [(SnapshotSection, [UInt8])] {
+        var sections: [(SnapshotSection, [UInt8])] = []
+        var clock = Stopwatch()
+        func mark(_ what: String) { clock.mark(what) }
+        defer { mark("ranks") }
+        for kind in EntityKind.allCases {
+            let (offsets, records) = self.records(of: kind, in: graph)
+            mark("\(kind.rawValue) records")
+            sections += [(.offsets(kind), offsets), (.records(kind), records), (.byID(kind), byID(kind, in: graph))]
+            mark("\(kind.rawValue) ids")
+        }
+        sections.append((.names, names(of: graph, seed: seed)))
+        mark("names")
+        sections.append((.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern })))
+        sections.append((.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern })))
+        var teaches = CSR()
+        for credential in graph.credentials {
+            for t in credential.teaches {
+                teaches.items.append(Int32(truncatingIfNeeded: t.skill))
+                teaches.items.append(Int32(truncatingIfNeeded: t.level))
+            }
+            teaches.start.append(UInt32(teaches.items.count / 2))
+        }
+        sections += [(.teachesStart, teaches.startBytes), (.teaches, teaches.itemBytes)]
+        mark("costs and teaches")
+        let requires = graph.credentials.map(\.requires), members = graph.credentials.map { $0.stack?.credentials ?? [] }
+        sections.append((.requiresRank, column(ranks(requires.count) { requires[$0] })))
+        sections.append((.stackRank, column(ranks(members.count) { members[$0] })))
+        let broader = graph.skills.map { $0.broader.map { [$0] } ?? [] }
+        sections.append((.broaderRank, column(ranks(broader.count) { broader[$0] })))
+        return sections
+    }
+
+    /// The holdings, who holds what, and the link lists.
+    static func indexSections(of graph: Graph) -> [(SnapshotSection, [UInt8])] {
+        var sections: [(SnapshotSection, [UInt8])] = []
+        var clock = Stopwatch()
+        func mark(_ what: String) { clock.mark(what) }
+        defer { mark("links") }
+        let (holdingsStart, packed, longOffsets, longIDs, proofOffsets, proofs) = holdings(of: graph)
+        sections += [(.holdingsStart, holdingsStart), (.holdings, packed), (.longIDOffsets, longOffsets), (.longIDs, longIDs),
+                     (.proofOffsets, proofOffsets), (.proofs, proofs)]
+        mark("holdings")
+        let holders = graph.holders
+        mark("holders built")
+        sections.append((.holdersStart, column(holders.start)))
+        sections.append((.holders, holders.entries.withUnsafeBufferPointer { entries in
+            var w = ByteWriter(capacity: entries.count * 8)
+            for e in entries {
+                w.i32(e.learner)
+                w.i32(e.holding)
+            }
+            return w.bytes
+        }))
+        var taughtBy = CSR()
+        for list in graph.taughtBy {
+            for t in list {
+                taughtBy.items.append(Int32(truncatingIfNeeded: t.credential))
+                taughtBy.items.append(Int32(truncatingIfNeeded: t.level))
+            }
+            taughtBy.start.append(UInt32(taughtBy.items.count / 2))
+        }
+        mark("holders")
+        _ = graph.taughtBy
+        mark("links built")
+        sections += [(.taughtByStart, taughtBy.startBytes), (.taughtBy, taughtBy.itemBytes)]
+        for (startName, listName, lists) in [(SnapshotSection.partOfStart, SnapshotSection.partOf, graph.partOf),
+                                             (.requiredByStart, .requiredBy, graph.requiredBy),
+                                             (.providedStart, .provided, graph.provided),
+                                             (.kindsStart, .kinds, CredentialKind.allCases.map { graph.credentials(of: $0) })] {
+            var csr = CSR()
+            csr.items.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+            for list in lists { csr.row(list) }
+            sections += [(startName, csr.startBytes), (listName, csr.itemBytes)]
+        }
+        return sections
+    }
+
     /// Writes the snapshot to `path`, replacing it only once it is whole.
     public static func write(_ graph: Graph, sources: [SourceIdentity], to path: String) throws {
-        try AtomicFile.write(parts: parts(of: graph, sources: sources), to: path)
+        let parts = parts(of: graph, sources: sources)
+        LoadTrace.mark("snapshot: checksums")
+        try AtomicFile.write(parts: parts, to: path, durable: false)
+        LoadTrace.mark("snapshot: written")
     }
 
     static func aligned(_ n: Int) -> Int { (n + SnapshotFormat.alignment - 1) / SnapshotFormat.alignment * SnapshotFormat.alignment }
@@ -179,7 +222,6 @@ public enum SnapshotWriter {
 
         var startBytes: [UInt8] { SnapshotWriter.column(start) }
         var itemBytes: [UInt8] { SnapshotWriter.column(items) }
-        var pairBytes: [UInt8] { SnapshotWriter.column(items) }
     }
 
     /// Strings as a start column (u64, count + 1) and their bytes.
@@ -197,20 +239,23 @@ public enum SnapshotWriter {
     static func ranks(_ count: Int, _ edges: (Int) -> [Int]) -> [UInt32] {
         var rank = [UInt32](repeating: 0, count: count)
         var state = [UInt8](repeating: 0, count: count)  // 0 new, 1 on the path, 2 done
+        var stack: [(node: Int, next: Int)] = []
         for start in 0..<count where state[start] == 0 {
-            var stack: [(node: Int, next: [Int])] = [(start, edges(start))]
             state[start] = 1
-            while let top = stack.last {
-                if let n = top.next.last {
-                    stack[stack.count - 1].next.removeLast()
+            stack.append((start, 0))
+            while let (node, next) = stack.last {
+                let out = edges(node)
+                if next < out.count {
+                    stack[stack.count - 1].next += 1
+                    let n = out[next]
                     if state[n] == 0 {
                         state[n] = 1
-                        stack.append((n, edges(n)))
+                        stack.append((n, 0))
                     }
                 } else {
                     stack.removeLast()
-                    state[top.node] = 2
-                    rank[top.node] = edges(top.node).reduce(0) { max($0, rank[$1] + 1) }
+                    state[node] = 2
+                    rank[node] = out.reduce(0) { max($0, rank[$1] + 1) }
                 }
             }
         }
@@ -357,6 +402,7 @@ public enum SnapshotWriter {
     /// Every holding, placed learner by learner.
     static func holdings(of graph: Graph) -> (start: [UInt8], packed: [UInt8], longOffsets: [UInt8], longIDs: [UInt8],
                                               proofOffsets: [UInt8], proofs: [UInt8]) {
+        if let bulk = holdingsInOneStore(of: graph) { return bulk }
         var start: [UInt32] = [0]
         start.reserveCapacity(graph.learners.count + 1)
         var packed = ByteWriter(capacity: graph.learners.reduce(0) { $0 + $1.holdings.count } * 24)
@@ -385,6 +431,37 @@ public enum SnapshotWriter {
         }
         let long = strings(longIDs), proof = strings(proofs)
         return (column(start), packed.bytes, long.offsets, long.bytes, proof.offsets, proof.bytes)
+    }
+
+    /// The holdings as a loader leaves them, every learner's after the one before in one
+    /// store: written as they are, ids and proofs numbered as they are.
+    static func holdingsInOneStore(of graph: Graph) -> (start: [UInt8], packed: [UInt8], longOffsets: [UInt8], longIDs: [UInt8],
+                                                        proofOffsets: [UInt8], proofs: [UInt8])? {
+        guard let first = graph.learners.first else { return nil }
+        let store = first.holdings.store
+        var start: [UInt32] = [0]
+        start.reserveCapacity(graph.learners.count + 1)
+        var next: Int32 = 0
+        for learner in graph.learners {
+            let h = learner.holdings
+            guard h.store === store, h.lower == next else { return nil }
+            next = h.upper
+            start.append(UInt32(next))
+        }
+        guard Int(next) == store.packed.count else { return nil }
+        let packed = store.packed.withUnsafeBufferPointer { all in
+            var w = ByteWriter(capacity: all.count * 24)
+            for p in all {
+                w.u64(p.id)
+                w.i32(p.credential)
+                w.i32(p.issued)
+                w.i32(p.expires)
+                w.i32(p.proof)
+            }
+            return w.bytes
+        }
+        let long = strings(store.longIDs), proof = strings(store.proofs)
+        return (column(start), packed, long.offsets, long.bytes, proof.offsets, proof.bytes)
     }
 
     /// Every name and alias, as the graph's name index holds them, by the hash of its
