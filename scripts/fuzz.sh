@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      (default: 60 seconds, every target)
 #
 # Targets: lexer, parser, evaluator (scripts on the built-in catalog), loader (graph files,
-# checking the fast loader against the thorough one), token (credential files and JWS).
+# checking the fast loader against the thorough one), token (credential files and JWS),
+# snapshot (snapshot files as they come, and with their checksums made to fit).
 # Seeds come from fuzz/corpus/TARGET (kept in git); what libFuzzer finds on the way goes to
 # .build-fuzz/corpus/TARGET (not in git). A crash is written to fuzz/crashes/TARGET-crash-*:
 # move it to fuzz/regressions/TARGET/ once fixed, and `swift test` replays it from then on.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(lexer parser evaluator loader token)
+[ ${#targets[@]} -gt 0 ] || targets=(lexer parser evaluator loader token snapshot)
 
 swift build -c release --product credq-fuzz --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -DCREDQ_FUZZING -Xswiftc -parse-as-library

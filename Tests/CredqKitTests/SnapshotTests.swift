@@ -39,7 +39,8 @@ import Testing
             #expect(a.holders[c].map { [$0.learner, $0.holding] } == b.holders[c].map { [$0.learner, $0.holding] }, comment)
         }
         #expect(a.taughtBy.map { $0.map { [$0.credential, $0.level] } } == b.taughtBy.map { $0.map { [$0.credential, $0.level] } }, comment)
-        #expect(a.partOf == b.partOf && a.requiredBy == b.requiredBy && a.provided == b.provided, comment)
+        func rows(_ lists: RowLists<Int>) -> [[Int]] { lists.map { Array($0) } }
+        #expect(rows(a.partOf) == rows(b.partOf) && rows(a.requiredBy) == rows(b.requiredBy) && rows(a.provided) == rows(b.provided), comment)
         for kind in CredentialKind.allCases { #expect(a.credentials(of: kind) == b.credentials(of: kind), comment) }
     }
 
@@ -287,7 +288,7 @@ import Testing
             for c in 0..<80 { put(&b, ranks + 4 * c, 0) }
         }?.hasSuffix("prerequisite makes a cycle") == true)
         // A skill level of 9.
-        #expect(try reason { b, f in put(&b, offset(f, .teaches) + 4, 9) } == "section credential.teaches: it holds a skill level of 9")
+        #expect(try reason { b, f in put(&b, offset(f, .teaches) + 8, 9) } == "section credential.teaches: it holds a skill level of 9")
         // Offsets that run backwards.
         #expect(try reason { b, f in put(&b, offset(f, .learnerOffsets) + 8, 1 << 30) }?.hasPrefix("section learner.offsets: its offsets go back") == true)
         // A cost that is not a number.

@@ -63,7 +63,7 @@ extension Evaluator {
             ("skills taught", { _, c in .list(c.teaches.map { self.skillLevel($0.skill, $0.level) }) }),
             ("accredited by", { _, c in names(.organization, c.accreditedBy) }),
             ("recognized by", { _, c in names(.organization, c.recognizedBy) }),
-            ("stacks into", { i, _ in names(.credential, self.graph.partOf[i]) }),
+            ("stacks into", { i, _ in names(.credential, Array(self.graph.partOf[i])) }),
             ("verifiable", { i, c in
                 let signed = self.graph.holders[i].contains { self.graph.learners[$0.learner].holdings[$0.holding].proof != nil }
                 let keys = !self.graph.organizations[c.provider].keys.isEmpty

@@ -79,7 +79,7 @@ public enum Schema {
         FieldSpec(name: "requires", type: "list of credentials", doc: "direct prerequisites") { g, i in entities(g, .credential, g.credentials[i].requires) },
         FieldSpec(name: "composite", type: "yes/no", doc: "earned by completing a stack rule") { g, i in .bool(g.credentials[i].stack != nil) },
         FieldSpec(name: "parts", type: "list of credentials", doc: "credentials its stack rule names") { g, i in entities(g, .credential, g.credentials[i].stack?.credentials ?? []) },
-        FieldSpec(name: "stacks_into", type: "list of credentials", doc: "composites whose rule names it") { g, i in entities(g, .credential, g.partOf[i]) },
+        FieldSpec(name: "stacks_into", type: "list of credentials", doc: "composites whose rule names it") { g, i in entities(g, .credential, Array(g.partOf[i])) },
         FieldSpec(name: "accredited_by", type: "list of organizations", doc: "accreditors") { g, i in entities(g, .organization, g.credentials[i].accreditedBy) },
         FieldSpec(name: "recognized_by", type: "list of organizations", doc: "employers and bodies that recognize it") { g, i in entities(g, .organization, g.credentials[i].recognizedBy) },
         FieldSpec(name: "valid_months", type: "number", doc: "months a holding stays valid") { g, i in g.credentials[i].validMonths.map { .number(Double($0)) } ?? .null },

@@ -16,7 +16,7 @@ public struct Graph: Sendable {
     /// id → index, one table per entity kind.
     var ids: [EntityKind: IDLookup] = [:]
     /// skill → the credentials that teach it, with their level, highest level first.
-    var taughtBy: [[(credential: Int, level: Int)]] { links.taughtBy }
+    var taughtBy: RowLists<(credential: Int, level: Int)> { links.taughtBy }
     /// credential → (learner, holding index) of everyone who holds it.
     var holders: HolderIndex {
         lazyHolders.get {
@@ -41,9 +41,9 @@ public struct Graph: Sendable {
     /// credential → the cheapest stack toward it from nothing (`total_cost`), found on first use.
     let totals = Totals()
     /// credential → the composites whose stack rule names it.
-    var partOf: [[Int]] { links.partOf }
+    var partOf: RowLists<Int> { links.partOf }
     /// credential → the credentials that require it.
-    var requiredBy: [[Int]] { links.requiredBy }
+    var requiredBy: RowLists<Int> { links.requiredBy }
     /// credential → its cost and weeks, flat, for the planner's inner loops.
     var costByCredential: [Double] = []
     var weeksByCredential: [Double] = []
@@ -61,14 +61,14 @@ public struct Graph: Sendable {
         credential < weeksByCredential.count ? weeksByCredential[credential] : credentials[credential].weeks
     }
     /// organization → the credentials it provides.
-    var provided: [[Int]] { links.provided }
+    var provided: RowLists<Int> { links.provided }
 
     /// The lists above, built together on first use.
     struct Links: Sendable {
-        var taughtBy: [[(credential: Int, level: Int)]] = []
-        var partOf: [[Int]] = []
-        var requiredBy: [[Int]] = []
-        var provided: [[Int]] = []
+        var taughtBy = RowLists<(credential: Int, level: Int)>()
+        var partOf = RowLists<Int>()
+        var requiredBy = RowLists<Int>()
+        var provided = RowLists<Int>()
     }
     private var links: Links { lazyLinks.get { snapshot?.links() ?? buildLinks() } }
     private var lazyLinks = Lazy<Links>()
@@ -140,10 +140,9 @@ public struct Graph: Sendable {
     }
 
     private func buildLinks() -> Links {
-        var links = Links()
-        links.partOf = Array(repeating: [], count: credentials.count)
-        links.requiredBy = Array(repeating: [], count: credentials.count)
-        links.provided = Array(repeating: [], count: organizations.count)
+        var partOf = [[Int]](repeating: [], count: credentials.count)
+        var requiredBy = [[Int]](repeating: [], count: credentials.count)
+        var provided = [[Int]](repeating: [], count: organizations.count)
         // skill → teaching credentials: counted first, then each list made once at its size.
         var start = [Int32](repeating: 0, count: skills.count + 1)
         for credential in credentials { for t in credential.teaches { start[t.skill + 1] += 1 } }
@@ -155,16 +154,23 @@ public struct Graph: Sendable {
                 flat[Int(next[t.skill])] = (c, t.level)
                 next[t.skill] += 1
             }
-            for r in credential.requires { links.requiredBy[r].append(c) }
-            links.provided[credential.provider].append(c)
-            if let rule = credential.stack { for p in rule.credentials { links.partOf[p].append(c) } }
+            for r in credential.requires { requiredBy[r].append(c) }
+            provided[credential.provider].append(c)
+            if let rule = credential.stack { for p in rule.credentials { partOf[p].append(c) } }
         }
+        // Each skill's list, highest level first, then cheapest, sorted in place.
         let cost = costByCredential
-        links.taughtBy = (0..<skills.count).map { s in
-            var list = Array(flat[Int(start[s])..<Int(start[s + 1])])
-            if list.count > 1 { list.sort { a, b in a.level != b.level ? a.level > b.level : cost[a.credential] < cost[b.credential] } }
-            return list
+        flat.withUnsafeMutableBufferPointer { flat in
+            for s in 0..<skills.count where start[s + 1] - start[s] > 1 {
+                var list = UnsafeMutableBufferPointer(rebasing: flat[Int(start[s])..<Int(start[s + 1])])
+                list.sort { a, b in a.level != b.level ? a.level > b.level : cost[a.credential] < cost[b.credential] }
+            }
         }
+        var links = Links()
+        links.taughtBy = RowLists(start: Column(start.map(Int.init)), items: Column(flat))
+        links.partOf = RowLists(partOf)
+        links.requiredBy = RowLists(requiredBy)
+        links.provided = RowLists(provided)
         return links
     }
 

@@ -60,7 +60,7 @@ final class HoldingStore: Sendable {
 
     static let long: UInt64 = 1 << 63
 
-    let packed: [Packed]
+    let packed: Column<Packed>
     let longIDs: [String]
     let proofs: [String]
 
@@ -68,13 +68,13 @@ final class HoldingStore: Sendable {
     static let empty = HoldingStore(Builder())
 
     private init(_ builder: Builder) {
-        packed = builder.packed
+        packed = Column(builder.packed)
         longIDs = builder.longIDs
         proofs = builder.proofs
     }
 
     /// A store of holdings already packed (as a snapshot keeps them).
-    init(packed: [Packed], longIDs: [String], proofs: [String]) {
+    init(packed: Column<Packed>, longIDs: [String], proofs: [String]) {
         self.packed = packed
         self.longIDs = longIDs
         self.proofs = proofs

@@ -7,13 +7,13 @@ struct HolderIndex: Sendable {
     }
 
     /// Credential c's holders are `entries[start[c]..<start[c + 1]]`.
-    private(set) var start: [Int32] = [0]
-    private(set) var entries: [Entry] = []
+    private(set) var start = Column<Int32>([0])
+    private(set) var entries = Column<Entry>()
 
     init() {}
 
     /// The index as a snapshot keeps it.
-    init(start: [Int32], entries: [Entry]) {
+    init(start: Column<Int32>, entries: Column<Entry>) {
         self.start = start
         self.entries = entries
     }
@@ -32,12 +32,12 @@ struct HolderIndex: Sendable {
                 next[credential] += 1
             }
         }
-        self.start = start
-        self.entries = entries
+        self.start = Column(start)
+        self.entries = Column(entries)
     }
 
     /// The (learner, holding index) pairs of a credential's holders, in learner order.
-    subscript(credential: Int) -> LazyMapCollection<ArraySlice<Entry>, (learner: Int, holding: Int)> {
+    subscript(credential: Int) -> LazyMapCollection<Slice<Column<Entry>>, (learner: Int, holding: Int)> {
         entries[Int(start[credential])..<Int(start[credential + 1])].lazy.map { (Int($0.learner), Int($0.holding)) }
     }
 }

@@ -38,9 +38,11 @@ public struct SkillLevels: RandomAccessCollection, Sendable, ExpressibleByArrayL
 
 /// Every credential's skill levels, one after another.
 final class SkillLevelStore: Sendable {
-    let levels: [SkillLevel]
+    let levels: Column<SkillLevel>
 
-    init(_ levels: [SkillLevel]) { self.levels = levels }
+    init(_ levels: [SkillLevel]) { self.levels = Column(levels) }
+
+    init(_ levels: Column<SkillLevel>) { self.levels = levels }
 
     /// A store for credentials whose levels are not yet placed (see the fast loader).
     static let empty = SkillLevelStore([])

@@ -97,7 +97,7 @@ public struct Planner {
 
     let graph: Graph
     /// The graph's skill → teaching credentials lists, fetched once for the search's loops.
-    let taughtBy: [[(credential: Int, level: Int)]]
+    let taughtBy: RowLists<(credential: Int, level: Int)>
     let target: Target
     let held: Set<Int>
     let options: Options

@@ -30,7 +30,7 @@ struct Symmetry {
     /// The classes among the credentials a stack for this query could hold: those the target
     /// reaches through prerequisites and stack rules (for a role, from the credentials that
     /// teach an open need), not held, earnable; the credential target itself stands alone.
-    init(_ planner: Planner, openNeeds: [SkillLevel], taughtBy: [[(credential: Int, level: Int)]], _ memo: inout Feasibility) {
+    init(_ planner: Planner, openNeeds: [SkillLevel], taughtBy: RowLists<(credential: Int, level: Int)>, _ memo: inout Feasibility) {
         let graph = planner.graph
         var universe: [Int] = []
         var inUniverse = Set<Int>()

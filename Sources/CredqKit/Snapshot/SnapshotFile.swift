@@ -53,6 +53,10 @@ final class SnapshotFile: @unchecked Sendable {
             throw SnapshotDamage(reason: "it is not a credq snapshot")
         }
         guard Array(bytes.prefix(8)) == SnapshotFormat.magic else { throw SnapshotDamage(reason: "it is not a credq snapshot") }
+        #if !_endian(little)
+        throw SnapshotDamage(reason: "a snapshot is read in place, which needs a little-endian machine")
+        #endif
+        guard SnapshotFormat.layoutsMatch else { throw SnapshotDamage(reason: "a snapshot is read in place, which needs 64-bit integers") }
         r.at = 8
         let version = try r.u32()
         guard version == SnapshotFormat.version else {
@@ -162,23 +166,25 @@ final class SnapshotFile: @unchecked Sendable {
         UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
     }
 
+    func i64(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Int {
+        Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+    }
+
     /// A column of f64, copied.
     func doubles(_ name: SnapshotSection) -> [Double] {
         let bytes = section(name)
         return (0..<(bytes.count / 8)).map { Double(bitPattern: u64(bytes, $0)) }
     }
 
-    /// Lists (of numbers, or of pairs) by row, from a start column and its items.
-    func lists(_ start: SnapshotSection, _ items: SnapshotSection) -> [[Int]] {
-        let s = section(start), b = section(items)
-        return (0..<(s.count / 4 - 1)).map { row in (u32(s, row)..<u32(s, row + 1)).map { Int(i32(b, $0)) } }
+    /// A checked section read in place as a column of values laid out as in memory.
+    func column<T>(_ name: SnapshotSection) -> Column<T> {
+        Column(mapping: section(name), owner: self)
     }
 
-    func pairs(_ start: SnapshotSection, _ items: SnapshotSection) -> [[(Int, Int)]] {
-        let s = section(start), b = section(items)
-        return (0..<(s.count / 4 - 1)).map { row in
-            (u32(s, row)..<u32(s, row + 1)).map { (Int(i32(b, 2 * $0)), Int(i32(b, 2 * $0 + 1))) }
-        }
+    /// Lists by row, copied (the credentials of each kind).
+    func lists(_ start: SnapshotSection, _ items: SnapshotSection) -> [[Int]] {
+        let rows = RowLists<Int>(start: column(start), items: column(items))
+        return rows.map { Array($0) }
     }
 
     // MARK: - Checks
@@ -206,8 +212,8 @@ final class SnapshotFile: @unchecked Sendable {
         func below(_ limit: Int, _ values: some Sequence<Int32>) throws(SnapshotDamage) {
             for v in values where v < 0 || Int(v) >= limit { throw SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
         }
-        func level(_ v: Int32) throws(SnapshotDamage) {
-            guard (1...4).contains(v) else { throw SnapshotDamage(reason: "it holds a skill level of \(v)") }
+        func below64(_ limit: Int, _ values: some Sequence<Int>) throws(SnapshotDamage) {
+            for v in values where v < 0 || v >= limit { throw SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
         }
         switch name {
         case .organizationOffsets, .skillOffsets, .credentialOffsets, .roleOffsets, .learnerOffsets:
@@ -230,11 +236,12 @@ final class SnapshotFile: @unchecked Sendable {
         case .broaderRank:
             try size(skills * 4)
         case .teachesStart:
-            try starts(rows: credentials, end: table[.teaches]!.size / 8)
+            try starts(rows: credentials, end: table[.teaches]!.size / 16)
         case .teaches, .taughtBy:
-            let n = try items(8)
-            try below(name == .teaches ? skills : credentials, (0..<n).lazy.map { self.i32(b, 2 * $0) })
-            for i in 0..<n { try level(i32(b, 2 * i + 1)) }
+            // Pairs of i64: a skill or credential, and a level.
+            let n = try items(16)
+            try below64(name == .teaches ? skills : credentials, (0..<n).lazy.map { self.i64(b, 2 * $0) })
+            for i in 0..<n where !(1...4).contains(i64(b, 2 * i + 1)) { throw SnapshotDamage(reason: "it holds a skill level of \(i64(b, 2 * i + 1))") }
         case .holdingsStart:
             try starts(rows: learners, end: table[.holdings]!.size / 24)
         case .holdings:
@@ -275,17 +282,17 @@ final class SnapshotFile: @unchecked Sendable {
                 try below(u32(held, Int(l) + 1) - u32(held, Int(l)), CollectionOfOne(h))
             }
         case .taughtByStart:
-            try starts(rows: skills, end: table[.taughtBy]!.size / 8)
+            try offsets(rows: skills, end: table[.taughtBy]!.size / 16)
         case .partOfStart:
-            try starts(rows: credentials, end: table[.partOf]!.size / 4)
+            try offsets(rows: credentials, end: table[.partOf]!.size / 8)
         case .requiredByStart:
-            try starts(rows: credentials, end: table[.requiredBy]!.size / 4)
+            try offsets(rows: credentials, end: table[.requiredBy]!.size / 8)
         case .providedStart:
-            try starts(rows: count(.organization), end: table[.provided]!.size / 4)
+            try offsets(rows: count(.organization), end: table[.provided]!.size / 8)
         case .kindsStart:
-            try starts(rows: CredentialKind.allCases.count, end: table[.kinds]!.size / 4)
+            try offsets(rows: CredentialKind.allCases.count, end: table[.kinds]!.size / 8)
         case .partOf, .requiredBy, .provided, .kinds:
-            try below(credentials, (0..<(try items(4))).lazy.map { self.i32(b, $0) })
+            try below64(credentials, (0..<(try items(8))).lazy.map { self.i64(b, $0) })
         }
     }
 
@@ -462,23 +469,15 @@ final class SnapshotFile: @unchecked Sendable {
         }
     }
 
-    /// Every credential's skill levels, made once.
+    /// Every credential's skill levels, read in place.
     private func teachingLevels() -> SkillLevelStore {
-        teachesStore.get {
-            let b = section(.teaches)
-            return SkillLevelStore((0..<(b.count / 8)).map { SkillLevel(skill: Int(i32(b, 2 * $0)), level: Int(i32(b, 2 * $0 + 1))) })
-        }
+        teachesStore.get { SkillLevelStore(column(.teaches)) }
     }
 
-    /// Every holding, made once.
+    /// Every holding, read in place (the ids longer than a word and the proofs made once).
     private func holdingsStore() -> HoldingStore {
         holdingStore.get {
-            let b = section(.holdings)
-            let packed = (0..<(b.count / 24)).map { i in
-                HoldingStore.Packed(id: u64(b, 3 * i), credential: i32(b, 6 * i + 2), issued: i32(b, 6 * i + 3),
-                                    expires: i32(b, 6 * i + 4), proof: i32(b, 6 * i + 5))
-            }
-            return HoldingStore(packed: packed, longIDs: strings(.longIDOffsets, .longIDs), proofs: strings(.proofOffsets, .proofs))
+            HoldingStore(packed: column(.holdings), longIDs: strings(.longIDOffsets, .longIDs), proofs: strings(.proofOffsets, .proofs))
         }
     }
 

@@ -25,6 +25,12 @@ enum SnapshotFormat {
     /// Where every section starts: a multiple of this.
     static let alignment = 8
 
+    /// The in-memory layouts the mapped columns take for the file's (checked by the tests):
+    /// a holding 24 bytes, a holder 8, a skill level and a teaching link 16, a list item 8.
+    static let layoutsMatch = MemoryLayout<HoldingStore.Packed>.stride == 24 && MemoryLayout<HolderIndex.Entry>.stride == 8
+        && MemoryLayout<SkillLevel>.stride == 16 && MemoryLayout<(credential: Int, level: Int)>.stride == 16
+        && MemoryLayout<Int>.stride == 8
+
     /// A 64-bit checksum of bytes: four lanes of multiply-xor over 32-byte blocks, then the
     /// tail, then the length (not cryptographic: it finds damage, not forgery).
     static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {

@@ -54,17 +54,15 @@ extension SnapshotFile {
     }
 
     func holderIndex() -> HolderIndex {
-        let s = section(.holdersStart), b = section(.holders)
-        return HolderIndex(start: (0..<(s.count / 4)).map { Int32(u32(s, $0)) },
-                           entries: (0..<(b.count / 8)).map { HolderIndex.Entry(learner: i32(b, 2 * $0), holding: i32(b, 2 * $0 + 1)) })
+        HolderIndex(start: column(.holdersStart), entries: column(.holders))
     }
 
     func links() -> Graph.Links {
         var links = Graph.Links()
-        links.taughtBy = pairs(.taughtByStart, .taughtBy).map { $0.map { (credential: $0.0, level: $0.1) } }
-        links.partOf = lists(.partOfStart, .partOf)
-        links.requiredBy = lists(.requiredByStart, .requiredBy)
-        links.provided = lists(.providedStart, .provided)
+        links.taughtBy = RowLists(start: column(.taughtByStart), items: column(.taughtBy))
+        links.partOf = RowLists(start: column(.partOfStart), items: column(.partOf))
+        links.requiredBy = RowLists(start: column(.requiredByStart), items: column(.requiredBy))
+        links.provided = RowLists(start: column(.providedStart), items: column(.provided))
         return links
     }
 }

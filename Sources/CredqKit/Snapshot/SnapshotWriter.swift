@@ -120,15 +120,13 @@ public enum SnapshotWriter {
         mark("names")
         sections.append((.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern })))
         sections.append((.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern })))
-        var teaches = CSR()
+        var teachesStart: [UInt32] = [0], teaches: [SkillLevel] = []
+        teachesStart.reserveCapacity(graph.credentials.count + 1)
         for credential in graph.credentials {
-            for t in credential.teaches {
-                teaches.items.append(Int32(truncatingIfNeeded: t.skill))
-                teaches.items.append(Int32(truncatingIfNeeded: t.level))
-            }
-            teaches.start.append(UInt32(teaches.items.count / 2))
+            teaches.append(contentsOf: credential.teaches)
+            teachesStart.append(UInt32(teaches.count))
         }
-        sections += [(.teachesStart, teaches.startBytes), (.teaches, teaches.itemBytes)]
+        sections += [(.teachesStart, column(teachesStart)), (.teaches, bytes(Column(teaches)))]
         mark("costs and teaches")
         let requires = graph.credentials.map(\.requires), members = graph.credentials.map { $0.stack?.credentials ?? [] }
         sections.append((.requiresRank, column(ranks(requires.count) { requires[$0] })))
@@ -150,35 +148,15 @@ public enum SnapshotWriter {
         mark("holdings")
         let holders = graph.holders
         mark("holders built")
-        sections.append((.holdersStart, column(holders.start)))
-        sections.append((.holders, holders.entries.withUnsafeBufferPointer { entries in
-            var w = ByteWriter(capacity: entries.count * 8)
-            for e in entries {
-                w.i32(e.learner)
-                w.i32(e.holding)
-            }
-            return w.bytes
-        }))
-        var taughtBy = CSR()
-        for list in graph.taughtBy {
-            for t in list {
-                taughtBy.items.append(Int32(truncatingIfNeeded: t.credential))
-                taughtBy.items.append(Int32(truncatingIfNeeded: t.level))
-            }
-            taughtBy.start.append(UInt32(taughtBy.items.count / 2))
-        }
-        mark("holders")
-        _ = graph.taughtBy
+        sections += [(.holdersStart, bytes(holders.start)), (.holders, bytes(holders.entries))]
+        let taughtBy = graph.taughtBy
         mark("links built")
-        sections += [(.taughtByStart, taughtBy.startBytes), (.taughtBy, taughtBy.itemBytes)]
+        sections += [(.taughtByStart, bytes(taughtBy.start)), (.taughtBy, bytes(taughtBy.items))]
         for (startName, listName, lists) in [(SnapshotSection.partOfStart, SnapshotSection.partOf, graph.partOf),
                                              (.requiredByStart, .requiredBy, graph.requiredBy),
                                              (.providedStart, .provided, graph.provided),
-                                             (.kindsStart, .kinds, CredentialKind.allCases.map { graph.credentials(of: $0) })] {
-            var csr = CSR()
-            csr.items.reserveCapacity(lists.reduce(0) { $0 + $1.count })
-            for list in lists { csr.row(list) }
-            sections += [(startName, csr.startBytes), (listName, csr.itemBytes)]
+                                             (.kindsStart, .kinds, RowLists(CredentialKind.allCases.map { graph.credentials(of: $0) }))] {
+            sections += [(startName, bytes(lists.start)), (listName, bytes(lists.items))]
         }
         return sections
     }
@@ -210,18 +188,10 @@ public enum SnapshotWriter {
         #endif
     }
 
-    /// Lists of numbers or pairs, one per row, as a start column and the items one after another.
-    struct CSR {
-        var start: [UInt32] = [0]
-        var items: [Int32] = []
-
-        mutating func row(_ list: some Collection<Int>) {
-            for x in list { items.append(Int32(truncatingIfNeeded: x)) }
-            start.append(UInt32(items.count))
-        }
-
-        var startBytes: [UInt8] { SnapshotWriter.column(start) }
-        var itemBytes: [UInt8] { SnapshotWriter.column(items) }
+    /// A column's values as they lie in memory, which is the snapshot's layout (little-endian,
+    /// the fields of each value in order, as `SnapshotFile` maps them back).
+    static func bytes<T>(_ column: Column<T>) -> [UInt8] {
+        column.withUnsafeBufferPointer { [UInt8](UnsafeRawBufferPointer($0)) }
     }
 
     /// Strings as a start column (u64, count + 1) and their bytes.
@@ -405,32 +375,26 @@ public enum SnapshotWriter {
         if let bulk = holdingsInOneStore(of: graph) { return bulk }
         var start: [UInt32] = [0]
         start.reserveCapacity(graph.learners.count + 1)
-        var packed = ByteWriter(capacity: graph.learners.reduce(0) { $0 + $1.holdings.count } * 24)
+        var packed: [HoldingStore.Packed] = []
         var longIDs: [String] = [], proofs: [String] = []
         for learner in graph.learners {
             let h = learner.holdings
             for i in Int(h.lower)..<Int(h.upper) {
-                let p = h.store.packed[i]
-                var id = p.id
-                if id & HoldingStore.long != 0 {
-                    longIDs.append(h.store.longIDs[Int(truncatingIfNeeded: id & ~HoldingStore.long)])
-                    id = HoldingStore.long | UInt64(longIDs.count - 1)
+                var p = h.store.packed[i]
+                if p.id & HoldingStore.long != 0 {
+                    longIDs.append(h.store.longIDs[Int(truncatingIfNeeded: p.id & ~HoldingStore.long)])
+                    p.id = HoldingStore.long | UInt64(longIDs.count - 1)
                 }
-                var proof: Int32 = -1
                 if p.proof >= 0 {
                     proofs.append(h.store.proofs[Int(p.proof)])
-                    proof = Int32(proofs.count - 1)
+                    p.proof = Int32(proofs.count - 1)
                 }
-                packed.u64(id)
-                packed.i32(p.credential)
-                packed.i32(p.issued)
-                packed.i32(p.expires)
-                packed.i32(proof)
+                packed.append(p)
             }
             start.append(start.last! + UInt32(h.count))
         }
         let long = strings(longIDs), proof = strings(proofs)
-        return (column(start), packed.bytes, long.offsets, long.bytes, proof.offsets, proof.bytes)
+        return (column(start), bytes(Column(packed)), long.offsets, long.bytes, proof.offsets, proof.bytes)
     }
 
     /// The holdings as a loader leaves them, every learner's after the one before in one
@@ -449,17 +413,7 @@ public enum SnapshotWriter {
             start.append(UInt32(next))
         }
         guard Int(next) == store.packed.count else { return nil }
-        let packed = store.packed.withUnsafeBufferPointer { all in
-            var w = ByteWriter(capacity: all.count * 24)
-            for p in all {
-                w.u64(p.id)
-                w.i32(p.credential)
-                w.i32(p.issued)
-                w.i32(p.expires)
-                w.i32(p.proof)
-            }
-            return w.bytes
-        }
+        let packed = bytes(store.packed)
         let long = strings(store.longIDs), proof = strings(store.proofs)
         return (column(start), packed, long.offsets, long.bytes, proof.offsets, proof.bytes)
     }
