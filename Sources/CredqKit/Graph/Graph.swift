@@ -212,7 +212,8 @@ public struct Graph: Sendable {
     // MARK: - Entity facts
 
     public func id(of ref: EntityRef) -> String {
-        switch ref.kind {
+        if let snapshot, isMapped(ref.kind) { return snapshot.id(ref.kind, ref.index) }
+        return switch ref.kind {
         case .credential: credentials[ref.index].id
         case .role: roles[ref.index].id
         case .skill: skills[ref.index].id
@@ -222,12 +223,24 @@ public struct Graph: Sendable {
     }
 
     public func name(of ref: EntityRef) -> String {
-        switch ref.kind {
+        if let snapshot, isMapped(ref.kind) { return snapshot.name(ref.kind, ref.index) }
+        return switch ref.kind {
         case .credential: credentials[ref.index].name
         case .role: roles[ref.index].name
         case .skill: skills[ref.index].name
         case .learner: learners[ref.index].name
         case .organization: organizations[ref.index].name
+        }
+    }
+
+    /// Whether entities of a kind are still read from the snapshot (none was changed).
+    private func isMapped(_ kind: EntityKind) -> Bool {
+        switch kind {
+        case .credential: credentials.isMapped
+        case .role: roles.isMapped
+        case .skill: skills.isMapped
+        case .learner: learners.isMapped
+        case .organization: organizations.isMapped
         }
     }
 

@@ -127,7 +127,7 @@ final class SnapshotFile: @unchecked Sendable {
         if let done = verified[name] { return done }
         let e = table[name]!
         let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
-        guard SnapshotFormat.checksum(bytes) == e.checksum else {
+        guard SnapshotFormat.sectionChecksum(bytes) == e.checksum else {
             throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
         }
         do {
@@ -308,6 +308,17 @@ final class SnapshotFile: @unchecked Sendable {
     func id(_ kind: EntityKind, _ i: Int) -> String {
         var r = recordBytes(kind, i)
         do { return try r.string() } catch { damaged(error) }
+    }
+
+    /// The name of entity `i` (its record's second field), read without the rest of it.
+    func name(_ kind: EntityKind, _ i: Int) -> String {
+        var r = recordBytes(kind, i)
+        do {
+            _ = try r.string()
+            return try r.string()
+        } catch {
+            damaged(error)
+        }
     }
 
     func record(_ kind: EntityKind, _ i: Int) throws(SnapshotDamage) -> Any {

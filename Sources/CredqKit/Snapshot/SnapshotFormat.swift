@@ -1,3 +1,5 @@
+import Foundation
+
 /// The binary snapshot format (`.cqs`), version 1: a graph as it is once loaded, to open
 /// without parsing.
 ///
@@ -63,6 +65,31 @@ enum SnapshotFormat {
     }
 
     static func checksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { checksum($0) } }
+
+    /// A section's checksum: the checksum of each 1 MiB block (seeded with its number), then
+    /// the checksum of those; the blocks are summed on every core, a large section's first
+    /// use then costs half the time on two.
+    static func sectionChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let block = 1 << 20
+        let blocks = (bytes.count + block - 1) / block
+        var sums = [UInt64](repeating: 0, count: blocks)
+        nonisolated(unsafe) let bytes = bytes
+        @Sendable func sum(_ b: Int) -> UInt64 {
+            checksum(UnsafeRawBufferPointer(rebasing: bytes[(b * block)..<min(bytes.count, (b + 1) * block)]), seed: UInt64(b))
+        }
+        let threads = blocks >= 8 ? min(ProcessInfo.processInfo.activeProcessorCount, 4) : 1
+        if threads > 1 {
+            sums.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    for b in (t * blocks / threads)..<((t + 1) * blocks / threads) { out[b] = sum(b) }
+                }
+            }
+        } else {
+            for b in 0..<blocks { sums[b] = sum(b) }
+        }
+        return sums.withUnsafeBytes { checksum($0, seed: UInt64(bytes.count)) }
+    }
 }
 
 /// What a snapshot's sections are named, one per column.

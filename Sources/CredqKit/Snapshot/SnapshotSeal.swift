@@ -25,7 +25,7 @@ enum SnapshotSeal {
                     let at = r.at
                     _ = try r.u64()
                     guard offset <= UInt64(all.count), length <= UInt64(all.count) - offset else { continue }
-                    let sum = SnapshotFormat.checksum(UnsafeRawBufferPointer(rebasing: all[Int(offset)..<Int(offset + length)]))
+                    let sum = SnapshotFormat.sectionChecksum(UnsafeRawBufferPointer(rebasing: all[Int(offset)..<Int(offset + length)]))
                     raw.storeBytes(of: sum.littleEndian, toByteOffset: at, as: UInt64.self)
                 }
             } catch {

@@ -53,7 +53,7 @@ public enum SnapshotWriter {
             header.string(name.rawValue)
             header.u64(UInt64(offset))
             header.u64(UInt64(bytes.count))
-            header.u64(SnapshotFormat.checksum(bytes))
+            header.u64(bytes.withUnsafeBytes { SnapshotFormat.sectionChecksum($0) })
             offset = aligned(offset + bytes.count)
         }
         let fileSize = offset
