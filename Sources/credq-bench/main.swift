@@ -5,6 +5,7 @@
 //   swift run -c release credq-bench --graph FILE [--queries Q]
 //   swift run -c release credq-bench --ties [--write-ties FOLDER]
 //   swift run -c release credq-bench --verify FILE... [--key KEY]... [--runs N]
+//   swift run -c release credq-bench --graph FILE --snapshot
 //
 // It prints the load time (parse, validate, index) and the peak memory so far, then the
 // latency of listing and filtering queries (median of 5 runs, output rendered as tsv and
@@ -17,6 +18,9 @@
 // pools), and a hard role; for each, the time to the answer or to the budget's error.
 //
 // `--verify` times `credq verify`'s work on credential files instead (see VerifySuite).
+//
+// `--snapshot` writes the graph as a snapshot after loading it and times opening it and the
+// first answers from it (see SnapshotSuite), then stops.
 
 import CredqKit
 import Foundation
@@ -30,6 +34,7 @@ struct Arguments {
     var limit = 5
     var planner = true
     var ties = false
+    var snapshot = false
     var writeTies: String?
     var verify: [String] = []
     var keys: [String] = []
@@ -52,12 +57,13 @@ struct Arguments {
             case "--limit": limit = Int(value())!
             case "--no-planner": planner = false
             case "--ties": ties = true
+            case "--snapshot": snapshot = true
             case "--write-ties": writeTies = value()
             case "--verify": verify.append(value())
             case "--key": keys.append(value())
             case "--runs": runs = Int(value())!
             case "-h", "--help":
-                print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] [--no-planner] | --graph FILE")
+                print("usage: credq-bench [--credentials N] [--learners N] [--seed S] [--queries Q] [--limit N] [--no-planner] | --graph FILE [--snapshot]")
                 exit(0)
             default: fatalError("unknown argument \(argv[i])")
             }
@@ -122,6 +128,11 @@ do {
     exit(1)
 }
 print(String(format: "load: %.3f s (%d credentials, %d learners, %d roles), peak memory %d MiB", now() - loadStart, graph.credentials.count, graph.learners.count, graph.roles.count, peakMiB()))
+
+if args.snapshot {
+    runSnapshotSuite(graph: graph, source: source, resident: peakMiB())
+    exit(0)
+}
 
 // MARK: - Listing and filtering queries
 

@@ -127,14 +127,17 @@ final class SnapshotFile: @unchecked Sendable {
         if let done = verified[name] { return done }
         let e = table[name]!
         let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
+        var clock = SnapshotWriter.Stopwatch()
         guard SnapshotFormat.sectionChecksum(bytes) == e.checksum else {
             throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
         }
+        clock.mark("\(name.rawValue): checksum of \(e.size >> 20) MiB")
         do {
             try check(name, bytes)
         } catch {
             throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
         }
+        clock.mark("\(name.rawValue): checked")
         verified[name] = bytes
         return bytes
     }
