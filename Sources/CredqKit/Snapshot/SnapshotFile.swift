@@ -260,10 +260,10 @@ final class SnapshotFile: @unchecked Sendable {
                 try below(credentials, CollectionOfOne(credential))
                 if proof != -1 { try below(max(proofs, 0), CollectionOfOne(proof)) }
             }
-        case .longIDOffsets:
-            try offsets(rows: b.count / 8 - 1, end: table[.longIDs]!.size)
-        case .proofOffsets:
-            try offsets(rows: b.count / 8 - 1, end: table[.proofs]!.size)
+        case .longIDOffsets, .proofOffsets:
+            // A string column: its own size says how many strings (at least the first offset).
+            guard b.count >= 8 else { throw SnapshotDamage(reason: "it has \(b.count) bytes, fewer than one offset") }
+            try offsets(rows: try items(8) - 1, end: table[name == .longIDOffsets ? .longIDs : .proofs]!.size)
         case .longIDs, .proofs:
             break
         case .names:
