@@ -4,46 +4,62 @@
 /// The graph's flat stores (holdings, skill levels, holders, link lists) are columns, so that a
 /// graph opened from a snapshot reads them from the file without copying them first.
 struct Column<Element>: RandomAccessCollection, @unchecked Sendable {
-    private let array: [Element]
-    /// The mapped values, when the column is a snapshot's; `owner` keeps the mapping alive.
-    private let mapped: UnsafeBufferPointer<Element>?
-    private let owner: AnyObject?
+    /// The values, behind one reference (a column is copied often: one retain).
+    private final class Storage {
+        let array: [Element]
+        /// A mapped section's values (nil for an array's).
+        let base: UnsafePointer<Element>?
+        let count: Int
+        /// Keeps a mapping alive.
+        let owner: AnyObject?
 
-    init(_ array: [Element] = []) {
-        self.array = array
-        mapped = nil
-        owner = nil
+        init(array: [Element]) {
+            self.array = array
+            count = array.count
+            owner = nil
+            base = nil
+        }
+
+        init(base: UnsafePointer<Element>?, count: Int, owner: AnyObject) {
+            array = []
+            self.base = base
+            self.count = count
+            self.owner = owner
+        }
     }
+
+    private let storage: Storage
+
+    init(_ array: [Element] = []) { storage = Storage(array: array) }
 
     /// The values in `bytes` (a whole number of them, suitably aligned), kept alive by `owner`.
     init(mapping bytes: UnsafeRawBufferPointer, owner: AnyObject) {
         precondition(bytes.count % MemoryLayout<Element>.stride == 0, "a column of part of a value")
-        array = []
         let count = bytes.count / MemoryLayout<Element>.stride
-        if count == 0 {
-            mapped = UnsafeBufferPointer(start: nil, count: 0)
-        } else {
+        var base: UnsafePointer<Element>?
+        if count > 0 {
             precondition(Int(bitPattern: bytes.baseAddress!) % MemoryLayout<Element>.alignment == 0, "a column out of alignment")
-            mapped = UnsafeBufferPointer(start: bytes.baseAddress!.bindMemory(to: Element.self, capacity: count), count: count)
+            base = UnsafePointer(bytes.baseAddress!.bindMemory(to: Element.self, capacity: count))
         }
-        self.owner = owner
+        storage = Storage(base: base ?? UnsafePointer(bitPattern: MemoryLayout<Element>.alignment), count: count, owner: owner)
     }
 
     var startIndex: Int { 0 }
-    var endIndex: Int { mapped?.count ?? array.count }
+    var endIndex: Int { storage.count }
 
     @inline(__always)
     subscript(i: Int) -> Element {
-        if let mapped {
-            precondition(i >= 0 && i < mapped.count, "column index out of range")
-            return mapped[i]
+        let storage = storage
+        if let base = storage.base {
+            precondition(i >= 0 && i < storage.count, "column index out of range")
+            return base[i]
         }
-        return array[i]
+        return storage.array[i]
     }
 
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
-        if let mapped { return try body(mapped) }
-        return try array.withUnsafeBufferPointer(body)
+        if let base = storage.base { return try body(UnsafeBufferPointer(start: base, count: storage.count)) }
+        return try storage.array.withUnsafeBufferPointer(body)
     }
 }
 

@@ -42,17 +42,23 @@ public struct EntityTable<Element: Sendable>: RandomAccessCollection, MutableCol
     public var endIndex: Int { reader?.count ?? array.count }
 
     public subscript(i: Int) -> Element {
-        get {
-            if let reader {
-                precondition(i >= 0 && i < reader.count, "entity index out of range")
-                return reader.element(i)
-            }
+        // Inlined, so that `credentials[c].cost` in a hot loop reads the field in place rather
+        // than copying the credential (which would retain each of its strings and lists).
+        @inline(__always) get {
+            if let reader { return read(reader, i) }
             return array[i]
         }
         set {
             materialize()
             array[i] = newValue
         }
+    }
+
+    /// Entity `i` made from the snapshot (kept out of line, so the array path inlines small).
+    @inline(never)
+    private func read(_ reader: Reader, _ i: Int) -> Element {
+        precondition(i >= 0 && i < reader.count, "entity index out of range")
+        return reader.element(i)
     }
 
     public mutating func replaceSubrange<C: Collection>(_ range: Range<Int>, with elements: C) where C.Element == Element {

@@ -63,12 +63,19 @@ public struct Graph: Sendable {
     /// organization → the credentials it provides.
     var provided: RowLists<Int> { links.provided }
 
-    /// The lists above, built together on first use.
-    struct Links: Sendable {
-        var taughtBy = RowLists<(credential: Int, level: Int)>()
-        var partOf = RowLists<Int>()
-        var requiredBy = RowLists<Int>()
-        var provided = RowLists<Int>()
+    /// The lists above, built together on first use (a class: reading one list copies no other).
+    final class Links: Sendable {
+        let taughtBy: RowLists<(credential: Int, level: Int)>
+        let partOf: RowLists<Int>
+        let requiredBy: RowLists<Int>
+        let provided: RowLists<Int>
+
+        init(taughtBy: RowLists<(credential: Int, level: Int)>, partOf: RowLists<Int>, requiredBy: RowLists<Int>, provided: RowLists<Int>) {
+            self.taughtBy = taughtBy
+            self.partOf = partOf
+            self.requiredBy = requiredBy
+            self.provided = provided
+        }
     }
     private var links: Links { lazyLinks.get { snapshot?.links() ?? buildLinks() } }
     private var lazyLinks = Lazy<Links>()
@@ -166,12 +173,8 @@ public struct Graph: Sendable {
                 list.sort { a, b in a.level != b.level ? a.level > b.level : cost[a.credential] < cost[b.credential] }
             }
         }
-        var links = Links()
-        links.taughtBy = RowLists(start: Column(start.map(Int.init)), items: Column(flat))
-        links.partOf = RowLists(partOf)
-        links.requiredBy = RowLists(requiredBy)
-        links.provided = RowLists(provided)
-        return links
+        return Links(taughtBy: RowLists(start: Column(start.map(Int.init)), items: Column(flat)), partOf: RowLists(partOf),
+                     requiredBy: RowLists(requiredBy), provided: RowLists(provided))
     }
 
     private func buildNames() -> NameIndex {

@@ -16,9 +16,11 @@ import Foundation
 ///     identity, and the section table (name, offset, size, checksum of each section)
 ///     the sections, each starting at a multiple of 8
 ///
-/// A section is a column: fixed-width numbers, or the records of one entity kind (see
-/// `SnapshotRecords`). Sections are checked (size, checksum, every index they hold) when
-/// first used, so opening a large snapshot reads only its header.
+/// A section is a column: fixed-width values, or the records of one entity kind (see
+/// `SnapshotWriter.records`). Fixed-width columns are laid out as the values they hold lie in
+/// memory on a little-endian 64-bit machine, so `Column` reads them in place. A section's
+/// checksum is `sectionChecksum` (by 1 MiB blocks). Sections are checked (size, checksum, every
+/// index they hold) when first used, so opening a large snapshot reads only its header.
 enum SnapshotFormat {
     static let magic: [UInt8] = [0x89, 0x43, 0x51, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
     static let version: UInt32 = 1
@@ -99,7 +101,8 @@ enum SnapshotSection: String, CaseIterable, Sendable {
     case credentialOffsets = "credential.offsets", credentialRecords = "credential.records"
     case roleOffsets = "role.offsets", roleRecords = "role.records"
     case learnerOffsets = "learner.offsets", learnerRecords = "learner.records"
-    /// credential → where its skill levels start in `teaches` (u32, count + 1), and the levels (i32 skill, i32 level).
+    /// credential → where its skill levels start in `teaches` (u32, count + 1), and the levels
+    /// (i64 skill, i64 level: a `SkillLevel` as it lies in memory).
     case teachesStart = "credential.teaches.start", teaches = "credential.teaches"
     /// credential → its cost, its weeks (f64).
     case costs = "credential.cost", weeks = "credential.weeks"
@@ -113,9 +116,10 @@ enum SnapshotSection: String, CaseIterable, Sendable {
     case roleIDs = "role.by-id", learnerIDs = "learner.by-id"
     /// Every name and alias: (hash of the lowercased label, entity code) pairs in hash order.
     case names = "names"
-    /// credential → holders (u32 start, count + 1; then i32 learner, i32 holding pairs).
+    /// credential → holders (i32 start, count + 1; then i32 learner, i32 holding pairs).
     case holdersStart = "holders.start", holders = "holders"
-    /// skill → teaching credentials with their level, in the planner's order.
+    /// skill → teaching credentials with their level, in the planner's order (i64 start,
+    /// count + 1; then i64 credential, i64 level pairs). The lists below: i64 start, i64 items.
     case taughtByStart = "taught-by.start", taughtBy = "taught-by"
     /// credential → composites naming it; credential → credentials requiring it; organization → credentials it provides.
     case partOfStart = "part-of.start", partOf = "part-of"

@@ -58,12 +58,10 @@ extension SnapshotFile {
     }
 
     func links() -> Graph.Links {
-        var links = Graph.Links()
-        links.taughtBy = RowLists(start: column(.taughtByStart), items: column(.taughtBy))
-        links.partOf = RowLists(start: column(.partOfStart), items: column(.partOf))
-        links.requiredBy = RowLists(start: column(.requiredByStart), items: column(.requiredBy))
-        links.provided = RowLists(start: column(.providedStart), items: column(.provided))
-        return links
+        Graph.Links(taughtBy: RowLists(start: column(.taughtByStart), items: column(.taughtBy)),
+                    partOf: RowLists(start: column(.partOfStart), items: column(.partOf)),
+                    requiredBy: RowLists(start: column(.requiredByStart), items: column(.requiredBy)),
+                    provided: RowLists(start: column(.providedStart), items: column(.provided)))
     }
 }
 
