@@ -51,7 +51,7 @@ extension Evaluator {
             var found = Teachers()
             for t in graph.taughtBy[need.skill] {
                 if t.level < need.level { break }  // highest level first
-                guard options.allows(graph.credentials[t.credential]) else { continue }
+                guard options.allows(t.credential, in: graph) else { continue }
                 found.credentials.insert(t.credential)
                 found.cost = min(found.cost, graph.cost(of: t.credential))
                 found.weeks = min(found.weeks, graph.weeks(of: t.credential))

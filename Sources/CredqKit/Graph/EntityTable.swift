@@ -42,11 +42,17 @@ public struct EntityTable<Element: Sendable>: RandomAccessCollection, MutableCol
     public var endIndex: Int { reader?.count ?? array.count }
 
     public subscript(i: Int) -> Element {
-        // Inlined, so that `credentials[c].cost` in a hot loop reads the field in place rather
-        // than copying the credential (which would retain each of its strings and lists).
-        @inline(__always) get {
-            if let reader { return read(reader, i) }
-            return array[i]
+        // Read in place, so that `credentials[c].cost` in a hot loop reads the field rather than
+        // copying the credential (which would retain each of its strings and lists).
+        @inline(__always) _read {
+            if let reader {
+                yield read(reader, i)
+            } else {
+                // Lent from the array's storage, as Array's own subscript lends it (yielding
+                // `array[i]` would copy); the array cannot change while it is being read.
+                precondition(i >= 0 && i < array.count, "entity index out of range")
+                yield array._baseAddressIfContiguous.unsafelyUnwrapped[i]
+            }
         }
         set {
             materialize()

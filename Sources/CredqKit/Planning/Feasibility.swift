@@ -57,21 +57,21 @@ struct Feasibility {
         if scratch.isHeld(c) { return true }
         if let known = scratch.feasible(c) { return known }
         var stack: [(credential: Int, expanded: Bool)] = [(c, false)]
+        // Fields are read one by one: a credential taken whole would be copied out of its table.
         while let (x, expanded) = stack.popLast() {
-            let credential = credentials[x]
             if expanded {
-                var ok = credential.requires.allSatisfy { scratch.isHeld($0) || scratch.feasible($0) == true }
-                if ok, let rule = credential.stack { ok = satisfiable(rule) }  // its items are decided
+                var ok = credentials[x].requires.allSatisfy { scratch.isHeld($0) || scratch.feasible($0) == true }
+                if ok, let rule = credentials[x].stack { ok = satisfiable(rule) }  // its items are decided
                 scratch.setFeasible(x, ok)
                 continue
             }
             guard !scratch.isHeld(x), scratch.feasible(x) == nil else { continue }
             // Until decided it counts as not earnable: a cycle through it cannot be earned.
             scratch.setFeasible(x, false)
-            guard options.allows(credential) else { continue }
+            guard options.providers == nil || options.allows(credentials[x]) else { continue }
             stack.append((x, true))
-            for d in credential.requires { stack.append((d, false)) }
-            if credential.stack != nil { for d in parts(x) { stack.append((d, false)) } }
+            for d in credentials[x].requires { stack.append((d, false)) }
+            if credentials[x].stack != nil { for d in parts(x) { stack.append((d, false)) } }
         }
         return scratch.feasible(c) ?? false
     }

@@ -39,6 +39,13 @@ public struct Planner {
             guard let providers else { return true }
             return providers.contains(credential.provider) || credential.platform.map(providers.contains) == true
         }
+
+        /// Whether a graph's credential may be used, reading only what it must (with no
+        /// `using`, nothing): a credential passed whole would be copied out of its table.
+        func allows(_ c: Int, in graph: Graph) -> Bool {
+            guard let providers else { return true }
+            return providers.contains(graph.credentials[c].provider) || graph.credentials[c].platform.map(providers.contains) == true
+        }
         /// How many states the search may create before it gives up (it never guesses); the
         /// memory those states take is bounded with it, at `bytesPerState` a state.
         public var stateBudget = 2_000_000
@@ -371,8 +378,8 @@ public struct Planner {
     func makeState(_ members: [Int], _ symmetry: Symmetry, _ memo: inout Feasibility, parentKey: (Double, Double, Double)? = nil) -> State? {
         var cost = 0.0, weeks = 0.0
         for m in members {
-            cost += graph.credentials[m].cost
-            weeks += graph.credentials[m].weeks
+            cost += graph.cost(of: m)
+            weeks += graph.weeks(of: m)
         }
         if let maxCost = options.maxCost, cost > maxCost { return nil }
         if let maxWeeks = options.maxWeeks, weeks > maxWeeks { return nil }
