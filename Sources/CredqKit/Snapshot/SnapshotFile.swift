@@ -249,16 +249,19 @@ final class SnapshotFile: @unchecked Sendable {
             try starts(rows: learners, end: table[.holdings]!.size / 24)
         case .holdings:
             let n = try items(24)
-            let longIDs = table[.longIDOffsets]!.size / 8 - 1, proofs = table[.proofOffsets]!.size / 8 - 1
-            for i in 0..<n {
-                let at = i * 24
-                let id = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-                if id & HoldingStore.long != 0, id & ~HoldingStore.long >= UInt64(max(longIDs, 0)) {
-                    throw SnapshotDamage(reason: "holding \(i) refers to long id \(id & ~HoldingStore.long) of \(longIDs)")
+            let longIDs = UInt64(max(table[.longIDOffsets]!.size / 8 - 1, 0)), proofs = Int32(max(table[.proofOffsets]!.size / 8 - 1, 0))
+            let limit = Int32(truncatingIfNeeded: credentials)
+            nonisolated(unsafe) let all = UnsafeBufferPointer(start: b.baseAddress?.bindMemory(to: HoldingStore.Packed.self, capacity: n), count: n)
+            try Self.inParts(n) { part in
+                for i in part {
+                    let p = all[i]
+                    if p.id & HoldingStore.long != 0, p.id & ~HoldingStore.long >= longIDs {
+                        return SnapshotDamage(reason: "holding \(i) refers to long id \(p.id & ~HoldingStore.long) of \(longIDs)")
+                    }
+                    if p.credential < 0 || p.credential >= limit { return SnapshotDamage(reason: "it refers to entity \(p.credential) of \(limit)") }
+                    if p.proof != -1, p.proof < 0 || p.proof >= proofs { return SnapshotDamage(reason: "it refers to entity \(p.proof) of \(proofs)") }
                 }
-                let credential = i32(b, at / 4 + 2), proof = i32(b, at / 4 + 5)
-                try below(credentials, CollectionOfOne(credential))
-                if proof != -1 { try below(max(proofs, 0), CollectionOfOne(proof)) }
+                return nil
             }
         case .longIDOffsets, .proofOffsets:
             // A string column: its own size says how many strings (at least the first offset).
@@ -279,10 +282,17 @@ final class SnapshotFile: @unchecked Sendable {
         case .holders:
             let n = try items(8)
             let held = section(.holdingsStart)
-            for i in 0..<n {
-                let l = i32(b, 2 * i), h = i32(b, 2 * i + 1)
-                try below(learners, CollectionOfOne(l))
-                try below(u32(held, Int(l) + 1) - u32(held, Int(l)), CollectionOfOne(h))
+            nonisolated(unsafe) let entries = UnsafeBufferPointer(start: b.baseAddress?.bindMemory(to: HolderIndex.Entry.self, capacity: n), count: n)
+            nonisolated(unsafe) let starts = UnsafeBufferPointer(start: held.baseAddress?.bindMemory(to: UInt32.self, capacity: learners + 1), count: learners + 1)
+            let limit = Int32(truncatingIfNeeded: learners)
+            try Self.inParts(n) { part in
+                for i in part {
+                    let e = entries[i]
+                    if e.learner < 0 || e.learner >= limit { return SnapshotDamage(reason: "it refers to entity \(e.learner) of \(limit)") }
+                    let count = Int(starts[Int(e.learner) + 1]) - Int(starts[Int(e.learner)])
+                    if e.holding < 0 || Int(e.holding) >= count { return SnapshotDamage(reason: "it refers to entity \(e.holding) of \(count)") }
+                }
+                return nil
             }
         case .taughtByStart:
             try offsets(rows: skills, end: table[.taughtBy]!.size / 16)
@@ -297,6 +307,25 @@ final class SnapshotFile: @unchecked Sendable {
         case .partOf, .requiredBy, .provided, .kinds:
             try below64(credentials, (0..<(try items(8))).lazy.map { self.i64(b, $0) })
         }
+    }
+
+    /// Runs a check over `0..<n` in parts, one per core for a large `n`; the first damage
+    /// found (in the order of the parts) is thrown.
+    static func inParts(_ n: Int, _ check: @escaping @Sendable (Range<Int>) -> SnapshotDamage?) throws(SnapshotDamage) {
+        let parts = n >= 1 << 20 ? min(ProcessInfo.processInfo.activeProcessorCount, 4) : 1
+        if parts == 1 {
+            if let damage = check(0..<n) { throw damage }
+            return
+        }
+        // One slot per part, each written by its own thread only.
+        let found = UnsafeMutableBufferPointer<SnapshotDamage?>.allocate(capacity: parts)
+        found.initialize(repeating: nil)
+        defer { found.deallocate() }
+        nonisolated(unsafe) let slots = found
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            slots[p] = check((p * n / parts)..<((p + 1) * n / parts))
+        }
+        if let damage = found.compactMap({ $0 }).first { throw damage }
     }
 
     // MARK: - Entities
