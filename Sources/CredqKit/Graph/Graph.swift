@@ -181,25 +181,32 @@ public struct Graph: Sendable {
         let labels = credentials.count + learners.count + organizations.count
             + roles.reduce(0) { $0 + 1 + $1.aliases.count } + skills.reduce(0) { $0 + 1 + $1.aliases.count }
         var names = NameIndex(capacity: labels)
+        forEachLabel { names.add($0, $1) }
+        return names
+    }
+
+    /// Every name and alias the name index holds, in the order it adds them: credentials,
+    /// roles, skills, learners, organizations; an entity's aliases after its name, each once
+    /// ignoring case (the snapshot's name table is written from the same list).
+    func forEachLabel(_ body: (String, EntityRef) -> Void) {
         /// A name and its aliases, each once ignoring case.
         func add(_ name: String, _ aliases: [String], _ ref: EntityRef) {
-            names.add(name, ref)
+            body(name, ref)
             guard !aliases.isEmpty else { return }
             var seen = [NameIndex.lowered(name)]
             for alias in aliases {
                 let key = NameIndex.lowered(alias)
                 if !seen.contains(key) {
                     seen.append(key)
-                    names.add(alias, ref)
+                    body(alias, ref)
                 }
             }
         }
-        for (i, e) in credentials.enumerated() { names.add(e.name, EntityRef(kind: .credential, index: i)) }
+        for (i, e) in credentials.enumerated() { body(e.name, EntityRef(kind: .credential, index: i)) }
         for (i, e) in roles.enumerated() { add(e.name, e.aliases, EntityRef(kind: .role, index: i)) }
         for (i, e) in skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
-        for (i, e) in learners.enumerated() { names.add(e.name, EntityRef(kind: .learner, index: i)) }
-        for (i, e) in organizations.enumerated() { names.add(e.name, EntityRef(kind: .organization, index: i)) }
-        return names
+        for (i, e) in learners.enumerated() { body(e.name, EntityRef(kind: .learner, index: i)) }
+        for (i, e) in organizations.enumerated() { body(e.name, EntityRef(kind: .organization, index: i)) }
     }
 
     /// The entities whose name or an alias is `lowered`, ignoring case.

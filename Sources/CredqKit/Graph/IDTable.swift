@@ -388,7 +388,8 @@ struct DuplicateFinder {
 /// byte.
 enum KeyedHash {
     static let seed = UInt64.random(in: .min ... .max)
-    static var start: UInt64 { 0xCBF2_9CE4_8422_2325 ^ seed }
+    static var start: UInt64 { start(seed: seed) }
+    static func start(seed: UInt64) -> UInt64 { 0xCBF2_9CE4_8422_2325 ^ seed }
 
     @inline(__always)
     static func add(_ byte: UInt8, to h: UInt64) -> UInt64 { (h ^ UInt64(byte)) &* 0x100_0000_01B3 }

@@ -99,9 +99,10 @@ struct NameIndex: Sendable {
         s.utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? s : s.lowercased()
     }
 
-    /// The hash of the lowercased label, lowering ASCII on the fly without a copy.
-    static func hash(_ label: String) -> UInt64 {
-        var h = KeyedHash.start
+    /// The hash of the lowercased label, lowering ASCII on the fly without a copy; `seed` is
+    /// the process's own, or the one a snapshot's name table was written with.
+    static func hash(_ label: String, seed: UInt64 = KeyedHash.seed) -> UInt64 {
+        var h = KeyedHash.start(seed: seed)
         if label.utf8.allSatisfy({ $0 < 0x80 }) {
             for b in label.utf8 { h = KeyedHash.add(b >= 0x41 && b <= 0x5A ? b | 0x20 : b, to: h) }
         } else {

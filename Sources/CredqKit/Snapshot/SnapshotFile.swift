@@ -565,7 +565,7 @@ final class SnapshotFile: @unchecked Sendable {
     func candidates(named lowered: String) -> [EntityRef] {
         let b = section(.names)
         let n = b.count / 16
-        let h = SnapshotNames.hash(lowered, seed: seed)
+        let h = NameIndex.hash(lowered, seed: seed)
         var lo = 0, hi = n
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -577,19 +577,5 @@ final class SnapshotFile: @unchecked Sendable {
             lo += 1
         }
         return out
-    }
-}
-
-/// The hash of a name or alias in a snapshot's name table: of its lowercase form, as the
-/// graph's name index compares names, under the snapshot's own seed.
-enum SnapshotNames {
-    static func hash(_ label: String, seed: UInt64) -> UInt64 {
-        var h = 0xCBF2_9CE4_8422_2325 ^ seed
-        if label.utf8.allSatisfy({ $0 < 0x80 }) {
-            for b in label.utf8 { h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01B3 }
-        } else {
-            for b in label.lowercased().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        }
-        return KeyedHash.finish(h)
     }
 }

@@ -426,25 +426,9 @@ public enum SnapshotWriter {
         }
         var entries: [Entry] = []
         entries.reserveCapacity(graph.credentials.count + graph.learners.count + graph.organizations.count + graph.skills.count)
-        func add(_ label: String, _ ref: EntityRef) {
-            entries.append(Entry(hash: SnapshotNames.hash(label, seed: seed), code: NameIndex.encode(ref), order: entries.count))
+        graph.forEachLabel { label, ref in
+            entries.append(Entry(hash: NameIndex.hash(label, seed: seed), code: NameIndex.encode(ref), order: entries.count))
         }
-        func add(_ name: String, _ aliases: [String], _ ref: EntityRef) {
-            add(name, ref)
-            var seen = [NameIndex.lowered(name)]
-            for alias in aliases {
-                let key = NameIndex.lowered(alias)
-                if !seen.contains(key) {
-                    seen.append(key)
-                    add(alias, ref)
-                }
-            }
-        }
-        for (i, e) in graph.credentials.enumerated() { add(e.name, EntityRef(kind: .credential, index: i)) }
-        for (i, e) in graph.roles.enumerated() { add(e.name, e.aliases, EntityRef(kind: .role, index: i)) }
-        for (i, e) in graph.skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
-        for (i, e) in graph.learners.enumerated() { add(e.name, EntityRef(kind: .learner, index: i)) }
-        for (i, e) in graph.organizations.enumerated() { add(e.name, EntityRef(kind: .organization, index: i)) }
         entries.sort { a, b in a.hash != b.hash ? a.hash < b.hash : a.order < b.order }
         var w = ByteWriter(capacity: entries.count * 16)
         for e in entries {
