@@ -107,7 +107,7 @@ public struct Graph: Sendable {
         DispatchQueue.global(qos: .utility).async {
             _ = graph.links
             _ = graph.holders
-            if let snapshot = graph.snapshot { _ = snapshot.candidates(named: "") } else { _ = graph.names }
+            if let snapshot = graph.snapshot { _ = snapshot.section(.names) } else { _ = graph.names }
             _ = graph.credentials(of: .badge)
         }
     }

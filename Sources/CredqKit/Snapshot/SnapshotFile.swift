@@ -212,10 +212,7 @@ final class SnapshotFile: @unchecked Sendable {
             guard u64(b, 0) == 0, u64(b, rows) == UInt64(end) else { throw SnapshotDamage(reason: "its offsets do not span its bytes") }
             for i in 0..<rows where u64(b, i) > u64(b, i + 1) { throw SnapshotDamage(reason: "its offsets go back at row \(i)") }
         }
-        func below(_ limit: Int, _ values: some Sequence<Int32>) throws(SnapshotDamage) {
-            for v in values where v < 0 || Int(v) >= limit { throw SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
-        }
-        func below64(_ limit: Int, _ values: some Sequence<Int>) throws(SnapshotDamage) {
+        func below(_ limit: Int, _ values: some Sequence<Int>) throws(SnapshotDamage) {
             for v in values where v < 0 || v >= limit { throw SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
         }
         switch name {
@@ -227,7 +224,7 @@ final class SnapshotFile: @unchecked Sendable {
         case .organizationIDs, .skillIDs, .credentialIDs, .roleIDs, .learnerIDs:
             let kind = EntityKind.allCases.first { SnapshotSection.byID($0) == name }!
             try size(count(kind) * 4)
-            try below(count(kind), (0..<count(kind)).lazy.map { self.i32(b, $0) })
+            try below(count(kind), (0..<count(kind)).lazy.map { Int(self.i32(b, $0)) })
         case .costs, .weeks:
             try size(credentials * 8)
             for i in 0..<credentials {
@@ -243,7 +240,7 @@ final class SnapshotFile: @unchecked Sendable {
         case .teaches, .taughtBy:
             // Pairs of i64: a skill or credential, and a level.
             let n = try items(16)
-            try below64(name == .teaches ? skills : credentials, (0..<n).lazy.map { self.i64(b, 2 * $0) })
+            try below(name == .teaches ? skills : credentials, (0..<n).lazy.map { self.i64(b, 2 * $0) })
             for i in 0..<n where !(1...4).contains(i64(b, 2 * i + 1)) { throw SnapshotDamage(reason: "it holds a skill level of \(i64(b, 2 * i + 1))") }
         case .holdingsStart:
             try starts(rows: learners, end: table[.holdings]!.size / 24)
@@ -305,7 +302,7 @@ final class SnapshotFile: @unchecked Sendable {
         case .kindsStart:
             try offsets(rows: CredentialKind.allCases.count, end: table[.kinds]!.size / 8)
         case .partOf, .requiredBy, .provided, .kinds:
-            try below64(credentials, (0..<(try items(8))).lazy.map { self.i64(b, $0) })
+            try below(credentials, (0..<(try items(8))).lazy.map { self.i64(b, $0) })
         }
     }
 
@@ -543,16 +540,11 @@ final class SnapshotFile: @unchecked Sendable {
                 let mid = (lo + hi) / 2
                 let n = Int(i32(order, mid))
                 var r = recordBytes(kind, n)
-                let c: Int
-                do throws(SnapshotDamage) {
-                    let length = Int(try r.u32())
-                    guard length <= r.end - r.at else { throw SnapshotDamage(reason: "\(kind.rawValue) \(n) ends too soon") }
-                    let common = min(length, key.count)
-                    let m = common == 0 ? 0 : Int(memcmp(r.bytes.baseAddress! + r.at, key.baseAddress!, common))
-                    c = m != 0 ? m : length - key.count
-                } catch {
-                    damaged(error)
-                }
+                let found: UnsafeRawBufferPointer
+                do throws(SnapshotDamage) { found = try r.stringBytes() } catch { damaged(error) }
+                let common = min(found.count, key.count)
+                let m = common == 0 ? 0 : Int(memcmp(found.baseAddress!, key.baseAddress!, common))
+                let c = m != 0 ? m : found.count - key.count
                 if c == 0 { return n }
                 if c < 0 { lo = mid + 1 } else { hi = mid }
             }

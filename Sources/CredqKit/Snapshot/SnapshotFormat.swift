@@ -291,10 +291,15 @@ struct ByteReader {
         return n
     }
 
-    mutating func string() throws(SnapshotDamage) -> String {
+    /// A length-prefixed string's bytes, in place.
+    mutating func stringBytes() throws(SnapshotDamage) -> UnsafeRawBufferPointer {
         let n = Int(try u32())
         let start = try take(n)
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + n)]), as: UTF8.self)
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + n)])
+    }
+
+    mutating func string() throws(SnapshotDamage) -> String {
+        String(decoding: try stringBytes(), as: UTF8.self)
     }
 
     mutating func optionalString() throws(SnapshotDamage) -> String? {
