@@ -72,9 +72,7 @@ struct GlobalOptions: ParsableArguments {
                 loaded = try GraphLoader.load(sources)
             }
         } catch {
-            for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
-            if error.errors.count > 1 { Terminal.writeErr("\(error.errors.count) errors\n") }
-            throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
+            throw ExitWith(reporting: error)
         }
         for w in loaded.warnings { Terminal.writeErr("\(w)\n") }
         let chosen = format.flatMap { OutputFormat(rawValue: $0.lowercased()) } ?? (Terminal.stdoutIsTerminal ? .table : .tsv)

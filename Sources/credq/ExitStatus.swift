@@ -44,3 +44,13 @@ enum ExitStatus: Int32 {
 struct ExitWith: Error {
     var status: ExitStatus
 }
+
+extension ExitWith {
+    /// Writes a failed load's every diagnostic (and how many errors, when several) to stderr,
+    /// to leave with status 5 for a file that could not be read, else 4.
+    init(reporting error: GraphLoadError) {
+        for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
+        if error.errors.count > 1 { Terminal.writeErr("\(error.errors.count) errors\n") }
+        self.init(status: error.isIOError ? .io : .invalidGraph)
+    }
+}

@@ -29,9 +29,7 @@ struct SnapshotCommand: ParsableCommand {
             sources = try SourceFiles.read(files, catalog: catalog)
             loaded = try GraphLoader.load(sources)
         } catch {
-            for d in error.diagnostics { Terminal.writeErr("\(d)\n") }
-            if error.errors.count > 1 { Terminal.writeErr("\(error.errors.count) errors\n") }
-            throw ExitWith(status: error.isIOError ? .io : .invalidGraph)
+            throw ExitWith(reporting: error)
         }
         for w in loaded.warnings { Terminal.writeErr("\(w)\n") }
         do {
