@@ -44,21 +44,18 @@ public enum GraphLoader {
     }
 
     public static func load(_ sources: [GraphSource]) throws(GraphLoadError) -> Loaded {
-        if sources.contains(where: \.isSnapshot) {
+        var sources = sources
+        let snapshots = sources.map(\.isSnapshot)
+        if snapshots.contains(true) {
             // One snapshot opens as it is; one merged with other files is read back as the
             // graph it holds, then merged as a file would be.
             if sources.count == 1, let path = sources[0].path { return Loaded(graph: try SnapshotFile.open(path: path), warnings: []) }
-            var expanded: [GraphSource] = []
-            for source in sources {
-                if source.isSnapshot, let path = source.path {
-                    let graph = try SnapshotFile.open(path: path)
-                    try SnapshotFile.checkAll(graph)
-                    expanded.append(GraphSource(name: source.name, bytes: Array(GraphWriter.json(graph).utf8)))
-                } else {
-                    expanded.append(source)
-                }
+            for (i, source) in sources.enumerated() where snapshots[i] {
+                guard let path = source.path else { continue }
+                let graph = try SnapshotFile.open(path: path)
+                try SnapshotFile.checkAll(graph)
+                sources[i] = GraphSource(name: source.name, bytes: Array(GraphWriter.json(graph).utf8))
             }
-            return try load(expanded)
         }
         if let graph = FastGraphReader.load(sources) { return Loaded(graph: graph, warnings: []) }
         return try loadThoroughly(sources)
