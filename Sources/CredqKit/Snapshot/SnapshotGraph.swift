@@ -37,9 +37,14 @@ extension SnapshotFile {
         do {
             return Graph(snapshot: try SnapshotFile(path: path, file: file))
         } catch {
-            throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: path, path: "",
-                                                               message: "not a usable snapshot: \(error.reason)")], isIOError: false)
+            throw refusal(path, error)
         }
+    }
+
+    /// A snapshot refused as a whole: an invalid graph file, with the reason.
+    private static func refusal(_ path: String, _ damage: SnapshotDamage) -> GraphLoadError {
+        GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: path, path: "", message: "not a usable snapshot: \(damage.reason)")],
+                       isIOError: false)
     }
 
     /// Checks every section and record of a graph's snapshot now, as an error to report.
@@ -48,8 +53,7 @@ extension SnapshotFile {
         do {
             try snapshot.checkAll()
         } catch {
-            throw GraphLoadError(diagnostics: [GraphDiagnostic(severity: .error, file: snapshot.path, path: "",
-                                                               message: "not a usable snapshot: \(error.reason)")], isIOError: false)
+            throw refusal(snapshot.path, error)
         }
     }
 
