@@ -6,6 +6,13 @@ import Foundation
 /// lower bound allocates almost nothing per state. They are raw memory, allocated once per
 /// pooled instance: the search reads them millions of times, and Swift arrays in a class would
 /// check exclusive access and uniqueness on every one of those reads.
+///
+/// The arrays come zeroed from `calloc`, which for arrays this large maps fresh pages the
+/// kernel zeroes on first touch: a plan that reaches a few thousand credentials of a million
+/// touches a few pages, not the 150 bytes per credential that writing every slot would cost
+/// (that was most of a first plan's time on a large graph). Every element type here is valid
+/// as all-zero bits: the tags (0 is never current, see `advance`), counts, `false`, the
+/// SIMD prices, and the lists, which are optional because a nil `[Int]?` is all-zero bits.
 final class Scratch: @unchecked Sendable {
     /// Scratch arrays are as large as the graph: queries reuse them rather than allocate anew.
     static let pool = Pool()
@@ -36,9 +43,9 @@ final class Scratch: @unchecked Sendable {
     private let feasibleTags: UnsafeMutablePointer<UInt32>
     private let feasibleValues: UnsafeMutablePointer<Bool>
     private let closureTags: UnsafeMutablePointer<UInt32>
-    private let closureLists: UnsafeMutablePointer<[Int]>
+    private let closureLists: UnsafeMutablePointer<[Int]?>
     private let partsTags: UnsafeMutablePointer<UInt32>
-    private let partsLists: UnsafeMutablePointer<[Int]>
+    private let partsLists: UnsafeMutablePointer<[Int]?>
     private let counts: UnsafeMutablePointer<Int32>
     private let countTags: UnsafeMutablePointer<UInt32>
     private let unitTags: UnsafeMutablePointer<UInt32>
@@ -65,46 +72,53 @@ final class Scratch: @unchecked Sendable {
 
     init(count: Int) {
         size = count
-        func zeroed<T>(_ value: T) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
-            p.initialize(repeating: value, count: max(1, count))
-            return p
+        func zeroed<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+            guard let raw = calloc(max(1, count), MemoryLayout<T>.stride) else {
+                fatalError("credq: out of memory for the planner's scratch space (\(count) credentials)")
+            }
+            return raw.bindMemory(to: T.self, capacity: max(1, count))
         }
-        feasibleTags = zeroed(0)
-        feasibleValues = zeroed(false)
-        closureTags = zeroed(0)
-        closureLists = zeroed([])
-        partsTags = zeroed(0)
-        partsLists = zeroed([])
-        counts = zeroed(0)
-        countTags = zeroed(0)
-        unitTags = zeroed(0)
-        usedTags = zeroed(0)
-        markTags = zeroed(0)
-        markItems = zeroed(0)
-        priceTags = zeroed(0)
-        priceValues = zeroed(Prices())
-        heldTags = zeroed(0)
-        classTags = zeroed(0)
-        classIndex = zeroed(0)
-        deepTags = zeroed(0)
-        exploringTags = zeroed(0)
-        deepIndices = zeroed(0)
+        feasibleTags = zeroed(UInt32.self)
+        feasibleValues = zeroed(Bool.self)
+        closureTags = zeroed(UInt32.self)
+        closureLists = zeroed([Int]?.self)
+        partsTags = zeroed(UInt32.self)
+        partsLists = zeroed([Int]?.self)
+        counts = zeroed(Int32.self)
+        countTags = zeroed(UInt32.self)
+        unitTags = zeroed(UInt32.self)
+        usedTags = zeroed(UInt32.self)
+        markTags = zeroed(UInt32.self)
+        markItems = zeroed(Int32.self)
+        priceTags = zeroed(UInt32.self)
+        priceValues = zeroed(Prices.self)
+        heldTags = zeroed(UInt32.self)
+        classTags = zeroed(UInt32.self)
+        classIndex = zeroed(Int32.self)
+        deepTags = zeroed(UInt32.self)
+        exploringTags = zeroed(UInt32.self)
+        deepIndices = zeroed(Int32.self)
+        // The lists rely on a nil `[Int]?` being all-zero bits, as Swift lays it out.
+        precondition(closureLists[0] == nil && partsLists[0] == nil)
     }
 
     deinit {
         let n = max(1, size)
         closureLists.deinitialize(count: n)
         partsLists.deinitialize(count: n)
-        partsLists.deallocate()
-        for p in [feasibleTags, closureTags, countTags, unitTags, usedTags, markTags, priceTags, heldTags, classTags, partsTags, deepTags, exploringTags] { p.deallocate() }
-        deepIndices.deallocate()
-        classIndex.deallocate()
-        priceValues.deallocate()
-        feasibleValues.deallocate()
-        closureLists.deallocate()
-        counts.deallocate()
-        markItems.deallocate()
+        let all: [UnsafeMutableRawPointer] = [
+            UnsafeMutableRawPointer(feasibleTags), UnsafeMutableRawPointer(feasibleValues),
+            UnsafeMutableRawPointer(closureTags), UnsafeMutableRawPointer(closureLists),
+            UnsafeMutableRawPointer(partsTags), UnsafeMutableRawPointer(partsLists),
+            UnsafeMutableRawPointer(counts), UnsafeMutableRawPointer(countTags),
+            UnsafeMutableRawPointer(unitTags), UnsafeMutableRawPointer(usedTags),
+            UnsafeMutableRawPointer(markTags), UnsafeMutableRawPointer(markItems),
+            UnsafeMutableRawPointer(priceTags), UnsafeMutableRawPointer(priceValues),
+            UnsafeMutableRawPointer(heldTags), UnsafeMutableRawPointer(classTags),
+            UnsafeMutableRawPointer(classIndex), UnsafeMutableRawPointer(deepTags),
+            UnsafeMutableRawPointer(exploringTags), UnsafeMutableRawPointer(deepIndices),
+        ]
+        for p in all { free(p) }
     }
 
     /// Forgets what was known of feasibility and closures (they depend on the holdings and providers).
