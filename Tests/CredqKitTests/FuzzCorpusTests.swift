@@ -22,3 +22,19 @@ import Testing
         }
     }
 }
+
+extension FuzzCorpusTests {
+    /// The snapshot the fuzzer once crashed on (the long ids' offsets given 0 bytes, fewer
+    /// than one offset, in a header whose sizes and block sums otherwise agree) is refused,
+    /// resealed, before that column is read: a holding refers to a long id it cannot hold.
+    @Test func theSnapshotRegressionIsRefused() throws {
+        let file = try #require(Self.inputs("snapshot").first { $0.lastPathComponent.hasPrefix("snapshot-crash-") })
+        let sealed = try #require(SnapshotSeal.resealed(Array(try Data(contentsOf: file))))
+        do {
+            try SnapshotFile(path: "t.cqs", file: MappedFile(copying: sealed)).checkAll()
+            Issue.record("the crafted snapshot was taken for whole")
+        } catch {
+            #expect(error.reason == "section holding.packed: holding 1 refers to long id 0 of 0")
+        }
+    }
+}

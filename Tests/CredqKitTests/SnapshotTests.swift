@@ -316,6 +316,77 @@ import Testing
         }
     }
 
+    /// A graph of 10,000 credentials: its records and offsets span several blocks.
+    static func wide() throws -> Graph {
+        let credentials = (0..<10_000).map { c in
+            #"{"id": "c\#(c)", "name": "Credential number \#(c) of a long list of them", "kind": "badge", "provider": "o", "teaches": {"s": 1}}"#
+        }
+        let json = #"{"credq": 1, "organizations": [{"id": "o", "name": "O", "kind": "platform"}], "skills": [{"id": "s", "name": "S"}], "#
+            + #""credentials": [\#(credentials.joined(separator: ","))]}"#
+        return try GraphLoader.load([GraphSource(name: "wide.json", bytes: Array(json.utf8))]).graph
+    }
+
+    /// A query checks the blocks it reads, not whole sections: damage in a block no query
+    /// reads leaves the others readable, and checking everything finds it.
+    @Test func onlyTheBlocksReadAreChecked() throws {
+        let graph = try Self.wide()
+        var bytes = Self.bytes(of: graph)
+        let file = try SnapshotFile(path: "t.cqs", file: MappedFile(copying: bytes))
+        let records = file.section(.credentialRecords)
+        #expect(file.blocks(.credentialRecords).count > 8)
+        bytes[records.baseAddress! - file.file.bytes.baseAddress! + records.count - 10] ^= 1
+        let damaged = try SnapshotFile(path: "t.cqs", file: MappedFile(copying: bytes))
+        let opened = Graph(snapshot: damaged)
+        #expect(opened.credentials[0].name == graph.credentials[0].name)
+        #expect(opened.credentials[1].id == "c1")
+        let blocks = damaged.blocks(.credentialRecords)
+        #expect(blocks.isChecked(0) && !blocks.isChecked(blocks.count - 1))
+        #expect(!damaged.blocks(.credentialOffsets).isChecked(1))
+        do {
+            try damaged.checkAll()
+            Issue.record("the damaged block was not found")
+        } catch {
+            #expect(error.reason == "section credential.records fails its checksum")
+        }
+    }
+
+    /// The block sums are checked whole before any block is checked against them.
+    @Test func damagedBlockSumsAreFound() throws {
+        var bytes = Self.bytes(of: Support.catalog)
+        let file = try SnapshotFile(path: "t.cqs", file: MappedFile(copying: bytes))
+        bytes[file.section(.blockSums).baseAddress! - file.file.bytes.baseAddress! + 3] ^= 0x10
+        let damaged = try SnapshotFile(path: "t.cqs", file: MappedFile(copying: bytes))
+        do {
+            try damaged.checkSections()
+            Issue.record("damaged block sums were not found")
+        } catch {
+            #expect(error.reason == "section block-sums fails its checksum")
+        }
+    }
+
+    /// Starts and offsets are checked a block at a time, each value against the next: the
+    /// last value of a block is checked against the first of the next, so offsets that go
+    /// back across two blocks are found when the row that spans them is read.
+    @Test func offsetsGoingBackAcrossBlocksAreFound() throws {
+        let graph = try Self.wide()
+        var bytes = Self.bytes(of: graph)
+        let file = try SnapshotFile(path: "t.cqs", file: MappedFile(copying: bytes))
+        let perBlock = SnapshotSection.credentialOffsets.blockBytes / 8
+        #expect(file.blocks(.credentialOffsets).count == 2)
+        let at = file.section(.credentialOffsets).baseAddress! - file.file.bytes.baseAddress! + 8 * perBlock
+        withUnsafeBytes(of: UInt64(3).littleEndian) { for (i, x) in $0.enumerated() { bytes[at + i] = x } }
+        let sealed = try #require(SnapshotSeal.resealed(bytes))
+        let crafted = try SnapshotFile(path: "t.cqs", file: MappedFile(copying: sealed))
+        // The second block alone is well-formed: its first value is lower than the next.
+        #expect(try crafted.credential(graph.credentials.count - 1).id == "c\(graph.credentials.count - 1)")
+        do {
+            try crafted.checkAll()
+            Issue.record("offsets going back were not found")
+        } catch {
+            #expect(error.reason == "section credential.offsets: its offsets go back at row \(perBlock - 1)")
+        }
+    }
+
     /// A change to an opened snapshot's graph (an assumption) stays in memory, and the
     /// holders are built again from the changed holdings.
     @Test func assumptionsOnASnapshotGraph() throws {

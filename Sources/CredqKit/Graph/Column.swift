@@ -12,19 +12,29 @@ struct Column<Element>: RandomAccessCollection, @unchecked Sendable {
         let count: Int
         /// Keeps a mapping alive.
         let owner: AnyObject?
+        /// A mapped section checked a block at a time, as values are read; a block holds
+        /// `1 << shift` values.
+        let blocks: SectionBlocks?
+        let shift: Int
 
         init(array: [Element]) {
             self.array = array
             count = array.count
             owner = nil
             base = nil
+            blocks = nil
+            shift = 0
         }
 
-        init(base: UnsafePointer<Element>?, count: Int, owner: AnyObject) {
+        init(base: UnsafePointer<Element>?, count: Int, owner: AnyObject, blocks: SectionBlocks?) {
             array = []
             self.base = base
             self.count = count
             self.owner = owner
+            self.blocks = blocks
+            let perBlock = (blocks?.blockBytes ?? 1) / MemoryLayout<Element>.stride
+            precondition(blocks == nil || (perBlock > 0 && perBlock & (perBlock - 1) == 0), "a block of part of a value")
+            shift = perBlock.trailingZeroBitCount
         }
     }
 
@@ -32,8 +42,9 @@ struct Column<Element>: RandomAccessCollection, @unchecked Sendable {
 
     init(_ array: [Element] = []) { storage = Storage(array: array) }
 
-    /// The values in `bytes` (a whole number of them, suitably aligned), kept alive by `owner`.
-    init(mapping bytes: UnsafeRawBufferPointer, owner: AnyObject) {
+    /// The values in `bytes` (a whole number of them, suitably aligned), kept alive by `owner`;
+    /// with `blocks`, each block is checked before a value in it is first read.
+    init(mapping bytes: UnsafeRawBufferPointer, owner: AnyObject, blocks: SectionBlocks? = nil) {
         precondition(bytes.count % MemoryLayout<Element>.stride == 0, "a column of part of a value")
         let count = bytes.count / MemoryLayout<Element>.stride
         var base: UnsafePointer<Element>?
@@ -41,7 +52,8 @@ struct Column<Element>: RandomAccessCollection, @unchecked Sendable {
             precondition(Int(bitPattern: bytes.baseAddress!) % MemoryLayout<Element>.alignment == 0, "a column out of alignment")
             base = UnsafePointer(bytes.baseAddress!.bindMemory(to: Element.self, capacity: count))
         }
-        storage = Storage(base: base ?? UnsafePointer(bitPattern: MemoryLayout<Element>.alignment), count: count, owner: owner)
+        storage = Storage(base: base ?? UnsafePointer(bitPattern: MemoryLayout<Element>.alignment), count: count, owner: owner,
+                          blocks: blocks)
     }
 
     var startIndex: Int { 0 }
@@ -52,13 +64,17 @@ struct Column<Element>: RandomAccessCollection, @unchecked Sendable {
         let storage = storage
         if let base = storage.base {
             precondition(i >= 0 && i < storage.count, "column index out of range")
+            if let blocks = storage.blocks { blocks.ensure(value: i, shift: storage.shift) }
             return base[i]
         }
         return storage.array[i]
     }
 
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
-        if let base = storage.base { return try body(UnsafeBufferPointer(start: base, count: storage.count)) }
+        if let base = storage.base {
+            storage.blocks?.ensureAll()
+            return try body(UnsafeBufferPointer(start: base, count: storage.count))
+        }
         return try storage.array.withUnsafeBufferPointer(body)
     }
 }

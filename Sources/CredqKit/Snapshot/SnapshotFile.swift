@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What happens when a section of an open snapshot turns out damaged as a query first uses
 /// it: the message is written and credq leaves with status 4 (invalid graph data). A query
@@ -25,13 +26,38 @@ final class SnapshotFile: @unchecked Sendable {
     let counts: [Int]
     let sources: [SourceIdentity]
     private let table: [SnapshotSection: Entry]
+    /// Each section's bytes, where its sums lie in `block-sums`, and whether it is checked,
+    /// by `SnapshotSection.ordinal`.
+    private let states: [SectionState]
+
+    private final class SectionState: @unchecked Sendable {
+        let bytes: UnsafeRawBufferPointer
+        /// Where its block sums start in `block-sums`, and how many (none for `block-sums`).
+        let firstSum: Int, sums: Int
+        /// Set, under the lock, once the section is checked (whole, or its shape and sums).
+        let ready = Atomic<Bool>(false)
+        var blocks: SectionBlocks?
+
+        init(bytes: UnsafeRawBufferPointer, firstSum: Int, sums: Int) {
+            self.bytes = bytes
+            self.firstSum = firstSum
+            self.sums = sums
+        }
+    }
 
     private let lock = NSRecursiveLock()
-    private var verified: [SnapshotSection: UnsafeRawBufferPointer] = [:]
     private let teachesStore = Lazy<SkillLevelStore>()
     private let holdingStore = Lazy<HoldingStore>()
 
-    func count(_ kind: EntityKind) -> Int { counts[EntityKind.allCases.firstIndex(of: kind)!] }
+    func count(_ kind: EntityKind) -> Int {
+        switch kind {  // the order of EntityKind.allCases, without comparing raw values
+        case .credential: counts[0]
+        case .role: counts[1]
+        case .skill: counts[2]
+        case .learner: counts[3]
+        case .organization: counts[4]
+        }
+    }
 
     /// Whether the file starts as a snapshot does.
     static func looksLikeSnapshot(path: String) -> Bool {
@@ -108,7 +134,22 @@ final class SnapshotFile: @unchecked Sendable {
             throw SnapshotDamage(reason: "section \(missing.rawValue) is missing")
         }
         self.table = table
+        precondition(SnapshotSection.ordinalsMatch, "snapshot sections are not stored as their places")
+        var states: [SectionState] = []
+        var sums = 0
+        for name in SnapshotSection.allCases {
+            let e = table[name]!
+            let blocks = name == .blockSums ? 0 : (e.size + name.blockBytes - 1) / name.blockBytes
+            states.append(SectionState(bytes: UnsafeRawBufferPointer(rebasing: bytes[e.offset..<(e.offset + e.size)]), firstSum: sums, sums: blocks))
+            sums += blocks
+        }
+        self.states = states
+        for name in SnapshotSection.allCases where name.checkedByBlock {
+            states[name.ordinal].blocks = SectionBlocks(section: name, size: table[name]!.size, file: self)
+        }
     }
+
+    private func state(_ name: SnapshotSection) -> SectionState { states[name.ordinal] }
 
     /// Leaves with the damage handler's message.
     func damaged(_ damage: SnapshotDamage) -> Never {
@@ -117,34 +158,117 @@ final class SnapshotFile: @unchecked Sendable {
 
     /// A section's bytes, checked on first use.
     func section(_ name: SnapshotSection) -> UnsafeRawBufferPointer {
+        let state = state(name)
+        if state.ready.load(ordering: .acquiring) { return state.bytes }
         do { return try checked(name) } catch { damaged(error) }
     }
 
-    /// A section's bytes once its checksum and structure are checked (once).
+    /// The blocks of a section checked by block.
+    func blocks(_ name: SnapshotSection) -> SectionBlocks { state(name).blocks! }
+
+    /// A section's bytes once it is checked (once): the checksum of its block sums, then, for
+    /// a section checked whole, each block's checksum and its structure, or, for one checked
+    /// by block, its shape (each block is checked as it is read: `checkBlock`).
     private func checked(_ name: SnapshotSection) throws(SnapshotDamage) -> UnsafeRawBufferPointer {
         lock.lock()
         defer { lock.unlock() }
-        if let done = verified[name] { return done }
-        let e = table[name]!
-        let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[e.offset..<(e.offset + e.size)])
+        let state = state(name)
+        if state.ready.load(ordering: .acquiring) { return state.bytes }
+        let bytes = state.bytes, e = table[name]!
         var clock = SnapshotWriter.Stopwatch()
-        guard SnapshotFormat.sectionChecksum(bytes) == e.checksum else {
-            throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+        if name == .blockSums {
+            let sums = SnapshotFormat.blockSums(bytes, blockBytes: name.blockBytes)
+            guard SnapshotFormat.sectionChecksum(sums: sums, size: bytes.count) == e.checksum else {
+                throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+            }
+            let expected = states.reduce(0) { $0 + $1.sums } * 8
+            guard bytes.count == expected else {
+                throw SnapshotDamage(reason: "section \(name.rawValue): it has \(bytes.count) bytes where \(expected) were expected")
+            }
+        } else {
+            let sums = try blockSums(of: name)
+            guard SnapshotFormat.sectionChecksum(sums: sums, size: bytes.count) == e.checksum else {
+                throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+            }
+            if !name.checkedByBlock {
+                let actual = SnapshotFormat.blockSums(bytes, blockBytes: name.blockBytes)
+                guard actual.withUnsafeBytes({ $0.elementsEqual(sums) }) else {
+                    throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+                }
+                clock.mark("\(name.rawValue): checksum of \(e.size >> 20) MiB")
+            }
         }
-        clock.mark("\(name.rawValue): checksum of \(e.size >> 20) MiB")
         do {
-            try check(name, bytes)
+            try check(name, bytes, whole: !name.checkedByBlock)
         } catch {
             throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
         }
         clock.mark("\(name.rawValue): checked")
-        verified[name] = bytes
+        state.ready.store(true, ordering: .releasing)
         return bytes
+    }
+
+    /// The block sums a section's blocks must have.
+    private func blockSums(of name: SnapshotSection) throws(SnapshotDamage) -> UnsafeRawBufferPointer {
+        let all = try checked(.blockSums), state = state(name)
+        return UnsafeRawBufferPointer(rebasing: all[(state.firstSum * 8)..<((state.firstSum + state.sums) * 8)])
+    }
+
+    /// Checks block `b` of a section checked by block: its checksum and every value in it.
+    func checkBlock(_ blocks: SectionBlocks, _ b: Int) {
+        do throws(SnapshotDamage) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !blocks.isChecked(b) else { return }
+            let name = blocks.section, bytes = try checked(name), sums = try blockSums(of: name)
+            guard SnapshotFormat.blockSum(bytes, block: b, blockBytes: blocks.blockBytes) == sums.load(fromByteOffset: b * 8, as: UInt64.self) else {
+                throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+            }
+            if let (size, each) = valueCheck(name, bytes) {
+                let per = blocks.blockBytes / size
+                if let damage = each((b * per)..<min(bytes.count / size, (b + 1) * per)) {
+                    throw SnapshotDamage(reason: "section \(name.rawValue): \(damage.reason)")
+                }
+            }
+            blocks.markChecked(b)
+        } catch {
+            damaged(error)
+        }
+    }
+
+    /// Checks every block of a section checked by block that is not checked yet.
+    func checkAllBlocks(_ blocks: SectionBlocks) {
+        do throws(SnapshotDamage) { try checkEveryBlock(blocks) } catch { damaged(error) }
+    }
+
+    private func checkEveryBlock(_ blocks: SectionBlocks) throws(SnapshotDamage) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard (0..<blocks.count).contains(where: { !blocks.isChecked($0) }) else { return }
+        let name = blocks.section, bytes = try checked(name), sums = try blockSums(of: name)
+        var clock = SnapshotWriter.Stopwatch()
+        let actual = SnapshotFormat.blockSums(bytes, blockBytes: blocks.blockBytes)
+        guard actual.withUnsafeBytes({ $0.elementsEqual(sums) }) else {
+            throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+        }
+        clock.mark("\(name.rawValue): checksum of \(bytes.count >> 20) MiB")
+        if let (size, each) = valueCheck(name, bytes) {
+            do throws(SnapshotDamage) {
+                try Self.inParts(bytes.count / size, each)
+            } catch {
+                throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
+            }
+        }
+        clock.mark("\(name.rawValue): checked")
+        for b in 0..<blocks.count { blocks.markChecked(b) }
     }
 
     /// Checks every section now (a cache before it is trusted): checksums and structure.
     func checkSections() throws(SnapshotDamage) {
-        for name in SnapshotSection.allCases { _ = try checked(name) }
+        for name in SnapshotSection.allCases {
+            _ = try checked(name)
+            if let blocks = state(name).blocks { try checkEveryBlock(blocks) }
+        }
     }
 
     /// Checks every section and every record now (`credq validate`).
@@ -173,15 +297,30 @@ final class SnapshotFile: @unchecked Sendable {
         Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
     }
 
+    /// Value `i` of a section of u32, its block checked first.
+    func value32(_ name: SnapshotSection, _ i: Int) -> Int {
+        let b = section(name)
+        state(name).blocks?.ensure(byte: 4 * i)
+        return u32(b, i)
+    }
+
+    /// Value `i` of a section of u64, its block checked first.
+    func value64(_ name: SnapshotSection, _ i: Int) -> UInt64 {
+        let b = section(name)
+        state(name).blocks?.ensure(byte: 8 * i)
+        return u64(b, i)
+    }
+
     /// A column of f64, copied.
     func doubles(_ name: SnapshotSection) -> [Double] {
         let bytes = section(name)
         return (0..<(bytes.count / 8)).map { Double(bitPattern: u64(bytes, $0)) }
     }
 
-    /// A checked section read in place as a column of values laid out as in memory.
+    /// A checked section read in place as a column of values laid out as in memory (for a
+    /// section checked by block, each block checked as it is first read).
     func column<T>(_ name: SnapshotSection) -> Column<T> {
-        Column(mapping: section(name), owner: self)
+        Column(mapping: section(name), owner: self, blocks: state(name).blocks)
     }
 
     /// Lists by row, copied (the credentials of each kind).
@@ -192,64 +331,123 @@ final class SnapshotFile: @unchecked Sendable {
 
     // MARK: - Checks
 
-    private func check(_ name: SnapshotSection, _ b: UnsafeRawBufferPointer) throws(SnapshotDamage) {
+    /// Checks a section's structure: its shape (its size, as the header's counts and the
+    /// sections it indexes say), then, with `whole`, every value (`valueCheck`); without, its
+    /// values are checked a block at a time as they are read.
+    private func check(_ name: SnapshotSection, _ b: UnsafeRawBufferPointer, whole: Bool) throws(SnapshotDamage) {
         let credentials = count(.credential), learners = count(.learner), skills = count(.skill)
         func size(_ expected: Int) throws(SnapshotDamage) {
             guard b.count == expected else { throw SnapshotDamage(reason: "it has \(b.count) bytes where \(expected) were expected") }
         }
-        func items(_ each: Int) throws(SnapshotDamage) -> Int {
+        func items(_ each: Int) throws(SnapshotDamage) {
             guard b.count % each == 0 else { throw SnapshotDamage(reason: "its size is not a multiple of \(each)") }
-            return b.count / each
         }
-        /// A start column of u32 (rows + 1): from 0, never decreasing, to `end`.
-        func starts(rows: Int, end: Int) throws(SnapshotDamage) {
-            try size((rows + 1) * 4)
-            guard u32(b, 0) == 0, u32(b, rows) == end else { throw SnapshotDamage(reason: "its starts do not span its items") }
-            for i in 0..<rows where u32(b, i) > u32(b, i + 1) { throw SnapshotDamage(reason: "its starts go back at row \(i)") }
+        switch name {
+        case .organizationOffsets, .skillOffsets, .credentialOffsets, .roleOffsets, .learnerOffsets:
+            try size((count(EntityKind.allCases.first { SnapshotSection.offsets($0) == name }!) + 1) * 8)
+        case .organizationIDs, .skillIDs, .credentialIDs, .roleIDs, .learnerIDs:
+            try size(count(EntityKind.allCases.first { SnapshotSection.byID($0) == name }!) * 4)
+        case .costs, .weeks: try size(credentials * 8)
+        case .requiresRank, .stackRank: try size(credentials * 4)
+        case .broaderRank: try size(skills * 4)
+        case .teachesStart, .holdersStart: try size((credentials + 1) * 4)
+        case .holdingsStart: try size((learners + 1) * 4)
+        case .longIDOffsets, .proofOffsets:
+            // A string column: its own size says how many strings (at least the first offset).
+            guard b.count >= 8 else { throw SnapshotDamage(reason: "it has \(b.count) bytes, fewer than one offset") }
+            try items(8)
+        case .taughtByStart: try size((skills + 1) * 8)
+        case .partOfStart, .requiredByStart: try size((credentials + 1) * 8)
+        case .providedStart: try size((count(.organization) + 1) * 8)
+        case .kindsStart: try size((CredentialKind.allCases.count + 1) * 8)
+        case .teaches, .taughtBy, .names: try items(16)
+        case .holdings: try items(24)
+        case .holders, .partOf, .requiredBy, .provided, .kinds: try items(8)
+        case .organizationRecords, .skillRecords, .credentialRecords, .roleRecords, .learnerRecords,
+             .longIDs, .proofs, .blockSums:
+            break  // records are read with every read checked; block sums by the sections they sum
         }
-        func offsets(rows: Int, end: Int) throws(SnapshotDamage) {
-            try size((rows + 1) * 8)
-            guard u64(b, 0) == 0, u64(b, rows) == UInt64(end) else { throw SnapshotDamage(reason: "its offsets do not span its bytes") }
-            for i in 0..<rows where u64(b, i) > u64(b, i + 1) { throw SnapshotDamage(reason: "its offsets go back at row \(i)") }
+        if whole, let (each, valueCheck) = valueCheck(name, b) { try Self.inParts(b.count / each, valueCheck) }
+    }
+
+    /// The size of a section's values and the check of values `range` (of what each refers
+    /// to, each amount, each start), run on the whole section or a block at a time; nil for a
+    /// section with nothing to check in its values. A check may read the value after its range
+    /// (a start against the next): the file's bytes never change, so what it compared is what
+    /// is read once that value's block is checked too.
+    private func valueCheck(_ name: SnapshotSection, _ b: UnsafeRawBufferPointer) -> (Int, @Sendable (Range<Int>) -> SnapshotDamage?)? {
+        let credentials = count(.credential), learners = count(.learner), skills = count(.skill)
+        nonisolated(unsafe) let b = b
+        /// Each value a reference below `limit`.
+        func below(_ size: Int, _ limit: Int, _ value: @escaping @Sendable (Int) -> Int) -> (Int, @Sendable (Range<Int>) -> SnapshotDamage?) {
+            (size, { part in
+                for i in part {
+                    let v = value(i)
+                    if v < 0 || v >= limit { return SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
+                }
+                return nil
+            })
         }
-        func below(_ limit: Int, _ values: some Sequence<Int>) throws(SnapshotDamage) {
-            for v in values where v < 0 || v >= limit { throw SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
+        /// Starts or offsets (rows + 1 of them): from 0, never decreasing, to `end`.
+        func rising(_ size: Int, end: Int, _ what: String) -> (Int, @Sendable (Range<Int>) -> SnapshotDamage?) {
+            let n = b.count / size, wide = size == 8
+            let spans = "its \(what) do not span its \(wide ? "bytes" : "items")"
+            return (size, { part in
+                for i in part {
+                    let v = wide ? Int(truncatingIfNeeded: self.u64(b, i)) : self.u32(b, i)
+                    if i == 0, v != 0 { return SnapshotDamage(reason: spans) }
+                    if i + 1 < n, v > (wide ? Int(truncatingIfNeeded: self.u64(b, i + 1)) : self.u32(b, i + 1)) {
+                        return SnapshotDamage(reason: "its \(what) go back at row \(i)")
+                    }
+                    if v < 0 || v > end || (i == n - 1 && v != end) { return SnapshotDamage(reason: spans) }
+                }
+                return nil
+            })
         }
         switch name {
         case .organizationOffsets, .skillOffsets, .credentialOffsets, .roleOffsets, .learnerOffsets:
             let kind = EntityKind.allCases.first { SnapshotSection.offsets($0) == name }!
-            try offsets(rows: count(kind), end: table[.records(kind)]!.size)
-        case .organizationRecords, .skillRecords, .credentialRecords, .roleRecords, .learnerRecords:
-            break  // each record is read with every read checked
+            return rising(8, end: table[.records(kind)]!.size, "offsets")
         case .organizationIDs, .skillIDs, .credentialIDs, .roleIDs, .learnerIDs:
             let kind = EntityKind.allCases.first { SnapshotSection.byID($0) == name }!
-            try size(count(kind) * 4)
-            try below(count(kind), (0..<count(kind)).lazy.map { Int(self.i32(b, $0)) })
+            return below(4, count(kind)) { Int(self.i32(b, $0)) }
         case .costs, .weeks:
-            try size(credentials * 8)
-            for i in 0..<credentials {
-                let v = Double(bitPattern: u64(b, i))
-                guard v.isFinite, v >= 0 else { throw SnapshotDamage(reason: "credential \(i) has \(v)") }
-            }
-        case .requiresRank, .stackRank:
-            try size(credentials * 4)
-        case .broaderRank:
-            try size(skills * 4)
-        case .teachesStart:
-            try starts(rows: credentials, end: table[.teaches]!.size / 16)
+            return (8, { part in
+                for i in part {
+                    let v = Double(bitPattern: self.u64(b, i))
+                    guard v.isFinite, v >= 0 else { return SnapshotDamage(reason: "credential \(i) has \(v)") }
+                }
+                return nil
+            })
+        case .teachesStart: return rising(4, end: table[.teaches]!.size / 16, "starts")
+        case .holdingsStart: return rising(4, end: table[.holdings]!.size / 24, "starts")
+        case .holdersStart: return rising(4, end: table[.holders]!.size / 8, "starts")
+        case .longIDOffsets: return rising(8, end: table[.longIDs]!.size, "offsets")
+        case .proofOffsets: return rising(8, end: table[.proofs]!.size, "offsets")
+        case .taughtByStart: return rising(8, end: table[.taughtBy]!.size / 16, "offsets")
+        case .partOfStart: return rising(8, end: table[.partOf]!.size / 8, "offsets")
+        case .requiredByStart: return rising(8, end: table[.requiredBy]!.size / 8, "offsets")
+        case .providedStart: return rising(8, end: table[.provided]!.size / 8, "offsets")
+        case .kindsStart: return rising(8, end: table[.kinds]!.size / 8, "offsets")
+        case .partOf, .requiredBy, .provided, .kinds:
+            return below(8, credentials) { self.i64(b, $0) }
         case .teaches, .taughtBy:
             // Pairs of i64: a skill or credential, and a level.
-            let n = try items(16)
-            try below(name == .teaches ? skills : credentials, (0..<n).lazy.map { self.i64(b, 2 * $0) })
-            for i in 0..<n where !(1...4).contains(i64(b, 2 * i + 1)) { throw SnapshotDamage(reason: "it holds a skill level of \(i64(b, 2 * i + 1))") }
-        case .holdingsStart:
-            try starts(rows: learners, end: table[.holdings]!.size / 24)
+            let limit = name == .teaches ? skills : credentials
+            return (16, { part in
+                for i in part {
+                    let v = self.i64(b, 2 * i), level = self.i64(b, 2 * i + 1)
+                    if v < 0 || v >= limit { return SnapshotDamage(reason: "it refers to entity \(v) of \(limit)") }
+                    if !(1...4).contains(level) { return SnapshotDamage(reason: "it holds a skill level of \(level)") }
+                }
+                return nil
+            })
         case .holdings:
-            let n = try items(24)
+            let n = b.count / 24
             let longIDs = UInt64(max(table[.longIDOffsets]!.size / 8 - 1, 0)), proofs = Int32(max(table[.proofOffsets]!.size / 8 - 1, 0))
             let limit = Int32(truncatingIfNeeded: credentials)
             nonisolated(unsafe) let all = UnsafeBufferPointer(start: b.baseAddress?.bindMemory(to: HoldingStore.Packed.self, capacity: n), count: n)
-            try Self.inParts(n) { part in
+            return (24, { part in
                 for i in part {
                     let p = all[i]
                     if p.id & HoldingStore.long != 0, p.id & ~HoldingStore.long >= longIDs {
@@ -259,30 +457,14 @@ final class SnapshotFile: @unchecked Sendable {
                     if p.proof != -1, p.proof < 0 || p.proof >= proofs { return SnapshotDamage(reason: "it refers to entity \(p.proof) of \(proofs)") }
                 }
                 return nil
-            }
-        case .longIDOffsets, .proofOffsets:
-            // A string column: its own size says how many strings (at least the first offset).
-            guard b.count >= 8 else { throw SnapshotDamage(reason: "it has \(b.count) bytes, fewer than one offset") }
-            try offsets(rows: try items(8) - 1, end: table[name == .longIDOffsets ? .longIDs : .proofs]!.size)
-        case .longIDs, .proofs:
-            break
-        case .names:
-            for i in 0..<(try items(16)) {
-                let code = u64(b, 2 * i + 1)
-                let kind = Int(code >> 29), index = Int(code & (1 << 29 - 1))
-                guard code >> 32 == 0, kind < EntityKind.allCases.count, index < counts[kind] else {
-                    throw SnapshotDamage(reason: "it refers to an entity that is not there")
-                }
-            }
-        case .holdersStart:
-            try starts(rows: credentials, end: table[.holders]!.size / 8)
+            })
         case .holders:
-            let n = try items(8)
+            let n = b.count / 8
             let held = section(.holdingsStart)
             nonisolated(unsafe) let entries = UnsafeBufferPointer(start: b.baseAddress?.bindMemory(to: HolderIndex.Entry.self, capacity: n), count: n)
             nonisolated(unsafe) let starts = UnsafeBufferPointer(start: held.baseAddress?.bindMemory(to: UInt32.self, capacity: learners + 1), count: learners + 1)
             let limit = Int32(truncatingIfNeeded: learners)
-            try Self.inParts(n) { part in
+            return (8, { part in
                 for i in part {
                     let e = entries[i]
                     if e.learner < 0 || e.learner >= limit { return SnapshotDamage(reason: "it refers to entity \(e.learner) of \(limit)") }
@@ -290,19 +472,21 @@ final class SnapshotFile: @unchecked Sendable {
                     if e.holding < 0 || Int(e.holding) >= count { return SnapshotDamage(reason: "it refers to entity \(e.holding) of \(count)") }
                 }
                 return nil
-            }
-        case .taughtByStart:
-            try offsets(rows: skills, end: table[.taughtBy]!.size / 16)
-        case .partOfStart:
-            try offsets(rows: credentials, end: table[.partOf]!.size / 8)
-        case .requiredByStart:
-            try offsets(rows: credentials, end: table[.requiredBy]!.size / 8)
-        case .providedStart:
-            try offsets(rows: count(.organization), end: table[.provided]!.size / 8)
-        case .kindsStart:
-            try offsets(rows: CredentialKind.allCases.count, end: table[.kinds]!.size / 8)
-        case .partOf, .requiredBy, .provided, .kinds:
-            try below(credentials, (0..<(try items(8))).lazy.map { self.i64(b, $0) })
+            })
+        case .names:
+            let counts = counts
+            return (16, { part in
+                for i in part {
+                    let code = self.u64(b, 2 * i + 1)
+                    let kind = Int(code >> 29), index = Int(code & (1 << 29 - 1))
+                    guard code >> 32 == 0, kind < EntityKind.allCases.count, index < counts[kind] else {
+                        return SnapshotDamage(reason: "it refers to an entity that is not there")
+                    }
+                }
+                return nil
+            })
+        default:
+            return nil
         }
     }
 
@@ -329,8 +513,10 @@ final class SnapshotFile: @unchecked Sendable {
 
     /// The bytes of record `i` of a kind.
     private func recordBytes(_ kind: EntityKind, _ i: Int) -> ByteReader {
-        let offsets = section(.offsets(kind)), records = section(.records(kind))
-        return ByteReader(records, from: Int(u64(offsets, i)), to: Int(u64(offsets, i + 1)), what: "\(kind.rawValue) \(i)")
+        let records = section(.records(kind))
+        let from = Int(value64(.offsets(kind), i)), to = Int(value64(.offsets(kind), i + 1))
+        blocks(.records(kind)).ensure(bytes: from..<to)
+        return ByteReader(records, from: from, to: to, what: kind.rawValue, number: i)
     }
 
     /// The id of entity `i`, read without the rest of its record.
@@ -415,8 +601,7 @@ final class SnapshotFile: @unchecked Sendable {
         try end(r)
         for p in requires { try lower(.requiresRank, p, than: i, "credential \(i)'s prerequisite") }
         for p in stack?.credentials ?? [] { try lower(.stackRank, p, than: i, "credential \(i)'s stack rule") }
-        let start = section(.teachesStart)
-        let teaches = SkillLevels(store: teachingLevels(), first: u32(start, i), end: u32(start, i + 1))
+        let teaches = SkillLevels(store: teachingLevels(), first: value32(.teachesStart, i), end: value32(.teachesStart, i + 1))
         return Credential(id: id, name: name, kind: kind, provider: provider, platform: platform, teaches: teaches,
                           weeks: weeks, hours: hours, cost: cost, currency: currency, credits: credits, requires: requires,
                           stack: stack, accreditedBy: accreditedBy, recognizedBy: recognizedBy, validMonths: validMonths, url: url)
@@ -467,8 +652,7 @@ final class SnapshotFile: @unchecked Sendable {
 
     /// Checks that a reference points lower in a rank column, as every reference of an acyclic graph does.
     private func lower(_ ranks: SnapshotSection, _ target: Int, than from: Int, _ what: String) throws(SnapshotDamage) {
-        let b = section(ranks)
-        guard u32(b, target) < u32(b, from) else { throw SnapshotDamage(reason: "\(what) makes a cycle") }
+        guard value32(ranks, target) < value32(ranks, from) else { throw SnapshotDamage(reason: "\(what) makes a cycle") }
     }
 
     private func flag(_ r: inout ByteReader) throws(SnapshotDamage) -> Bool {
@@ -532,13 +716,12 @@ final class SnapshotFile: @unchecked Sendable {
 
     /// The entity whose id is `id`, by binary search over the ids in byte order.
     func index(of id: String, kind: EntityKind) -> Int? {
-        let order = section(.byID(kind))
         var key = id
         return key.withUTF8 { key -> Int? in
             var lo = 0, hi = count(kind)
             while lo < hi {
                 let mid = (lo + hi) / 2
-                let n = Int(i32(order, mid))
+                let n = Int(Int32(truncatingIfNeeded: value32(.byID(kind), mid)))
                 var r = recordBytes(kind, n)
                 let found: UnsafeRawBufferPointer
                 do throws(SnapshotDamage) { found = try r.stringBytes() } catch { damaged(error) }
@@ -555,16 +738,19 @@ final class SnapshotFile: @unchecked Sendable {
     /// The entities a name or alias may belong to (to be confirmed by their names), in the
     /// order the graph's own name index gives them.
     func candidates(named lowered: String) -> [EntityRef] {
-        let b = section(.names)
+        let b = section(.names), blocks = blocks(.names)
         let n = b.count / 16
         let h = NameIndex.hash(lowered, seed: seed)
         var lo = 0, hi = n
         while lo < hi {
             let mid = (lo + hi) / 2
+            blocks.ensure(byte: 16 * mid)
             if u64(b, 2 * mid) < h { lo = mid + 1 } else { hi = mid }
         }
         var out: [EntityRef] = []
-        while lo < n, u64(b, 2 * lo) == h {
+        while lo < n {
+            blocks.ensure(byte: 16 * lo)
+            guard u64(b, 2 * lo) == h else { break }
             out.append(NameIndex.decode(u64(b, 2 * lo + 1)))
             lo += 1
         }

@@ -1,13 +1,13 @@
 import Foundation
 
-/// The binary snapshot format (`.cqs`), version 1: a graph as it is once loaded, to open
+/// The binary snapshot format (`.cqs`), version 2: a graph as it is once loaded, to open
 /// without parsing.
 ///
 /// Every number is little-endian. The file is:
 ///
 ///     magic        8 bytes  89 43 51 53 0D 0A 1A 0A  ("\x89CQS\r\n\x1a\n": a text-mode
 ///                           copy or a truncated download shows at once)
-///     version      u32      the format version (1)
+///     version      u32      the format version (2)
 ///     header size  u32      bytes from the start of the file to the end of the header
 ///     file size    u64      the whole file, so a truncated copy is known before any read
 ///     checksum     u64      of the header: these 24 bytes above it, then the rest of it
@@ -18,12 +18,19 @@ import Foundation
 ///
 /// A section is a column: fixed-width values, or the records of one entity kind (see
 /// `SnapshotWriter.records`). Fixed-width columns are laid out as the values they hold lie in
-/// memory on a little-endian 64-bit machine, so `Column` reads them in place. A section's
-/// checksum is `sectionChecksum` (by 1 MiB blocks). Sections are checked (size, checksum, every
-/// index they hold) when first used, so opening a large snapshot reads only its header.
+/// memory on a little-endian 64-bit machine, so `Column` reads them in place.
+///
+/// Each section is cut into blocks of `SnapshotSection.blockBytes` (64 KiB, or 48 KiB for the
+/// 24-byte holdings: a block always holds whole values), and each block has a checksum,
+/// seeded with its number. The section `block-sums` holds those checksums, section after
+/// section in the order of `SnapshotSection.allCases`; a section's checksum in the table is
+/// the checksum of its block sums (seeded with its size); those of `block-sums` itself are
+/// computed from its bytes when it is first read. So a query checks only what it reads: most
+/// sections are checked a block at a time, as values in a block are first read (see
+/// `SectionBlocks`); the few read whole anyway are checked whole when first used.
 enum SnapshotFormat {
     static let magic: [UInt8] = [0x89, 0x43, 0x51, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     /// Magic, version, header size, file size, checksum.
     static let fixedHeaderSize = 32
     /// Where every section starts: a multiple of this.
@@ -68,29 +75,38 @@ enum SnapshotFormat {
 
     static func checksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { checksum($0) } }
 
-    /// A section's checksum: the checksum of each 1 MiB block (seeded with its number), then
-    /// the checksum of those; the blocks are summed on every core, a large section's first
-    /// use then costs half the time on two.
-    static func sectionChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let block = 1 << 20
-        let blocks = (bytes.count + block - 1) / block
+    /// The checksum of each block of `bytes` (blocks of `blockBytes`, each seeded with its
+    /// number), taken on every core when there are many.
+    static func blockSums(_ bytes: UnsafeRawBufferPointer, blockBytes: Int) -> [UInt64] {
+        let blocks = (bytes.count + blockBytes - 1) / blockBytes
         var sums = [UInt64](repeating: 0, count: blocks)
         nonisolated(unsafe) let bytes = bytes
-        @Sendable func sum(_ b: Int) -> UInt64 {
-            checksum(UnsafeRawBufferPointer(rebasing: bytes[(b * block)..<min(bytes.count, (b + 1) * block)]), seed: UInt64(b))
-        }
-        let threads = blocks >= 8 ? min(ProcessInfo.processInfo.activeProcessorCount, 4) : 1
-        if threads > 1 {
-            sums.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let out = out
-                DispatchQueue.concurrentPerform(iterations: threads) { t in
-                    for b in (t * blocks / threads)..<((t + 1) * blocks / threads) { out[b] = sum(b) }
+        let threads = blocks >= 64 ? min(ProcessInfo.processInfo.activeProcessorCount, 4) : 1
+        sums.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                for b in (t * blocks / threads)..<((t + 1) * blocks / threads) {
+                    out[b] = blockSum(bytes, block: b, blockBytes: blockBytes)
                 }
             }
-        } else {
-            for b in 0..<blocks { sums[b] = sum(b) }
         }
-        return sums.withUnsafeBytes { checksum($0, seed: UInt64(bytes.count)) }
+        return sums
+    }
+
+    /// The checksum of block `b` of a section.
+    @inline(__always)
+    static func blockSum(_ bytes: UnsafeRawBufferPointer, block b: Int, blockBytes: Int) -> UInt64 {
+        checksum(UnsafeRawBufferPointer(rebasing: bytes[(b * blockBytes)..<min(bytes.count, (b + 1) * blockBytes)]), seed: UInt64(b))
+    }
+
+    /// A section's checksum, from its block sums and its size.
+    static func sectionChecksum(sums: UnsafeRawBufferPointer, size: Int) -> UInt64 { checksum(sums, seed: UInt64(size)) }
+
+    static func sectionChecksum(sums: [UInt64], size: Int) -> UInt64 { sums.withUnsafeBytes { sectionChecksum(sums: $0, size: size) } }
+
+    /// The checksum of a section's bytes, its blocks summed on every core.
+    static func sectionChecksum(_ bytes: UnsafeRawBufferPointer, blockBytes: Int) -> UInt64 {
+        sectionChecksum(sums: blockSums(bytes, blockBytes: blockBytes), size: bytes.count)
     }
 }
 
@@ -130,6 +146,31 @@ enum SnapshotSection: String, CaseIterable, Sendable {
     /// Each credential's depth in its prerequisites and in its stack rules, each skill's under
     /// broader skills (u32): every reference read must point lower, so no cycle can be read.
     case requiresRank = "credential.requires-rank", stackRank = "credential.stack-rank", broaderRank = "skill.broader-rank"
+    /// Every other section's block checksums (u64), in the order of these cases.
+    case blockSums = "block-sums"
+
+    /// The section's place among `allCases`, to index arrays by section: a dictionary keyed
+    /// by section hashes its name (its raw value) on every lookup, and values are read by
+    /// section millions of times. A case without a payload is stored as its place, in the
+    /// order the cases are declared; `ordinalsMatch` checks it.
+    var ordinal: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
+
+    static let ordinalsMatch = MemoryLayout<SnapshotSection>.size == 1
+        && allCases.enumerated().allSatisfy { $0.offset == $0.element.ordinal }
+
+    /// The size of the blocks the section is checked by: whole values in each, and a power of
+    /// two of them (a column finds a value's block with a shift).
+    var blockBytes: Int { self == .holdings ? 24 << 11 : 1 << 16 }
+
+    /// Whether the section is checked a block at a time as it is read, rather than whole on
+    /// first use: all but those read whole when used (costs, weeks, the string columns), the
+    /// holdings' starts (the holders' checks read them) and the block sums.
+    var checkedByBlock: Bool {
+        switch self {
+        case .costs, .weeks, .holdingsStart, .longIDOffsets, .longIDs, .proofOffsets, .proofs, .blockSums: false
+        default: true
+        }
+    }
 
     static func offsets(_ kind: EntityKind) -> SnapshotSection {
         switch kind {
@@ -255,14 +296,17 @@ struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     var at: Int
     let end: Int
-    /// What the bytes are, for messages.
-    let what: String
+    /// What the bytes are, and which of them, for messages (made only for one: a record is
+    /// read millions of times).
+    private let name: String, number: Int?
+    var what: String { number.map { "\(name) \($0)" } ?? name }
 
-    init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil, what: String) {
+    init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil, what: String, number: Int? = nil) {
         self.bytes = bytes
         self.at = start
         self.end = end ?? bytes.count
-        self.what = what
+        name = what
+        self.number = number
     }
 
     var isAtEnd: Bool { at == end }

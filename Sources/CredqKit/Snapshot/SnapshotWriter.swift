@@ -30,8 +30,18 @@ public enum SnapshotWriter {
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             halves.set(half, half == 0 ? entitySections(of: graph, seed: seed) : indexSections(of: graph))
         }
-        let sections = halves.all
+        var sections = halves.all
         LoadTrace.mark("snapshot: sections")
+        // Each section's block sums, then the section that holds them all.
+        var sums: [SnapshotSection: [UInt64]] = [:]
+        for (name, bytes) in sections {
+            sums[name] = bytes.withUnsafeBytes { SnapshotFormat.blockSums($0, blockBytes: name.blockBytes) }
+        }
+        var blockSums: [UInt64] = []
+        for name in SnapshotSection.allCases where name != .blockSums { blockSums += sums[name] ?? [] }
+        let blockSumBytes = column(blockSums)
+        sums[.blockSums] = blockSumBytes.withUnsafeBytes { SnapshotFormat.blockSums($0, blockBytes: SnapshotSection.blockSums.blockBytes) }
+        sections.append((.blockSums, blockSumBytes))
 
         var header = ByteWriter()
         header.string(Keywords.version)
@@ -53,7 +63,7 @@ public enum SnapshotWriter {
             header.string(name.rawValue)
             header.u64(UInt64(offset))
             header.u64(UInt64(bytes.count))
-            header.u64(bytes.withUnsafeBytes { SnapshotFormat.sectionChecksum($0) })
+            header.u64(SnapshotFormat.sectionChecksum(sums: sums[name]!, size: bytes.count))
             offset = aligned(offset + bytes.count)
         }
         let fileSize = offset
