@@ -147,23 +147,51 @@ public struct Graph: Sendable {
     }
 
     private func buildLinks() -> Links {
-        var partOf = [[Int]](repeating: [], count: credentials.count)
-        var requiredBy = [[Int]](repeating: [], count: credentials.count)
-        var provided = [[Int]](repeating: [], count: organizations.count)
-        // skill → teaching credentials: counted first, then each list made once at its size.
+        // Every list is counted first, then filled at its place in one flat array, the
+        // credentials read in place by index (iterating them would copy each one).
+        let n = credentials.count
         var start = [Int32](repeating: 0, count: skills.count + 1)
-        for credential in credentials { for t in credential.teaches { start[t.skill + 1] += 1 } }
+        var partOfStart = [Int](repeating: 0, count: n + 1), requiredByStart = [Int](repeating: 0, count: n + 1)
+        var providedStart = [Int](repeating: 0, count: organizations.count + 1)
+        var composites: [(credential: Int, parts: [Int])] = []
+        for c in 0..<n {
+            for t in credentials[c].teaches { start[t.skill + 1] += 1 }
+            for r in credentials[c].requires { requiredByStart[r + 1] += 1 }
+            providedStart[credentials[c].provider + 1] += 1
+            if let rule = credentials[c].stack {
+                let parts = rule.credentials
+                for p in parts { partOfStart[p + 1] += 1 }
+                composites.append((c, parts))
+            }
+        }
         for s in 0..<skills.count { start[s + 1] += start[s] }
+        for c in 0..<n {
+            partOfStart[c + 1] += partOfStart[c]
+            requiredByStart[c + 1] += requiredByStart[c]
+        }
+        for o in 0..<organizations.count { providedStart[o + 1] += providedStart[o] }
         var flat = [(credential: Int, level: Int)](repeating: (0, 0), count: Int(start[skills.count]))
-        var next = start
-        for (c, credential) in credentials.enumerated() {
-            for t in credential.teaches {
+        var requiredBy = [Int](repeating: 0, count: requiredByStart[n]), provided = [Int](repeating: 0, count: providedStart[organizations.count])
+        var partOf = [Int](repeating: 0, count: partOfStart[n])
+        var next = start, nextRequiredBy = requiredByStart, nextProvided = providedStart, nextPartOf = partOfStart
+        for c in 0..<n {
+            for t in credentials[c].teaches {
                 flat[Int(next[t.skill])] = (c, t.level)
                 next[t.skill] += 1
             }
-            for r in credential.requires { requiredBy[r].append(c) }
-            provided[credential.provider].append(c)
-            if let rule = credential.stack { for p in rule.credentials { partOf[p].append(c) } }
+            for r in credentials[c].requires {
+                requiredBy[nextRequiredBy[r]] = c
+                nextRequiredBy[r] += 1
+            }
+            let o = credentials[c].provider
+            provided[nextProvided[o]] = c
+            nextProvided[o] += 1
+        }
+        for (c, parts) in composites {
+            for p in parts {
+                partOf[nextPartOf[p]] = c
+                nextPartOf[p] += 1
+            }
         }
         // Each skill's list, highest level first, then cheapest, sorted in place.
         let cost = costByCredential
@@ -173,8 +201,10 @@ public struct Graph: Sendable {
                 list.sort { a, b in a.level != b.level ? a.level > b.level : cost[a.credential] < cost[b.credential] }
             }
         }
-        return Links(taughtBy: RowLists(start: Column(start.map(Int.init)), items: Column(flat)), partOf: RowLists(partOf),
-                     requiredBy: RowLists(requiredBy), provided: RowLists(provided))
+        return Links(taughtBy: RowLists(start: Column(start.map(Int.init)), items: Column(flat)),
+                     partOf: RowLists(start: Column(partOfStart), items: Column(partOf)),
+                     requiredBy: RowLists(start: Column(requiredByStart), items: Column(requiredBy)),
+                     provided: RowLists(start: Column(providedStart), items: Column(provided)))
     }
 
     private func buildNames() -> NameIndex {
@@ -202,11 +232,12 @@ public struct Graph: Sendable {
                 }
             }
         }
-        for (i, e) in credentials.enumerated() { body(e.name, EntityRef(kind: .credential, index: i)) }
-        for (i, e) in roles.enumerated() { add(e.name, e.aliases, EntityRef(kind: .role, index: i)) }
-        for (i, e) in skills.enumerated() { add(e.name, e.aliases, EntityRef(kind: .skill, index: i)) }
-        for (i, e) in learners.enumerated() { body(e.name, EntityRef(kind: .learner, index: i)) }
-        for (i, e) in organizations.enumerated() { body(e.name, EntityRef(kind: .organization, index: i)) }
+        // Read in place by index: iterating the tables would copy every entity.
+        for i in credentials.indices { body(credentials[i].name, EntityRef(kind: .credential, index: i)) }
+        for i in roles.indices { add(roles[i].name, roles[i].aliases, EntityRef(kind: .role, index: i)) }
+        for i in skills.indices { add(skills[i].name, skills[i].aliases, EntityRef(kind: .skill, index: i)) }
+        for i in learners.indices { body(learners[i].name, EntityRef(kind: .learner, index: i)) }
+        for i in organizations.indices { body(organizations[i].name, EntityRef(kind: .organization, index: i)) }
     }
 
     /// The entities whose name or an alias is `lowered`, ignoring case.

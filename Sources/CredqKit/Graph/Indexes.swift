@@ -19,15 +19,16 @@ struct HolderIndex: Sendable {
     }
 
     init(credentials: Int, learners: EntityTable<Learner>) {
+        // The learners are read in place by index (iterating them would copy each one).
         var start = [Int32](repeating: 0, count: credentials + 1)
-        for learner in learners {
-            for credential in learner.holdings.credentials { start[credential + 1] += 1 }
+        for l in 0..<learners.count {
+            for credential in learners[l].holdings.credentials { start[credential + 1] += 1 }
         }
         for c in 0..<credentials { start[c + 1] += start[c] }
         var next = start
         var entries = [Entry](repeating: Entry(learner: 0, holding: 0), count: Int(start[credentials]))
-        for (l, learner) in learners.enumerated() {
-            for (h, credential) in learner.holdings.credentials.enumerated() {
+        for l in 0..<learners.count {
+            for (h, credential) in learners[l].holdings.credentials.enumerated() {
                 entries[Int(next[credential])] = Entry(learner: Int32(l), holding: Int32(h))
                 next[credential] += 1
             }
