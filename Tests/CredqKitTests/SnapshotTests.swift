@@ -8,7 +8,7 @@ import Testing
 @Suite struct SnapshotTests {
     /// The snapshot's bytes, written from a graph.
     static func bytes(of graph: Graph, sources: [SourceIdentity] = []) -> [UInt8] {
-        SnapshotWriter.parts(of: graph, sources: sources).flatMap { $0 }
+        SnapshotWriter.bytes(of: graph, sources: sources)
     }
 
     /// Opens snapshot bytes held in memory.

@@ -19,30 +19,51 @@ public struct SourceIdentity: Equatable, Sendable {
     }
 }
 
+/// Where a snapshot's bytes go as they are made: each write at its place, from any thread.
+protocol SnapshotSink: AnyObject, Sendable {
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws
+    /// The whole snapshot is `size` bytes (its last padding may never have been written).
+    func finish(size: Int) throws
+}
+
+extension AtomicFile.Writing: SnapshotSink {
+    func finish(size: Int) throws { try resize(to: size) }
+}
+
+/// A snapshot made in memory.
+final class MemorySink: SnapshotSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var bytes: [UInt8] = []
+
+    func write(_ part: UnsafeRawBufferPointer, at offset: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if bytes.count < offset + part.count { bytes += [UInt8](repeating: 0, count: offset + part.count - bytes.count) }
+        bytes.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[offset..<(offset + part.count)]).copyMemory(from: part) }
+    }
+
+    func finish(size: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if bytes.count < size { bytes += [UInt8](repeating: 0, count: size - bytes.count) }
+    }
+}
+
 /// Writes a loaded graph as a snapshot (see `SnapshotFormat`).
 public enum SnapshotWriter {
-    /// The snapshot's bytes, in parts to write one after another.
-    public static func parts(of graph: Graph, sources: [SourceIdentity]) -> [[UInt8]] {
-        let seed = UInt64.random(in: .min ... .max)
-        // Two halves of about equal work, one per core: the entities, their id order and
-        // names; then holdings and every index.
-        let halves = Halves()
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
-            halves.set(half, half == 0 ? entitySections(of: graph, seed: seed) : indexSections(of: graph))
-        }
-        var sections = halves.all
-        LoadTrace.mark("snapshot: sections")
-        // Each section's block sums, then the section that holds them all.
-        var sums: [SnapshotSection: [UInt64]] = [:]
-        for (name, bytes) in sections {
-            sums[name] = bytes.withUnsafeBytes { SnapshotFormat.blockSums($0, blockBytes: name.blockBytes) }
-        }
-        var blockSums: [UInt64] = []
-        for name in SnapshotSection.allCases where name != .blockSums { blockSums += sums[name] ?? [] }
-        let blockSumBytes = column(blockSums)
-        sums[.blockSums] = blockSumBytes.withUnsafeBytes { SnapshotFormat.blockSums($0, blockBytes: SnapshotSection.blockSums.blockBytes) }
-        sections.append((.blockSums, blockSumBytes))
+    /// The snapshot's bytes, made in memory.
+    public static func bytes(of graph: Graph, sources: [SourceIdentity]) -> [UInt8] {
+        let memory = MemorySink()
+        try! assemble(graph, sources: sources, into: memory)  // memory takes every write
+        return memory.bytes
+    }
 
+    /// Makes the snapshot into `sink`. Each section is written at its place as soon as it is
+    /// made, by the thread that made it (so the file's writing overlaps the making of the
+    /// rest); the header, which holds every section's place and checksum, is written last,
+    /// in the room left for it at the start.
+    static func assemble(_ graph: Graph, sources: [SourceIdentity], into sink: SnapshotSink) throws {
+        let seed = UInt64.random(in: .min ... .max)
         var header = ByteWriter()
         header.string(Keywords.version)
         header.u64(seed)
@@ -54,38 +75,75 @@ public enum SnapshotWriter {
             header.i64(s.modified)
             header.u64(s.contentHash)
         }
-        // The section table: its own size is known before the offsets it holds.
-        let tableSize = 4 + sections.reduce(0) { $0 + 4 + $1.0.rawValue.utf8.count + 24 }
+        // The section table: one entry of each section, so its size is known before any
+        // section is made.
+        let tableSize = 4 + SnapshotSection.allCases.reduce(0) { $0 + 4 + $1.rawValue.utf8.count + 24 }
         let headerSize = SnapshotFormat.fixedHeaderSize + header.count + tableSize
-        var offset = aligned(headerSize)
-        header.u32(UInt32(sections.count))
-        for (name, bytes) in sections {
-            header.string(name.rawValue)
-            header.u64(UInt64(offset))
-            header.u64(UInt64(bytes.count))
-            header.u64(SnapshotFormat.sectionChecksum(sums: sums[name]!, size: bytes.count))
-            offset = aligned(offset + bytes.count)
-        }
-        let fileSize = offset
+        let placed = Placement(sink: sink, start: aligned(headerSize))
 
+        // Two halves of about equal work, one per core: the entities, their id order and
+        // names; then holdings and every index.
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            if half == 0 { entitySections(of: graph, seed: seed, placed.add) } else { indexSections(of: graph, placed.add) }
+        }
+        LoadTrace.mark("snapshot: sections")
+        // The section of every other section's block sums, in the order of the sections.
+        var blockSums: [UInt64] = []
+        for name in SnapshotSection.allCases where name != .blockSums { blockSums += placed.sections[name]?.sums ?? [] }
+        placed.add(.blockSums, column(blockSums))
+        if let failure = placed.failure { throw failure }
+
+        header.u32(UInt32(SnapshotSection.allCases.count))
+        for name in SnapshotSection.allCases {
+            let section = placed.sections[name]!
+            header.string(name.rawValue)
+            header.u64(UInt64(section.offset))
+            header.u64(UInt64(section.size))
+            header.u64(SnapshotFormat.sectionChecksum(sums: section.sums, size: section.size))
+        }
         var fixed = ByteWriter()
         fixed.raw(SnapshotFormat.magic)
         fixed.u32(SnapshotFormat.version)
         fixed.u32(UInt32(headerSize))
-        fixed.u64(UInt64(fileSize))
+        fixed.u64(UInt64(placed.end))
         fixed.u64(headerChecksum(fixed: fixed.bytes, rest: header.bytes))
+        try (fixed.bytes + header.bytes).withUnsafeBytes { try sink.write($0, at: 0) }
+        try sink.finish(size: placed.end)
+    }
 
-        var parts = [fixed.bytes + header.bytes]
-        var written = headerSize
-        for (_, bytes) in sections {
-            let pad = aligned(written) - written
-            if pad > 0 { parts.append([UInt8](repeating: 0, count: pad)) }
-            parts.append(bytes)
-            written = aligned(written) + bytes.count
+    /// Where each section went: it is given the next place (8-aligned) and written there by
+    /// the thread that made it; its block sums are taken first, on that thread too.
+    private final class Placement: @unchecked Sendable {
+        struct Placed {
+            var offset: Int, size: Int, sums: [UInt64]
         }
-        let pad = aligned(written) - written
-        if pad > 0 { parts.append([UInt8](repeating: 0, count: pad)) }
-        return parts
+
+        private let lock = NSLock()
+        private let sink: SnapshotSink
+        private(set) var end: Int
+        private(set) var sections: [SnapshotSection: Placed] = [:]
+        private(set) var failure: Error?
+
+        init(sink: SnapshotSink, start: Int) {
+            self.sink = sink
+            end = start
+        }
+
+        func add(_ name: SnapshotSection, _ bytes: [UInt8]) {
+            let sums = bytes.withUnsafeBytes { SnapshotFormat.blockSums($0, blockBytes: name.blockBytes) }
+            lock.lock()
+            let offset = end
+            end = SnapshotWriter.aligned(offset + bytes.count)
+            sections[name] = Placed(offset: offset, size: bytes.count, sums: sums)
+            lock.unlock()
+            do {
+                try bytes.withUnsafeBytes { try sink.write($0, at: offset) }
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error }
+                lock.unlock()
+            }
+        }
     }
 
     /// Times each part of a half for `CREDQ_DEBUG_LOAD` (the load trace's clock is one thread's).
@@ -100,82 +158,78 @@ public enum SnapshotWriter {
         }
     }
 
-    /// The sections two threads made, each half in its order.
-    private final class Halves: @unchecked Sendable {
-        private let lock = NSLock()
-        private var halves: [[(SnapshotSection, [UInt8])]] = [[], []]
-
-        func set(_ half: Int, _ sections: [(SnapshotSection, [UInt8])]) {
-            lock.lock()
-            halves[half] = sections
-            lock.unlock()
-        }
-
-        var all: [(SnapshotSection, [UInt8])] { halves[0] + halves[1] }
-    }
-
     /// Each entity kind's records and id order, the names, and the credentials' flat columns.
-    static func entitySections(of graph: Graph, seed: UInt64) -> [(SnapshotSection, [UInt8])] {
-        var sections: [(SnapshotSection, [UInt8])] = []
+    static func entitySections(of graph: Graph, seed: UInt64, _ add: (SnapshotSection, [UInt8]) -> Void) {
         var clock = Stopwatch()
         func mark(_ what: String) { clock.mark(what) }
         defer { mark("ranks") }
         for kind in EntityKind.allCases {
             let (offsets, records) = self.records(of: kind, in: graph)
             mark("\(kind.rawValue) records")
-            sections += [(.offsets(kind), offsets), (.records(kind), records), (.byID(kind), byID(kind, in: graph))]
+            add(.offsets(kind), offsets)
+            add(.records(kind), records)
+            add(.byID(kind), byID(kind, in: graph))
             mark("\(kind.rawValue) ids")
         }
-        sections.append((.names, names(of: graph, seed: seed)))
+        add(.names, names(of: graph, seed: seed))
         mark("names")
-        sections.append((.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern })))
-        sections.append((.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern })))
+        add(.costs, column(graph.credentials.indices.map { graph.cost(of: $0).bitPattern }))
+        add(.weeks, column(graph.credentials.indices.map { graph.weeks(of: $0).bitPattern }))
         var teachesStart: [UInt32] = [0], teaches: [SkillLevel] = []
         teachesStart.reserveCapacity(graph.credentials.count + 1)
-        for credential in graph.credentials {
-            teaches.append(contentsOf: credential.teaches)
+        for c in graph.credentials.indices {
+            teaches.append(contentsOf: graph.credentials[c].teaches)
             teachesStart.append(UInt32(teaches.count))
         }
-        sections += [(.teachesStart, column(teachesStart)), (.teaches, bytes(Column(teaches)))]
+        add(.teachesStart, column(teachesStart))
+        add(.teaches, bytes(Column(teaches)))
         mark("costs and teaches")
-        let requires = graph.credentials.map(\.requires), members = graph.credentials.map { $0.stack?.credentials ?? [] }
-        sections.append((.requiresRank, column(ranks(requires.count) { requires[$0] })))
-        sections.append((.stackRank, column(ranks(members.count) { members[$0] })))
-        let broader = graph.skills.map { $0.broader.map { [$0] } ?? [] }
-        sections.append((.broaderRank, column(ranks(broader.count) { broader[$0] })))
-        return sections
+        let requires = graph.credentials.indices.map { graph.credentials[$0].requires }
+        let members = graph.credentials.indices.map { graph.credentials[$0].stack?.credentials ?? [] }
+        add(.requiresRank, column(ranks(requires.count) { requires[$0] }))
+        add(.stackRank, column(ranks(members.count) { members[$0] }))
+        let broader = graph.skills.indices.map { graph.skills[$0].broader.map { [$0] } ?? [] }
+        add(.broaderRank, column(ranks(broader.count) { broader[$0] }))
     }
 
     /// The holdings, who holds what, and the link lists.
-    static func indexSections(of graph: Graph) -> [(SnapshotSection, [UInt8])] {
-        var sections: [(SnapshotSection, [UInt8])] = []
+    static func indexSections(of graph: Graph, _ add: (SnapshotSection, [UInt8]) -> Void) {
         var clock = Stopwatch()
         func mark(_ what: String) { clock.mark(what) }
         defer { mark("links") }
         let (holdingsStart, packed, longOffsets, longIDs, proofOffsets, proofs) = holdings(of: graph)
-        sections += [(.holdingsStart, holdingsStart), (.holdings, packed), (.longIDOffsets, longOffsets), (.longIDs, longIDs),
-                     (.proofOffsets, proofOffsets), (.proofs, proofs)]
+        for (name, bytes) in [(SnapshotSection.holdingsStart, holdingsStart), (.holdings, packed), (.longIDOffsets, longOffsets),
+                              (.longIDs, longIDs), (.proofOffsets, proofOffsets), (.proofs, proofs)] {
+            add(name, bytes)
+        }
         mark("holdings")
         let holders = graph.holders
         mark("holders built")
-        sections += [(.holdersStart, bytes(holders.start)), (.holders, bytes(holders.entries))]
+        add(.holdersStart, bytes(holders.start))
+        add(.holders, bytes(holders.entries))
         let taughtBy = graph.taughtBy
         mark("links built")
-        sections += [(.taughtByStart, bytes(taughtBy.start)), (.taughtBy, bytes(taughtBy.items))]
+        add(.taughtByStart, bytes(taughtBy.start))
+        add(.taughtBy, bytes(taughtBy.items))
         for (startName, listName, lists) in [(SnapshotSection.partOfStart, SnapshotSection.partOf, graph.partOf),
                                              (.requiredByStart, .requiredBy, graph.requiredBy),
                                              (.providedStart, .provided, graph.provided),
                                              (.kindsStart, .kinds, RowLists(CredentialKind.allCases.map { graph.credentials(of: $0) }))] {
-            sections += [(startName, bytes(lists.start)), (listName, bytes(lists.items))]
+            add(startName, bytes(lists.start))
+            add(listName, bytes(lists.items))
         }
-        return sections
     }
 
     /// Writes the snapshot to `path`, replacing it only once it is whole.
     public static func write(_ graph: Graph, sources: [SourceIdentity], to path: String) throws {
-        let parts = parts(of: graph, sources: sources)
-        LoadTrace.mark("snapshot: checksums")
-        try AtomicFile.write(parts: parts, to: path, durable: false)
+        let file = try AtomicFile.Writing(to: path)
+        do {
+            try assemble(graph, sources: sources, into: file)
+            try file.commit(durable: false)
+        } catch {
+            file.abandon()
+            throw error
+        }
         LoadTrace.mark("snapshot: written")
     }
 
@@ -270,7 +324,8 @@ public enum SnapshotWriter {
                 end()
             }
         case .credential:
-            for c in graph.credentials {
+            // Each read in place (iterating the table would copy every credential).
+            func record(_ c: borrowing Credential) {
                 w.string(c.id)
                 w.string(c.name)
                 w.u8(UInt8(CredentialKind.allCases.firstIndex(of: c.kind)!))
@@ -304,6 +359,7 @@ public enum SnapshotWriter {
                 w.optionalString(c.url)
                 end()
             }
+            for i in graph.credentials.indices { record(graph.credentials[i]) }
         case .role:
             for r in graph.roles {
                 w.string(r.id)
@@ -320,7 +376,8 @@ public enum SnapshotWriter {
                 end()
             }
         case .learner:
-            for l in graph.learners {
+            // Each read in place (iterating the table would copy every learner).
+            func record(_ l: borrowing Learner) {
                 w.string(l.id)
                 w.string(l.name)
                 w.index(l.role)
@@ -331,6 +388,7 @@ public enum SnapshotWriter {
                 }
                 end()
             }
+            for i in graph.learners.indices { record(graph.learners[i]) }
         }
         return (column(offsets), w.bytes)
     }
