@@ -156,6 +156,7 @@ public enum Help {
         ("meta", "meta-commands", """
           .help [TOPIC]      this help          .format NAME     output format
           .load FILE         add a graph file   .save FILE       write the graph (v1) atomically
+                             (JSON, or a .cqs snapshot from credq snapshot)
           .load --catalog    add the built-in catalog (--catalog on the command line)
           .schema            every field        .stats           counts
           .timer on|off      time statements    .output [FILE]   results to a file, or back
