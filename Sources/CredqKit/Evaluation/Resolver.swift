@@ -20,14 +20,12 @@ struct Resolver {
         let words = typed.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
         var matches: [EntityRef] = []
         if !words.isEmpty {
+            let plainWords = words.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } ? words.map { Array($0.utf8) } : nil
             for kind in kinds {
                 for i in 0..<graph.count(of: kind) {
                     let ref = EntityRef(kind: kind, index: i)
-                    let labels = [graph.name(of: ref)] + graph.aliases(of: ref)
-                    if labels.contains(where: { label in
-                        let l = label.lowercased()
-                        return words.allSatisfy { l.contains($0) }
-                    }) {
+                    if Self.containsAll(graph.name(of: ref), words, plainWords)
+                        || graph.aliases(of: ref).contains(where: { Self.containsAll($0, words, plainWords) }) {
                         matches.append(ref)
                     }
                 }
@@ -53,6 +51,34 @@ struct Resolver {
         throw ScriptError(.unknownName(kinds: kinds, name: typed, candidates: closest(typed, kinds: kinds)), range)
     }
 
+    /// Whether a label, lowercased, contains every word (each lowercased). Every name of a
+    /// large graph is asked when a name is not found whole, so a label in plain ASCII is
+    /// searched on its bytes, folding case as it goes (with the same answer: each such byte is
+    /// one character); `plainWords` are the words' bytes when they are plain ASCII too.
+    static func containsAll(_ label: String, _ words: [String], _ plainWords: [[UInt8]]?) -> Bool {
+        if let plainWords {
+            var label = label
+            let found = label.withUTF8 { b -> Bool? in
+                for byte in b where byte >= 0x80 { return nil }
+                return plainWords.allSatisfy { word in
+                    guard word.count <= b.count else { return false }
+                    if word.isEmpty { return true }
+                    return (0...(b.count - word.count)).contains { start in
+                        for k in 0..<word.count {
+                            var y = b[start + k]
+                            if y >= 0x41, y <= 0x5A { y |= 0x20 }
+                            if y != word[k] { return false }
+                        }
+                        return true
+                    }
+                }
+            }
+            if let found { return found }
+        }
+        let lowered = label.lowercased()
+        return words.allSatisfy { lowered.contains($0) }
+    }
+
     /// The match when there is one, or one in the kind the context names first.
     private func preferred(_ refs: [EntityRef], kinds: [EntityKind]) -> EntityRef? {
         if refs.count == 1 { return refs[0] }
@@ -72,18 +98,28 @@ struct Resolver {
 
     /// The names and aliases nearest in spelling, as `"Name"` or `"Name" (alias "a")`.
     private func closest(_ typed: String, kinds: [EntityKind]) -> [String] {
-        var labels: [(label: String, display: String)] = []
+        // Every label and whose it is (a name or id: no alias); only the nearest are shown.
+        var labels: [String] = [], owners: [(ref: EntityRef, alias: String?)] = []
         for kind in kinds {
             for i in 0..<graph.count(of: kind) {
                 let ref = EntityRef(kind: kind, index: i)
-                let name = graph.name(of: ref)
-                labels.append((name, "\"\(name)\""))
-                labels.append((graph.id(of: ref), "\"\(name)\""))
-                for alias in graph.aliases(of: ref) { labels.append((alias, "\"\(name)\" (alias \"\(alias)\")")) }
+                labels.append(graph.name(of: ref))
+                labels.append(graph.id(of: ref))
+                owners.append((ref, nil))
+                owners.append((ref, nil))
+                for alias in graph.aliases(of: ref) {
+                    labels.append(alias)
+                    owners.append((ref, alias))
+                }
             }
         }
-        let near = Suggest.closest(to: typed, among: labels.map(\.label), limit: 3)
+        let near = Suggest.closest(to: typed, among: labels, limit: 3)
         var seen = Set<String>()
-        return near.compactMap { label in labels.first { $0.label == label }?.display }.filter { seen.insert($0).inserted }
+        return near.compactMap { label in
+            labels.firstIndex(of: label).map { i in
+                let name = graph.name(of: owners[i].ref)
+                return owners[i].alias.map { "\"\(name)\" (alias \"\($0)\")" } ?? "\"\(name)\""
+            }
+        }.filter { seen.insert($0).inserted }
     }
 }
