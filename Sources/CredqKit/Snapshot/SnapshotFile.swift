@@ -25,21 +25,22 @@ final class SnapshotFile: @unchecked Sendable {
     let seed: UInt64
     let counts: [Int]
     let sources: [SourceIdentity]
-    private let table: [SnapshotSection: Entry]
-    /// Each section's bytes, where its sums lie in `block-sums`, and whether it is checked,
-    /// by `SnapshotSection.ordinal`.
+    /// Each section's bytes, its checksum, where its sums lie in `block-sums`, and whether it
+    /// is checked, by `SnapshotSection.ordinal`.
     private let states: [SectionState]
 
     private final class SectionState: @unchecked Sendable {
         let bytes: UnsafeRawBufferPointer
+        let checksum: UInt64
         /// Where its block sums start in `block-sums`, and how many (none for `block-sums`).
         let firstSum: Int, sums: Int
         /// Set, under the lock, once the section is checked (whole, or its shape and sums).
         let ready = Atomic<Bool>(false)
         var blocks: SectionBlocks?
 
-        init(bytes: UnsafeRawBufferPointer, firstSum: Int, sums: Int) {
+        init(bytes: UnsafeRawBufferPointer, checksum: UInt64, firstSum: Int, sums: Int) {
             self.bytes = bytes
+            self.checksum = checksum
             self.firstSum = firstSum
             self.sums = sums
         }
@@ -133,19 +134,19 @@ final class SnapshotFile: @unchecked Sendable {
         if let missing = SnapshotSection.allCases.first(where: { table[$0] == nil }) {
             throw SnapshotDamage(reason: "section \(missing.rawValue) is missing")
         }
-        self.table = table
         precondition(SnapshotSection.ordinalsMatch, "snapshot sections are not stored as their places")
         var states: [SectionState] = []
         var sums = 0
         for name in SnapshotSection.allCases {
             let e = table[name]!
             let blocks = name == .blockSums ? 0 : (e.size + name.blockBytes - 1) / name.blockBytes
-            states.append(SectionState(bytes: UnsafeRawBufferPointer(rebasing: bytes[e.offset..<(e.offset + e.size)]), firstSum: sums, sums: blocks))
+            states.append(SectionState(bytes: UnsafeRawBufferPointer(rebasing: bytes[e.offset..<(e.offset + e.size)]), checksum: e.checksum,
+                                       firstSum: sums, sums: blocks))
             sums += blocks
         }
         self.states = states
         for name in SnapshotSection.allCases where name.checkedByBlock {
-            states[name.ordinal].blocks = SectionBlocks(section: name, size: table[name]!.size, file: self)
+            states[name.ordinal].blocks = SectionBlocks(section: name, size: states[name.ordinal].bytes.count, file: self)
         }
     }
 
@@ -167,18 +168,17 @@ final class SnapshotFile: @unchecked Sendable {
     func blocks(_ name: SnapshotSection) -> SectionBlocks { state(name).blocks! }
 
     /// A section's bytes once it is checked (once): the checksum of its block sums, then, for
-    /// a section checked whole, each block's checksum and its structure, or, for one checked
-    /// by block, its shape (each block is checked as it is read: `checkBlock`).
+    /// a section checked whole, each block's checksum, its shape and every value, or, for one
+    /// checked by block, its shape (each block is checked as it is read: `checkBlock`).
     private func checked(_ name: SnapshotSection) throws(SnapshotDamage) -> UnsafeRawBufferPointer {
         lock.lock()
         defer { lock.unlock() }
         let state = state(name)
         if state.ready.load(ordering: .acquiring) { return state.bytes }
-        let bytes = state.bytes, e = table[name]!
-        var clock = SnapshotWriter.Stopwatch()
+        let bytes = state.bytes, whole = !name.checkedByBlock && name != .blockSums
         if name == .blockSums {
             let sums = SnapshotFormat.blockSums(bytes, blockBytes: name.blockBytes)
-            guard SnapshotFormat.sectionChecksum(sums: sums, size: bytes.count) == e.checksum else {
+            guard SnapshotFormat.sectionChecksum(sums: sums, size: bytes.count) == state.checksum else {
                 throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
             }
             let expected = states.reduce(0) { $0 + $1.sums } * 8
@@ -187,23 +187,17 @@ final class SnapshotFile: @unchecked Sendable {
             }
         } else {
             let sums = try blockSums(of: name)
-            guard SnapshotFormat.sectionChecksum(sums: sums, size: bytes.count) == e.checksum else {
+            guard SnapshotFormat.sectionChecksum(sums: sums, size: bytes.count) == state.checksum else {
                 throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
             }
-            if !name.checkedByBlock {
-                let actual = SnapshotFormat.blockSums(bytes, blockBytes: name.blockBytes)
-                guard actual.withUnsafeBytes({ $0.elementsEqual(sums) }) else {
-                    throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
-                }
-                clock.mark("\(name.rawValue): checksum of \(e.size >> 20) MiB")
-            }
+            if whole { try compareBlocks(name, bytes, sums) }
         }
         do {
-            try check(name, bytes, whole: !name.checkedByBlock)
+            try checkShape(name, bytes)
         } catch {
             throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
         }
-        clock.mark("\(name.rawValue): checked")
+        if whole { try checkValues(name, bytes) }
         state.ready.store(true, ordering: .releasing)
         return bytes
     }
@@ -212,6 +206,27 @@ final class SnapshotFile: @unchecked Sendable {
     private func blockSums(of name: SnapshotSection) throws(SnapshotDamage) -> UnsafeRawBufferPointer {
         let all = try checked(.blockSums), state = state(name)
         return UnsafeRawBufferPointer(rebasing: all[(state.firstSum * 8)..<((state.firstSum + state.sums) * 8)])
+    }
+
+    /// Every block's checksum against its sum (on every core, for many blocks).
+    private func compareBlocks(_ name: SnapshotSection, _ bytes: UnsafeRawBufferPointer, _ sums: UnsafeRawBufferPointer) throws(SnapshotDamage) {
+        var clock = SnapshotWriter.Stopwatch()
+        guard SnapshotFormat.blockSums(bytes, blockBytes: name.blockBytes).withUnsafeBytes({ $0.elementsEqual(sums) }) else {
+            throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
+        }
+        clock.mark("\(name.rawValue): checksum of \(bytes.count >> 20) MiB")
+    }
+
+    /// Every value of a section (`valueCheck`), in parts on every core for many.
+    private func checkValues(_ name: SnapshotSection, _ bytes: UnsafeRawBufferPointer) throws(SnapshotDamage) {
+        guard let (size, each) = valueCheck(name, bytes) else { return }
+        var clock = SnapshotWriter.Stopwatch()
+        do {
+            try Self.inParts(bytes.count / size, each)
+        } catch {
+            throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
+        }
+        clock.mark("\(name.rawValue): checked")
     }
 
     /// Checks block `b` of a section checked by block: its checksum and every value in it.
@@ -245,21 +260,9 @@ final class SnapshotFile: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard (0..<blocks.count).contains(where: { !blocks.isChecked($0) }) else { return }
-        let name = blocks.section, bytes = try checked(name), sums = try blockSums(of: name)
-        var clock = SnapshotWriter.Stopwatch()
-        let actual = SnapshotFormat.blockSums(bytes, blockBytes: blocks.blockBytes)
-        guard actual.withUnsafeBytes({ $0.elementsEqual(sums) }) else {
-            throw SnapshotDamage(reason: "section \(name.rawValue) fails its checksum")
-        }
-        clock.mark("\(name.rawValue): checksum of \(bytes.count >> 20) MiB")
-        if let (size, each) = valueCheck(name, bytes) {
-            do throws(SnapshotDamage) {
-                try Self.inParts(bytes.count / size, each)
-            } catch {
-                throw SnapshotDamage(reason: "section \(name.rawValue): \(error.reason)")
-            }
-        }
-        clock.mark("\(name.rawValue): checked")
+        let name = blocks.section, bytes = try checked(name)
+        try compareBlocks(name, bytes, try blockSums(of: name))
+        try checkValues(name, bytes)
         for b in 0..<blocks.count { blocks.markChecked(b) }
     }
 
@@ -331,10 +334,9 @@ final class SnapshotFile: @unchecked Sendable {
 
     // MARK: - Checks
 
-    /// Checks a section's structure: its shape (its size, as the header's counts and the
-    /// sections it indexes say), then, with `whole`, every value (`valueCheck`); without, its
-    /// values are checked a block at a time as they are read.
-    private func check(_ name: SnapshotSection, _ b: UnsafeRawBufferPointer, whole: Bool) throws(SnapshotDamage) {
+    /// Checks a section's shape: its size, as the header's counts and the sections it
+    /// indexes say (its values are checked by `valueCheck`, whole or a block at a time).
+    private func checkShape(_ name: SnapshotSection, _ b: UnsafeRawBufferPointer) throws(SnapshotDamage) {
         let credentials = count(.credential), learners = count(.learner), skills = count(.skill)
         func size(_ expected: Int) throws(SnapshotDamage) {
             guard b.count == expected else { throw SnapshotDamage(reason: "it has \(b.count) bytes where \(expected) were expected") }
@@ -367,7 +369,6 @@ final class SnapshotFile: @unchecked Sendable {
              .longIDs, .proofs, .blockSums:
             break  // records are read with every read checked; block sums by the sections they sum
         }
-        if whole, let (each, valueCheck) = valueCheck(name, b) { try Self.inParts(b.count / each, valueCheck) }
     }
 
     /// The size of a section's values and the check of values `range` (of what each refers
@@ -407,7 +408,7 @@ final class SnapshotFile: @unchecked Sendable {
         switch name {
         case .organizationOffsets, .skillOffsets, .credentialOffsets, .roleOffsets, .learnerOffsets:
             let kind = EntityKind.allCases.first { SnapshotSection.offsets($0) == name }!
-            return rising(8, end: table[.records(kind)]!.size, "offsets")
+            return rising(8, end: state(.records(kind)).bytes.count, "offsets")
         case .organizationIDs, .skillIDs, .credentialIDs, .roleIDs, .learnerIDs:
             let kind = EntityKind.allCases.first { SnapshotSection.byID($0) == name }!
             return below(4, count(kind)) { Int(self.i32(b, $0)) }
@@ -419,16 +420,16 @@ final class SnapshotFile: @unchecked Sendable {
                 }
                 return nil
             })
-        case .teachesStart: return rising(4, end: table[.teaches]!.size / 16, "starts")
-        case .holdingsStart: return rising(4, end: table[.holdings]!.size / 24, "starts")
-        case .holdersStart: return rising(4, end: table[.holders]!.size / 8, "starts")
-        case .longIDOffsets: return rising(8, end: table[.longIDs]!.size, "offsets")
-        case .proofOffsets: return rising(8, end: table[.proofs]!.size, "offsets")
-        case .taughtByStart: return rising(8, end: table[.taughtBy]!.size / 16, "offsets")
-        case .partOfStart: return rising(8, end: table[.partOf]!.size / 8, "offsets")
-        case .requiredByStart: return rising(8, end: table[.requiredBy]!.size / 8, "offsets")
-        case .providedStart: return rising(8, end: table[.provided]!.size / 8, "offsets")
-        case .kindsStart: return rising(8, end: table[.kinds]!.size / 8, "offsets")
+        case .teachesStart: return rising(4, end: state(.teaches).bytes.count / 16, "starts")
+        case .holdingsStart: return rising(4, end: state(.holdings).bytes.count / 24, "starts")
+        case .holdersStart: return rising(4, end: state(.holders).bytes.count / 8, "starts")
+        case .longIDOffsets: return rising(8, end: state(.longIDs).bytes.count, "offsets")
+        case .proofOffsets: return rising(8, end: state(.proofs).bytes.count, "offsets")
+        case .taughtByStart: return rising(8, end: state(.taughtBy).bytes.count / 16, "offsets")
+        case .partOfStart: return rising(8, end: state(.partOf).bytes.count / 8, "offsets")
+        case .requiredByStart: return rising(8, end: state(.requiredBy).bytes.count / 8, "offsets")
+        case .providedStart: return rising(8, end: state(.provided).bytes.count / 8, "offsets")
+        case .kindsStart: return rising(8, end: state(.kinds).bytes.count / 8, "offsets")
         case .partOf, .requiredBy, .provided, .kinds:
             return below(8, credentials) { self.i64(b, $0) }
         case .teaches, .taughtBy:
@@ -444,7 +445,7 @@ final class SnapshotFile: @unchecked Sendable {
             })
         case .holdings:
             let n = b.count / 24
-            let longIDs = UInt64(max(table[.longIDOffsets]!.size / 8 - 1, 0)), proofs = Int32(max(table[.proofOffsets]!.size / 8 - 1, 0))
+            let longIDs = UInt64(max(state(.longIDOffsets).bytes.count / 8 - 1, 0)), proofs = Int32(max(state(.proofOffsets).bytes.count / 8 - 1, 0))
             let limit = Int32(truncatingIfNeeded: credentials)
             nonisolated(unsafe) let all = UnsafeBufferPointer(start: b.baseAddress?.bindMemory(to: HoldingStore.Packed.self, capacity: n), count: n)
             return (24, { part in

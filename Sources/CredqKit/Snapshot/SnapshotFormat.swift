@@ -73,8 +73,6 @@ enum SnapshotFormat {
         return h ^ (h >> 29)
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { checksum($0) } }
-
     /// The checksum of each block of `bytes` (blocks of `blockBytes`, each seeded with its
     /// number), taken on every core when there are many.
     static func blockSums(_ bytes: UnsafeRawBufferPointer, blockBytes: Int) -> [UInt64] {
