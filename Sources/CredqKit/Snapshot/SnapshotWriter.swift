@@ -445,8 +445,8 @@ public enum SnapshotWriter {
         start.reserveCapacity(graph.learners.count + 1)
         var packed: [HoldingStore.Packed] = []
         var longIDs: [String] = [], proofs: [String] = []
-        for learner in graph.learners {
-            let h = learner.holdings
+        for l in graph.learners.indices {
+            let h = graph.learners[l].holdings
             for i in Int(h.lower)..<Int(h.upper) {
                 var p = h.store.packed[i]
                 if p.id & HoldingStore.long != 0 {
@@ -469,13 +469,13 @@ public enum SnapshotWriter {
     /// store: written as they are, ids and proofs numbered as they are.
     static func holdingsInOneStore(of graph: Graph) -> (start: [UInt8], packed: [UInt8], longOffsets: [UInt8], longIDs: [UInt8],
                                                         proofOffsets: [UInt8], proofs: [UInt8])? {
-        guard let first = graph.learners.first else { return nil }
-        let store = first.holdings.store
+        guard !graph.learners.isEmpty else { return nil }
+        let store = graph.learners[0].holdings.store
         var start: [UInt32] = [0]
         start.reserveCapacity(graph.learners.count + 1)
         var next: Int32 = 0
-        for learner in graph.learners {
-            let h = learner.holdings
+        for l in graph.learners.indices {
+            let h = graph.learners[l].holdings
             guard h.store === store, h.lower == next else { return nil }
             next = h.upper
             start.append(UInt32(next))
