@@ -64,12 +64,7 @@ struct Resolver {
                     guard word.count <= b.count else { return false }
                     if word.isEmpty { return true }
                     return (0...(b.count - word.count)).contains { start in
-                        for k in 0..<word.count {
-                            var y = b[start + k]
-                            if y >= 0x41, y <= 0x5A { y |= 0x20 }
-                            if y != word[k] { return false }
-                        }
-                        return true
+                        (0..<word.count).allSatisfy { k in NameIndex.loweredASCII(b[start + k]) == word[k] }
                     }
                 }
             }

@@ -95,6 +95,10 @@ struct NameIndex: Sendable {
         return found
     }
 
+    /// An ASCII byte lowercased (`A`-`Z` to `a`-`z`), as `lowercased()` lowers it.
+    @inline(__always)
+    static func loweredASCII(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
     /// ASCII is lowered in place; other text by Unicode's full lowercase mapping.
     static func lowered(_ s: String) -> String {
         s.utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? s : s.lowercased()
@@ -105,7 +109,7 @@ struct NameIndex: Sendable {
     static func hash(_ label: String, seed: UInt64 = KeyedHash.seed) -> UInt64 {
         var h = KeyedHash.start(seed: seed)
         if label.utf8.allSatisfy({ $0 < 0x80 }) {
-            for b in label.utf8 { h = KeyedHash.add(b >= 0x41 && b <= 0x5A ? b | 0x20 : b, to: h) }
+            for b in label.utf8 { h = KeyedHash.add(loweredASCII(b), to: h) }
         } else {
             for b in label.lowercased().utf8 { h = KeyedHash.add(b, to: h) }
         }

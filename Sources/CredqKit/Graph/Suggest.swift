@@ -80,8 +80,7 @@ enum Suggest {
                 var rowMin = i
                 let x = a[i - 1]
                 for j in 1...b.count {
-                    var y = b[j - 1]
-                    if y >= 0x41, y <= 0x5A { y |= 0x20 }
+                    let y = NameIndex.loweredASCII(b[j - 1])
                     let v = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x == y ? 0 : 1))
                     current[j] = v
                     rowMin = Swift.min(rowMin, v)
